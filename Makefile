@@ -1,0 +1,98 @@
+# lethe: a stateless Tor relay operating system.
+#
+#   make          build the signed stboot OS package in out/
+#   make check    run every test (unit, sanitizers, image, verifier, QEMU boot, reproducibility)
+#
+# Everything that decides the bytes of the image is pinned here or in image/:
+# one SOURCE_DATE_EPOCH from git, TZ=UTC, LC_ALL=C, umask 022.  See docs/architecture.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+.DEFAULT_GOAL := all
+
+# A fixed umask: re-enter make once under 022 (buildroot does the same), so
+# that nothing we write depends on the caller's umask.
+ifneq ($(LETHE_UMASK),0022)
+export LETHE_UMASK := 0022
+.PHONY: lethe-reenter
+$(or $(MAKECMDGOALS),all): lethe-reenter ; @:
+lethe-reenter:
+	@umask 0022 && $(MAKE) --no-print-directory $(MAKECMDGOALS)
+else
+
+export TZ := UTC
+export LC_ALL := C
+export LANG := C
+unexport LANGUAGE
+
+TOP := $(CURDIR)
+B := build
+O := out
+# Download cache: outside the clone, so fresh CI clones reuse it; every file
+# in it is verified against image/packages.lock before use.
+LETHE_CACHE ?= $(HOME)/.cache/lethe
+export LETHE_CACHE
+
+# One timestamp for every embedded date: the last commit.  A tree without git
+# (a release tarball) must be given SOURCE_DATE_EPOCH explicitly.
+SOURCE_DATE_EPOCH ?= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
+ifeq ($(SOURCE_DATE_EPOCH),)
+$(error SOURCE_DATE_EPOCH is not set and there is no git history to take it from)
+endif
+export SOURCE_DATE_EPOCH
+LETHE_VERSION ?= $(shell git -C $(TOP) describe --tags --always --dirty 2>/dev/null || echo unknown)
+export LETHE_VERSION
+
+# Host tools and unit tests.  SAN=1 builds the same into build/san with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+HOST_CC ?= cc
+ifeq ($(SAN),1)
+HB := $(B)/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+HB := $(B)/host
+SANFLAGS :=
+endif
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wvla -Wdate-time -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	-ffile-prefix-map=$(TOP)=. -Iinclude $(SANFLAGS)
+HOST_LDFLAGS := $(SANFLAGS)
+
+# Programs that run on the relay.  initd is static musl; the others link the
+# image's Debian libraries (same bookworm versions as the lock).
+TARGET_CC ?= gcc
+TARGET_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+	-Wdate-time -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+	-ffile-prefix-map=$(TOP)=. -Iinclude
+TARGET_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--build-id=sha1
+MUSL_CC ?= musl-gcc
+MUSL_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -Wall -Wextra -Werror -Wshadow -Wvla -Wdate-time \
+	-fstack-protector-strong -ffile-prefix-map=$(TOP)=. -Iinclude
+MUSL_LDFLAGS := -static -Wl,--build-id=sha1
+
+UNIT_TESTS :=
+
+.PHONY: all image sign check unit unit-san clean distclean
+all: image sign
+
+include $(sort $(wildcard image/*/*.mk))
+include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk))
+include image/image.mk
+include tests/tests.mk
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+unit-san:
+	$(MAKE) --no-print-directory SAN=1 unit
+
+clean:
+	rm -rf $(B) $(O)
+
+distclean: clean
+	@echo "the download cache $(LETHE_CACHE) is kept; remove it by hand if you must"
+
+endif

@@ -1,0 +1,2 @@
+# test targets
+check: unit unit-san
