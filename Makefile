@@ -31,6 +31,18 @@ unexport LANGUAGE
 TOP := $(CURDIR)
 B := build
 O := out
+
+# Build dependencies, from the one list in scripts/deps: checked again only
+# when that list changes, so a no-op make stays fast.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+ifneq ($(shell [ $(B)/.deps-build -nt scripts/deps ] && echo ok),ok)
+DEPS_RC := $(shell scripts/deps ensure build >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error build dependencies are missing: run the apt-get line above as root)
+endif
+$(shell mkdir -p $(B) && touch $(B)/.deps-build)
+endif
+endif
 # Download cache: outside the clone, so fresh CI clones reuse it; every file
 # in it is verified against image/packages.lock before use.
 LETHE_CACHE ?= $(HOME)/.cache/lethe

@@ -1,2 +1,37 @@
-# test targets
-check: unit unit-san
+# make check: every test, in an order that fails fast and shares one built
+# image.  Test dependencies come from scripts/deps like everything else.
+FUZZ_REPLAYS ?=
+TIMEOUT_SCALE ?= 1
+
+.PHONY: check check-deps fuzz-replay test-image test-boot check-repro bench-image
+check:
+	scripts/deps ensure test
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory unit-san
+	$(MAKE) --no-print-directory fuzz-replay
+	$(MAKE) --no-print-directory test-image
+	$(MAKE) --no-print-directory test-boot
+	$(MAKE) --no-print-directory check-repro
+	@echo "make check: all passed"
+
+# Every fuzz corpus replayed through its harness (built like the unit tests,
+# so also under ASan/UBSan by `make SAN=1 fuzz-replay`).
+fuzz-replay: $(foreach r,$(FUZZ_REPLAYS),$(firstword $(subst :, ,$(r))))
+	@set -e; for r in $(FUZZ_REPLAYS); do bin=$${r%%:*}; dir=$${r#*:}; \
+		echo "== replay $$dir"; $$bin $$dir/*; done
+
+# Shell tests speak TAP; prove runs them and prints the summary.
+test-image: all $(HB)/mkcpio $(HB)/ospkg $(HB)/elfclosure
+	MKCPIO=$(HB)/mkcpio OSPKG=$(HB)/ospkg ELFCLOSURE=$(HB)/elfclosure INITD=$(B)/target/initd \
+	LETHE_VERSION='$(LETHE_VERSION)' prove -v tests/image/*.t
+
+test-boot: all
+	KERNEL=$(O)/vmlinuz INITRD=$(O)/initramfs.cpio.zst LETHE_VERSION='$(LETHE_VERSION)' \
+	LETHE_TIMEOUT_SCALE=$(TIMEOUT_SCALE) prove -v tests/boot/*.t
+
+check-repro:
+	scripts/check-repro
+
+bench-image:
+	scripts/bench-image
