@@ -8,6 +8,7 @@ check:
 	scripts/deps ensure test
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory check-initd
 	$(MAKE) --no-print-directory unit-san
 	$(MAKE) --no-print-directory fuzz-replay
 	$(MAKE) --no-print-directory test-image

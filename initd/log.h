@@ -1,0 +1,37 @@
+/* initd's log: one line per message, "initd: " prefix, to the console and,
+ * once it is open, to the kernel log (/dev/kmsg) with a syslog level. */
+#ifndef INITD_LOG_H
+#define INITD_LOG_H
+
+/* syslog(3) numbers, which /dev/kmsg understands as "<N>" prefixes. */
+enum log_level {
+	LOG_LEVEL_ERR = 3,
+	LOG_LEVEL_WARN = 4,
+	LOG_LEVEL_INFO = 6,
+};
+
+/* Longest line we write, prefix and newline included; longer messages are
+ * cut, never split, so a reader always sees whole lines. */
+#define LOG_LINE_BYTES 512
+
+/* Where lines go: console_fd always (-1: nowhere), kmsg_fd when >= 0.
+ * Defaults: console 2, no kmsg. */
+void log_set_fds(int console_fd, int kmsg_fd);
+
+/* Opens /dev/kmsg for writing (close-on-exec) and starts copying every
+ * line there.  Returns 0, or a negative errno; logging to the console goes
+ * on either way. */
+int log_open_kmsg(void);
+
+/* Writes "initd: <msg>" (info), "initd: warning: <msg>" (warn) or
+ * "initd: fatal: <msg>" (err); control and non-ASCII bytes become '?', so
+ * one call is one line.  Never fails and keeps errno: a line that cannot
+ * be written is dropped, as PID 1 has nowhere else to report it. */
+void log_msg(enum log_level level, char const *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_fatal(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+
+#endif

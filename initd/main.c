@@ -1,0 +1,73 @@
+/* initd: lethe's PID 1 (placeholder: mounts, reports, powers off).
+ *
+ * As PID 1 it takes no arguments: the kernel hands unknown command-line
+ * words to init, so argv is not ours to parse.  Run otherwise, it refuses,
+ * except for a hidden "--version [-r FILE]" that host tests use to read a
+ * release file the way PID 1 does. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lethe_exit.h"
+#include "log.h"
+#include "pid1.h"
+#include "release.h"
+
+static int main_version(char const *path)
+{
+	struct release rel;
+	struct release_error err;
+	int r = release_load(path, &rel, &err);
+
+	if (r == -EINVAL) {
+		if (err.line)
+			log_fatal("unable to parse %s: line %zu: %s", path, err.line, err.what);
+		else
+			log_fatal("unable to parse %s: %s", path, err.what);
+		return LETHE_EXIT_USAGE;
+	}
+	if (r < 0) {
+		log_fatal("unable to read %s: %s", path, strerror(-r));
+		return LETHE_EXIT_TEMP;
+	}
+	if (printf("%s\n", rel.version) < 0 || fflush(stdout) != 0) {
+		log_fatal("unable to write to stdout: %s", strerror(errno));
+		return LETHE_EXIT_TEMP;
+	}
+	return LETHE_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static struct option const longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char const *release = RELEASE_PATH;
+	int version = 0, c;
+
+	if (getpid() == 1)
+		pid1_run();
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'V':
+			version = 1;
+			break;
+		case 'r':
+			release = optarg;
+			break;
+		default:
+			log_fatal("must run as PID 1");
+			return LETHE_EXIT_USAGE;
+		}
+	}
+	if (!version || optind != argc) {
+		log_fatal("must run as PID 1");
+		return LETHE_EXIT_USAGE;
+	}
+	return main_version(release);
+}

@@ -1,0 +1,30 @@
+/* PID 1's signals: blocked from the first instruction and read as events
+ * from a signalfd, never through handlers. */
+#ifndef INITD_SIG_H
+#define INITD_SIG_H
+
+/* Blocks every signal except the faults the kernel raises on our own bugs
+ * (SIGSEGV, SIGBUS, ...): those must keep killing us loudly rather than be
+ * queued forever.  Blocked signals are queued even for PID 1, whose
+ * default-action signals the kernel otherwise drops.  Returns 0 or a
+ * negative errno. */
+int sig_block(void);
+
+/* A close-on-exec, non-blocking signalfd for the set sig_block() blocked.
+ * Returns the fd or a negative errno. */
+int sig_open(void);
+
+/* Nonzero for the signals that ask PID 1 to power off: SIGINT (the kernel's
+ * ctrl-alt-del after RB_DISABLE_CAD), SIGTERM, SIGUSR1, SIGUSR2, SIGPWR. */
+int sig_is_shutdown(int signo);
+
+/* "SIGINT" and so on, or "signal" for one we have no name for. */
+char const *sig_name(int signo);
+
+/* Reads signals from sfd until a shutdown signal arrives or timeout_ms
+ * passes (-1: no deadline); other signals are logged and dropped (there
+ * are no children to reap yet).  Returns the shutdown signal's number, 0
+ * at the deadline, or a negative errno. */
+int sig_wait_shutdown(int sfd, int timeout_ms);
+
+#endif

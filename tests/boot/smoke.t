@@ -1,0 +1,68 @@
+#!/bin/bash
+# Boot smoke test (TAP): UEFI (OVMF) + swtpm boot of the image under TCG;
+# the EFI stub measures the initrd, initd reports the release and the TPM,
+# and the machine powers itself off.
+#
+# Environment: KERNEL (out/vmlinuz), INITRD (out/initramfs.cpio.zst),
+# LETHE_VERSION (the version initd must report; unset: any),
+# LETHE_ALLOW_SKIP=1 (skip instead of failing when there is no image),
+# plus the harness's settings (tests/boot/lib.sh): LETHE_TIMEOUT_SCALE,
+# LETHE_KEEP.
+set -u -o pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${KERNEL:-out/vmlinuz}
+INITRD=${INITRD:-out/initramfs.cpio.zst}
+
+if [[ ! -r $KERNEL || ! -r $INITRD ]]; then
+	if [[ ${LETHE_ALLOW_SKIP:-0} == 1 ]]; then
+		echo "1..0 # SKIP no image ($KERNEL, $INITRD)"
+		exit 0
+	fi
+	echo "1..0"
+	echo "Bail out! no image: $KERNEL or $INITRD missing (LETHE_ALLOW_SKIP=1 to skip)"
+	exit 1
+fi
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# LETHE_VERSION as a literal inside an extended regex.
+version_re='[A-Za-z0-9._+~-]+'
+if [[ -n ${LETHE_VERSION:-} ]]; then
+	version_re=$(printf '%s' "$LETHE_VERSION" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
+fi
+
+echo "1..6"
+boot_init smoke
+boot_swtpm_start "$BOOT_DIR/tpm"
+boot_qemu "$KERNEL" "$INITRD" ""
+
+# In the order they appear on the console.  Timeouts are for TCG on two
+# busy cores: OVMF alone takes 10-15 s there.
+check "EFI stub measured the initrd" boot_expect 'EFI stub: Measured initrd' 120
+check "initd reports lethe ${LETHE_VERSION:-<any>}" \
+	boot_expect "initd: lethe $version_re \\(epoch [0-9]+\\)" 120
+check "initd sees the TPM" boot_expect 'initd: tpm: present' 30
+if boot_expect "^LETHE-BOOT version=$version_re"$'\r?$' 30; then
+	ok "boot marker"
+	echo "# boot to marker: $(boot_elapsed) s"
+else
+	not_ok "boot marker"
+fi
+check "no initd warnings" bash -c '! grep -aE "initd: (warning|fatal):" "$1"' _ "$BOOT_DIR/serial.log"
+if boot_wait_exit 60 && boot_log_has 'reboot: Power down'; then
+	ok "powers off by itself (qemu status $BOOT_QEMU_STATUS)"
+else
+	not_ok "powers off by itself"
+fi
+echo "# total: $(boot_elapsed) s"
+
+[[ $failed -eq 0 ]]

@@ -1,0 +1,119 @@
+/* sig.c: signals as events.  The test process blocks its own signals and
+ * raises them, which is what the kernel does to PID 1. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "sig.h"
+
+static int sfd = -1;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	log_set_fds(-1, -1);
+	if (sig_block() < 0)
+		return -1;
+	sfd = sig_open();
+	return sfd < 0 ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	sigset_t none;
+
+	(void)state;
+	close(sfd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	log_set_fds(2, -1);
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Faults stay deliverable, everything else is held for the signalfd. */
+static void test_mask(void **state)
+{
+	sigset_t cur;
+
+	(void)state;
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &cur), 0);
+	assert_true(sigismember(&cur, SIGINT));
+	assert_true(sigismember(&cur, SIGTERM));
+	assert_true(sigismember(&cur, SIGCHLD));
+	assert_true(sigismember(&cur, SIGHUP));
+	assert_false(sigismember(&cur, SIGSEGV));
+	assert_false(sigismember(&cur, SIGBUS));
+	assert_false(sigismember(&cur, SIGABRT));
+}
+
+static void test_shutdown_signal(void **state)
+{
+	(void)state;
+	assert_int_equal(raise(SIGUSR1), 0);
+	assert_int_equal(sig_wait_shutdown(sfd, 5000), SIGUSR1);
+	/* A queued one wins even with no time to wait. */
+	assert_int_equal(raise(SIGINT), 0);
+	assert_int_equal(sig_wait_shutdown(sfd, 0), SIGINT);
+}
+
+/* Other signals are read and dropped; the shutdown one behind them ends it. */
+static void test_others_dropped(void **state)
+{
+	(void)state;
+	assert_int_equal(raise(SIGHUP), 0);
+	assert_int_equal(raise(SIGCHLD), 0);
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(sig_wait_shutdown(sfd, 5000), SIGTERM);
+}
+
+static void test_deadline(void **state)
+{
+	int64_t t0;
+
+	(void)state;
+	assert_int_equal(sig_wait_shutdown(sfd, 0), 0);
+	assert_int_equal(raise(SIGHUP), 0);
+	t0 = now_ms();
+	assert_int_equal(sig_wait_shutdown(sfd, 50), 0);
+	assert_true(now_ms() - t0 >= 50);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sig_name(SIGINT), "SIGINT");
+	assert_string_equal(sig_name(SIGPWR), "SIGPWR");
+	assert_string_equal(sig_name(SIGRTMIN), "signal");
+	assert_true(sig_is_shutdown(SIGPWR));
+	assert_false(sig_is_shutdown(SIGHUP));
+	assert_false(sig_is_shutdown(SIGCHLD));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_shutdown_signal),
+		cmocka_unit_test(test_others_dropped),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
