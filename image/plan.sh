@@ -84,7 +84,7 @@ awk '
 	{ line[NR] = $0; n = NR; key = $2; def = $1 " " $3 " " $4 " " $5 " " $6
 	  if (key in seen && seen[key] != def && !($1 == "dir" && seendir[key])) {
 		print "plan.sh: fatal: " key " is defined twice: " seen[key] " / " def > "/dev/stderr"; bad = 1 }
-	  seen[key] = def; if ($1 == "dir") seendir[key] = 1; origin[key] = $7; out[key] = $1 " " $2 " " $3 " " $4 " " $5 " " $6 }
+	  if (!(key in origin)) origin[key] = $7; seen[key] = def; if ($1 == "dir") seendir[key] = 1; out[key] = $1 " " $2 " " $3 " " $4 " " $5 " " $6 }
 	END {
 		if (bad) exit 100
 		for (k in out) for (p = parent(k); p != ""; p = parent(p)) if (!(p in out)) { out[p] = "dir " p " 0755 0 0 -"; origin[p] = "lethe" }

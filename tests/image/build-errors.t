@@ -54,7 +54,7 @@ else notok "version no longer served (rc=$rc)"; sed 's/^/# /' "$t/3.out"; fi
 # 4. A missing signing key: the signed descriptor is not touched.
 cp -a out "$t/o4"
 before=$(sha256sum < "$t/o4/lethe.json")
-make -s O="$t/o4" SIGN_KEYS="$t/nonexistent.key:$t/nonexistent.pem" "$t/o4/lethe.json" > "$t/4.out" 2>&1
+make -s O="$t/o4" SIGN_KEYS="$t/nonexistent.key:$top/out/dev-keys/dev-leaf.pem" "$t/o4/lethe.json" > "$t/4.out" 2>&1
 rc=$?
 if [ $rc -ne 0 ] && [ "$(fatal_lines "$t/4.out")" = 1 ] && grep -q "nonexistent.key" "$t/4.out" &&
 	[ "$(sha256sum < "$t/o4/lethe.json")" = "$before" ] && ! ls "$t/o4" | grep -q '\.tmp'; then
