@@ -24,6 +24,8 @@ SIGN_ROOT ?= $(DEV_KEYS)/root.pem
 SIGN_THRESHOLD ?= 1
 
 OVERLAY_FILES := $(shell find rootfs-overlay -type f 2>/dev/null | LC_ALL=C sort)
+# The lean libcurl's origin in out/manifest.txt: Debian's curl source, pinned.
+CURL_ORIGIN := curl-source=$(shell awk '$$1 == "version" { print $$2 }' image/curl/source.lock)
 IMAGE_INPUTS := image/base.spec image/roots.list image/busybox.applets image/plan.sh \
 	$(OVERLAY_FILES)
 
@@ -62,7 +64,8 @@ $(IMG_B)/gen/etc/lethe-release: $(IMG_B)/buildvars
 
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
 		$(IMG_B)/gen/etc/lethe-release $(B)/target/initd $(B)/target/tpmseal \
-		$(B)/target/configpull $(HB)/elfclosure $(IMAGE_INPUTS)
+		$(B)/target/configpull $(HB)/elfclosure $(B)/curl/libcurl.so.4 $(IMAGE_INPUTS)
+	LEAN_CURL=$(B)/curl/libcurl.so.4 CURL_ORIGIN=$(CURL_ORIGIN) \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \
 	MODS=$(IMG_B)/modules TARGET=$(B)/target GEN=$(IMG_B)/gen ELFCLOSURE=$(HB)/elfclosure \
 	IMAGE=image OVERLAY=rootfs-overlay image/plan.sh $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins
@@ -122,5 +125,6 @@ keys:
 # Re-resolve image/packages.list against the apt archive: pin every
 # dependency, build a trial plan with all of them, and keep in the lock only
 # the packages that put at least one file into the image.
-update-lock: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull $(HB)/elfclosure
-	image/update-lock.sh
+update-lock: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull $(HB)/elfclosure \
+		$(B)/curl/libcurl.so.4
+	LEAN_CURL=$(B)/curl/libcurl.so.4 CURL_ORIGIN=$(CURL_ORIGIN) image/update-lock.sh

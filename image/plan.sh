@@ -10,6 +10,7 @@
 #   TARGET     directory with our built programs (initd, tpmseal, configpull)
 #   GEN        directory with generated files (etc/lethe-release)
 #   ELFCLOSURE the closure tool;  IMAGE  the image/ directory;  OVERLAY  rootfs-overlay/
+#   LEAN_CURL  our libcurl.so.4 (image/curl), installed in place of Debian's;  CURL_ORIGIN  its origin
 #
 # Modes, owners and times never come from the build host: files are 0755 if
 # executable in their package, else 0644; directories 0755; owner 0:0.
@@ -17,7 +18,7 @@ set -euo pipefail
 die() { echo "plan.sh: fatal: $*" >&2; exit 100; }
 [ $# -eq 2 ] || die "usage: plan.sh SPEC ORIGINS"
 out_spec=$1 out_orig=$2
-for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY; do
+for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY LEAN_CURL CURL_ORIGIN; do
 	[ -n "${!v:-}" ] || die "$v is not set"
 done
 
@@ -38,6 +39,12 @@ install -m 0755 "$TARGET/tpmseal" "$TARGET/configpull" "$STAGE/usr/bin/"
 	echo "file /usr/bin/configpull 0755 0 0 $TARGET/configpull lethe"
 } >> "$entries"
 
+# The lean libcurl (HTTPS over OpenSSL only) stands where Debian's would.
+curl_path=/usr/lib/x86_64-linux-gnu/libcurl.so.4
+rm -f "$STAGE$curl_path"
+install -m 0644 "$LEAN_CURL" "$STAGE$curl_path"
+{ grep -v "^$curl_path " "$OWNERS" || true; echo "$curl_path $CURL_ORIGIN"; } > "$tmp/owners"
+
 # 3. The ELF closure of the roots, with the package each file came from.
 mapfile -t roots < <(sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' "$IMAGE/roots.list")
 "$ELFCLOSURE" --root "$STAGE" "${roots[@]}" > "$tmp/closure" ||
@@ -49,7 +56,7 @@ while read -r type path target; do
 	slink) echo "slink $path 0777 0 0 $target" ;;
 	*) die "unexpected closure line: $type $path" ;;
 	esac
-done < "$tmp/closure" | awk -v owners="$OWNERS" '
+done < "$tmp/closure" | awk -v owners="$tmp/owners" '
 	BEGIN { while ((getline l < owners) > 0) { split(l, f, " "); own[f[1]] = f[2] } }
 	{ o = ($2 in own) ? own[$2] : ""; if (o == "" && ($2 == "/lib" || $2 == "/lib64" || $2 == "/bin" || $2 == "/sbin")) o = "lethe"
 	  if (o == "") { print "plan.sh: fatal: no package owns " $2 > "/dev/stderr"; exit 100 }
@@ -69,6 +76,7 @@ done >> "$entries"
 # 6. rootfs-overlay and generated files.
 for tree in "$OVERLAY:rootfs-overlay" "$GEN:generated"; do
 	dir=${tree%:*} origin=${tree#*:}
+	[ -d "$dir" ] || continue
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
 		p=${p#.}
 		if [ -d "$dir$p" ]; then echo "dir $p 0755 0 0 - $origin"

@@ -22,7 +22,7 @@ image/debs.sh stage "$work/full.lock" "$work/stage" "$work/owners" "$work/kernel
 image/modules.sh "$work/kernel" image/modules.list "$work/modules" > /dev/null
 mkdir -p "$work/gen/etc"
 printf 'LETHE_VERSION=update-lock\nLETHE_EPOCH=0\n' > "$work/gen/etc/lethe-release"
-STAGE=$work/stage OWNERS=$work/owners KPKG=$(cat "$work/kernel/package") MODS=$work/modules \
+LEAN_CURL=$LEAN_CURL CURL_ORIGIN=$CURL_ORIGIN STAGE=$work/stage OWNERS=$work/owners KPKG=$(cat "$work/kernel/package") MODS=$work/modules \
 	TARGET=$B/target GEN=$work/gen ELFCLOSURE=$HB/elfclosure IMAGE=image OVERLAY=rootfs-overlay \
 	image/plan.sh "$work/spec" "$work/origins"
 
@@ -39,3 +39,12 @@ if [ -e image/packages.lock ]; then
 fi
 mv "$work/packages.lock" image/packages.lock
 echo "update-lock: image/packages.lock has $(grep -vc '^#' image/packages.lock) packages" >&2
+
+# The lean libcurl follows Debian's libcurl4 version (security updates).
+curl_ver=$(image/debs.sh pin libcurl4 | cut -d' ' -f2)
+if [ "$curl_ver" != "$(awk '$1 == "version" { print $2 }' image/curl/source.lock)" ]; then
+	image/curl/fetch.sh pin "$curl_ver" > "$work/source.lock"
+	diff -u image/curl/source.lock "$work/source.lock" || true
+	mv "$work/source.lock" image/curl/source.lock
+	echo "update-lock: image/curl/source.lock now pins curl $curl_ver" >&2
+fi

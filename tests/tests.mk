@@ -24,7 +24,7 @@ fuzz-replay: $(foreach r,$(FUZZ_REPLAYS),$(firstword $(subst :, ,$(r))))
 
 # Shell tests speak TAP; prove runs them and prints the summary.
 test-image: all $(HB)/mkcpio $(HB)/ospkg $(HB)/elfclosure
-	MKCPIO=$(HB)/mkcpio OSPKG=$(HB)/ospkg ELFCLOSURE=$(HB)/elfclosure INITD=$(B)/target/initd \
+	LEAN_CURL=$(B)/curl/libcurl.so.4 MKCPIO=$(HB)/mkcpio OSPKG=$(HB)/ospkg ELFCLOSURE=$(HB)/elfclosure INITD=$(B)/target/initd \
 	LETHE_VERSION='$(LETHE_VERSION)' prove -v tests/image/*.t
 
 test-boot: all

@@ -65,8 +65,8 @@ ok "it defines the symbol version CURL_OPENSSL_4" grep -qx CURL_OPENSSL_4 "$tmp/
 # Defined dynamic symbols as "name version", sorted.
 exports() { objdump -T "$1" | awk '$0 ~ /\*(UND|ABS)\*/ { next } NF >= 7 && $2 == "g" { print $NF, $(NF - 1) }' | sort; }
 exports "$LEAN_CURL" >"$tmp/lean.syms"
-ok "it exports curl_* functions, every one at CURL_OPENSSL_4" \
-	eval 'test "$(wc -l <"$tmp/lean.syms")" -gt 50 && ! grep -v "^curl_[a-z0-9_]* CURL_OPENSSL_4$" "$tmp/lean.syms"'
+all_versioned() { test "$(wc -l <"$tmp/lean.syms")" -gt 50 && ! grep -v '^curl_[a-z0-9_]* CURL_OPENSSL_4$' "$tmp/lean.syms"; }
+ok "it exports curl_* functions, every one at CURL_OPENSSL_4" all_versioned
 if objdump -p "$DEBIAN_CURL" 2>/dev/null | grep -q 'CURL_OPENSSL_4'; then
 	exports "$DEBIAN_CURL" >"$tmp/debian.syms"
 	ok "it exports exactly the functions of Debian's libcurl4" cmp -s "$tmp/lean.syms" "$tmp/debian.syms" ||
@@ -77,11 +77,12 @@ fi
 
 readelf -d "$LEAN_CURL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' >"$tmp/needed"
 sed 's/^/# NEEDED /' "$tmp/needed"
-ok "it needs only libssl, libcrypto, libz and libc" \
-	eval '! grep -vxE "libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1|libc\.so\.6" "$tmp/needed"'
-ok "none of GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2, PSL, RTMP, brotli, zstd" \
-	eval '! grep -iE "gnutls|krb5|gssapi|ldap|lber|sasl|ssh|idn|nghttp|psl|rtmp|brotli|zstd|nettle|p11" "$tmp/needed"'
-ok "no RPATH or RUNPATH" eval '! readelf -d "$LEAN_CURL" | grep -qE "\((RPATH|RUNPATH)\)"'
+needs_only_allowed() { ! grep -vxE 'libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1|libc\.so\.6' "$tmp/needed"; }
+needs_no_banned() { ! grep -iE 'gnutls|krb5|gssapi|ldap|lber|sasl|ssh|idn|nghttp|psl|rtmp|brotli|zstd|nettle|p11' "$tmp/needed"; }
+no_rpath() { ! readelf -d "$LEAN_CURL" | grep -qE '\((RPATH|RUNPATH)\)'; }
+ok "it needs only libssl, libcrypto, libz and libc" needs_only_allowed
+ok "none of GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2, PSL, RTMP, brotli, zstd" needs_no_banned
+ok "no RPATH or RUNPATH" no_rpath
 
 # --- a program built against the host's libcurl4-openssl-dev -----------------
 cat >"$tmp/probe.c" <<'EOF'
@@ -188,7 +189,8 @@ ok "it is the curl version of the headers it was compiled with" \
 ok "curl_version() names OpenSSL" grep -qE '^version: libcurl/[0-9.]+ OpenSSL/3\.' "$tmp/info"
 # Every component after libcurl/X: a second TLS library or any other one would show here.
 others() { sed -n 's/^version: //p' "$tmp/info" | tr ' ' '\n' | tail -n +2 | grep -vE '^(OpenSSL|zlib)/'; }
-ok "curl_version() names nothing but OpenSSL and zlib" eval '! others'
+only_openssl_zlib() { ! others; }
+ok "curl_version() names nothing but OpenSSL and zlib" only_openssl_zlib
 ok "the TLS backend is OpenSSL" grep -qE '^ssl: OpenSSL/' "$tmp/info"
 ok "the protocols are exactly http and https" grep -qx 'protocols: http https' "$tmp/info"
 ok "no Kerberos, SPNEGO, NTLM, IDN, HTTP/2, brotli, zstd, PSL" grep -qx 'banned features:' "$tmp/info"
@@ -204,13 +206,13 @@ ok "openssl made two self-signed certificates" test -s "$tmp/cert.pem" -a -s "$t
 
 # A random free port: s_server says ACCEPT once it listens, or exits if the port is taken.
 port=
-for try in 1 2 3 4 5 6 7 8; do
+for _ in 1 2 3 4 5 6 7 8; do
 	p=$((20000 + RANDOM % 40000))
 	: >"$tmp/server.log"
 	timeout 20 openssl s_server -accept "127.0.0.1:$p" -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
 		-www >"$tmp/server.log" 2>&1 &
 	server=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q '^ACCEPT' "$tmp/server.log" && break
 		kill -0 "$server" 2>/dev/null || break
 		sleep 0.1
