@@ -302,3 +302,28 @@ boot_qmp() {
 	boot_stop "$pid"
 	return $result
 }
+
+# boot_need_image: KERNEL and INITRD (defaults out/vmlinuz, out/initramfs.cpio.zst)
+# must be readable; without them a test bails out, or skips when
+# LETHE_ALLOW_SKIP=1.  Also defines the TAP helpers ok, not_ok and check.
+boot_need_image() {
+	KERNEL=${KERNEL:-out/vmlinuz}
+	INITRD=${INITRD:-out/initramfs.cpio.zst}
+	if [[ ! -r $KERNEL || ! -r $INITRD ]]; then
+		if [[ ${LETHE_ALLOW_SKIP:-0} == 1 ]]; then
+			echo "1..0 # SKIP no image ($KERNEL, $INITRD)"
+			exit 0
+		fi
+		echo "1..0"
+		echo "Bail out! no image: $KERNEL or $INITRD missing (LETHE_ALLOW_SKIP=1 to skip)"
+		exit 1
+	fi
+	n=0
+	failed=0
+}
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}

@@ -12,27 +12,7 @@ set -u -o pipefail
 
 . "$(dirname "$0")/lib.sh"
 
-KERNEL=${KERNEL:-out/vmlinuz}
-INITRD=${INITRD:-out/initramfs.cpio.zst}
-
-if [[ ! -r $KERNEL || ! -r $INITRD ]]; then
-	if [[ ${LETHE_ALLOW_SKIP:-0} == 1 ]]; then
-		echo "1..0 # SKIP no image ($KERNEL, $INITRD)"
-		exit 0
-	fi
-	echo "1..0"
-	echo "Bail out! no image: $KERNEL or $INITRD missing (LETHE_ALLOW_SKIP=1 to skip)"
-	exit 1
-fi
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+boot_need_image
 
 # LETHE_VERSION as a literal inside an extended regex.
 version_re='[A-Za-z0-9._+~-]+'
