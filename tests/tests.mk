@@ -1,6 +1,8 @@
 # make check: every test, in an order that fails fast and shares one built
 # image.  Test dependencies come from scripts/deps like everything else.
 FUZZ_REPLAYS ?=
+# Per-program integration tests (swtpm, nginx, ...) that fragments append.
+CHECK_TARGETS ?=
 TIMEOUT_SCALE ?= 1
 
 .PHONY: check check-deps fuzz-replay test-image test-boot check-repro bench-image
@@ -13,6 +15,7 @@ check:
 	$(MAKE) --no-print-directory fuzz-replay
 	$(MAKE) --no-print-directory test-image
 	$(MAKE) --no-print-directory test-boot
+	$(if $(strip $(CHECK_TARGETS)),$(MAKE) --no-print-directory $(CHECK_TARGETS))
 	$(MAKE) --no-print-directory check-repro
 	@echo "make check: all passed"
 
