@@ -1,56 +1,205 @@
-/* tpmseal: relay identities sealed in TPM NV (placeholder).
- *
- * The sealing logic is its own issue.  Until it lands this program is linked
- * exactly as the real one will be (tpm2-tss ESAPI through the TCTI loader,
- * libsodium, OpenSSL), so the image's library closure, size and boot test are
- * real.  It only answers `version`; everything else refuses. */
+/* tpmseal: relay identities sealed in TPM NV, unsealable only by approved
+ * images.  main only parses arguments; cmd.c runs the commands.
+ * See docs/tpmseal.md for the formats, the policy and the exit codes. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 #include <sodium.h>
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
 
-#include "lethe_exit.h"
+#include "bundle.h"
+#include "cmd.h"
+#include "tpm.h"
+#include "tpmseal.h"
 
-/* Whether the TCTI loader and ESAPI initialise against TCTI CONF: a probe the
- * boot tests use to show the TPM is reachable.  Returns the TSS2 rc. */
-static TSS2_RC tpmseal_probe(const char *conf)
+static const char usage[] =
+	"tpmseal: usage: tpmseal COMMAND [--tcti CONF] [--index 0xHANDLE] [OPTIONS]\n"
+	"  provision --instances N [--family NAME] [--pcrs 7,13[,14] | --authorize-key PUB.pem]\n"
+	"  import [--family-key NAME.secret_family_key] [--pcrs LIST | --authorize-key PUB.pem] KEYDIR...\n"
+	"  unseal --out DIR [--owner UID:GID] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...]\n"
+	"  status [--pcrs LIST | --authorize-key PUB.pem]\n"
+	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... --out FILE\n"
+	"  probe [TCTI] | version\n"
+	"exit: 0 ok, 1 sealed to another state, 2 not provisioned, 3 corrupt bundle,\n"
+	"      4 already unsealed this boot, 5 already provisioned, 100 usage, 111 TPM or system error\n";
+
+static int main_usage(const char *why)
 {
-	TSS2_TCTI_CONTEXT *tcti = NULL;
-	ESYS_CONTEXT *esys = NULL;
-	TSS2_RC rc = Tss2_TctiLdr_Initialize(conf, &tcti);
-	if (rc != TSS2_RC_SUCCESS)
-		goto out;
-	rc = Esys_Initialize(&esys, tcti, NULL);
-out:
-	if (esys)
-		Esys_Finalize(&esys);
-	if (tcti)
-		Tss2_TctiLdr_Finalize(&tcti);
-	return rc;
+	if (why)
+		fprintf(stderr, "tpmseal: fatal: %s\n", why);
+	fputs(usage, stderr);
+	return TPMSEAL_EXIT_USAGE;
+}
+
+static int main_u32(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	return (errno || *end || *out > max) ? -1 : 0;
+}
+
+/* --pcr N=HEX: one 32-byte sha256 value for an approval. */
+static int main_pcr(struct cmd_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char num[4];
+	unsigned long n;
+	size_t bin = 0;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof num)
+		return -1;
+	memcpy(num, arg, (size_t)(eq - arg));
+	num[eq - arg] = '\0';
+	if (main_u32(num, POLICY_PCR_MAX - 1, &n) || (o->pcr_mask & (1u << n)))
+		return -1;
+	if (strlen(eq + 1) != 64 ||
+	    sodium_hex2bin(o->pcr_values[n], 32, eq + 1, 64, NULL, &bin, NULL) || bin != 32)
+		return -1;
+	o->pcr_mask |= 1u << n;
+	return 0;
+}
+
+/* Key bytes must never reach a core dump, and tpm2-tss must not print its
+ * own multi-line diagnostics: our one-line errors say what failed. */
+static int main_harden(void)
+{
+	static const struct rlimit zero = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &zero) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		fprintf(stderr, "tpmseal: fatal: unable to disable core dumps: %s\n", strerror(errno));
+		return -1;
+	}
+	if (setenv("TSS2_LOG", "all+none", 0) < 0)
+		return -1;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "version") == 0) {
+	static const struct option longopts[] = {
+		{ "tcti", required_argument, NULL, 't' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "pcrs", required_argument, NULL, 'p' },
+		{ "authorize-key", required_argument, NULL, 'A' },
+		{ "approval", required_argument, NULL, 'a' },
+		{ "instances", required_argument, NULL, 'n' },
+		{ "family", required_argument, NULL, 'f' },
+		{ "family-key", required_argument, NULL, 'F' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "owner", required_argument, NULL, 'O' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pcr", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_opts o;
+	const char *cmd;
+	unsigned long v;
+	int c;
+
+	memset(&o, 0, sizeof o);
+	o.index = TPM_NV_INDEX_DEFAULT;
+	o.mask = (1u << 7) | (1u << 13);
+	o.uid = (uid_t)-1;
+	o.gid = (gid_t)-1;
+	if (argc < 2)
+		return main_usage(NULL);
+	cmd = argv[1];
+	if (strcmp(cmd, "version") == 0 && argc == 2) {
 		if (sodium_init() < 0)
-			return LETHE_EXIT_TEMP;
-		printf("tpmseal (placeholder) libsodium %s, %s\n", sodium_version_string(),
+			return TPMSEAL_EXIT_TPM;
+		printf("tpmseal libsodium %s, %s\n", sodium_version_string(),
 		       OpenSSL_version(OPENSSL_VERSION));
-		return LETHE_EXIT_OK;
+		return TPMSEAL_EXIT_OK;
 	}
-	if ((argc == 2 || argc == 3) && strcmp(argv[1], "probe") == 0) {
-		TSS2_RC rc = tpmseal_probe(argc == 3 ? argv[2] : NULL);
-		if (rc != TSS2_RC_SUCCESS) {
-			fprintf(stderr, "tpmseal: fatal: unable to reach the TPM: %s\n", Tss2_RC_Decode(rc));
-			return LETHE_EXIT_TEMP;
+	if (strcmp(cmd, "probe") == 0 && argc <= 3 && main_harden() == 0)
+		return cmd_probe(argc == 3 ? argv[2] : NULL);
+	if (main_harden() || sodium_init() < 0)
+		return TPMSEAL_EXIT_TPM;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.tcti = optarg; break;
+		case 'i':
+			if (main_u32(optarg, TPM_NV_OWNER_LAST, &v) || v < TPM_NV_OWNER_FIRST)
+				return main_usage("unable to use --index: not in the owner range 0x01800000-0x01bfffff");
+			o.index = (uint32_t)v;
+			break;
+		case 'p':
+			if (policy_mask_parse(optarg, &o.mask))
+				return main_usage("unable to parse --pcrs: want a list such as 7,13,14");
+			break;
+		case 'A': o.authkey = optarg; break;
+		case 'a':
+			if (o.n_approvals == CMD_MAX_APPROVALS)
+				return main_usage("unable to use --approval: at most 16");
+			o.approvals[o.n_approvals++] = optarg;
+			break;
+		case 'n':
+			if (main_u32(optarg, TPMSEAL_MAX_INSTANCES, &v) || v < 1)
+				return main_usage("unable to parse --instances: want 1..8");
+			o.instances = (unsigned)v;
+			break;
+		case 'f':
+			if (!bundle_name_ok(optarg))
+				return main_usage("unable to use --family: want 1..32 of [A-Za-z0-9_-]");
+			o.family = optarg;
+			break;
+		case 'F': o.family_key = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'O': {
+			unsigned long u, g;
+			char *colon = strchr(optarg, ':');
+			if (!colon)
+				return main_usage("unable to parse --owner: want UID:GID");
+			*colon = '\0';
+			if (main_u32(optarg, 0xFFFFFFFEul, &u) || main_u32(colon + 1, 0xFFFFFFFEul, &g))
+				return main_usage("unable to parse --owner: want UID:GID");
+			o.uid = (uid_t)u;
+			o.gid = (gid_t)g;
+			break;
 		}
-		puts("tpmseal: TPM reachable");
-		return LETHE_EXIT_OK;
+		case 'k': o.signkey = optarg; break;
+		case 'P':
+			if (main_pcr(&o, optarg))
+				return main_usage("unable to parse --pcr: want N=64 hex digits, each PCR once");
+			break;
+		default:
+			return main_usage(NULL);
+		}
 	}
-	fputs("tpmseal: usage: tpmseal version | probe [TCTI] (sealing is not implemented yet)\n", stderr);
-	return LETHE_EXIT_USAGE;
+	for (; optind < argc; optind++) {
+		if (strcmp(cmd, "import") || o.n_dirs == CMD_MAX_DIRS)
+			return main_usage("unable to use the arguments: too many or unexpected");
+		o.dirs[o.n_dirs++] = argv[optind];
+	}
+	if (o.n_approvals && !o.authkey)
+		return main_usage("unable to use --approval without --authorize-key");
+	if (strcmp(cmd, "provision") == 0)
+		return o.instances ? cmd_provision(&o) : main_usage("provision needs --instances N");
+	if (strcmp(cmd, "import") == 0)
+		return o.n_dirs ? cmd_import(&o) : main_usage("import needs at least one KEYDIR");
+	if (strcmp(cmd, "unseal") == 0) {
+		if (!o.out)
+			return main_usage("unseal needs --out DIR");
+		if (o.authkey && !o.n_approvals)
+			return main_usage("unseal with --authorize-key needs --approval FILE");
+		return cmd_unseal(&o);
+	}
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&o);
+	if (strcmp(cmd, "approve") == 0) {
+		if (!o.signkey || !o.out || !o.pcr_mask)
+			return main_usage("approve needs --key, --out and at least one --pcr");
+		return cmd_approve(&o);
+	}
+	return main_usage("unknown command");
 }

@@ -1,5 +1,68 @@
-# tpmseal: runs on the relay, links the image's tpm2-tss, libsodium and OpenSSL.
-$(B)/target/tpmseal: $(wildcard tpmseal/*.c tpmseal/*.h) include/lethe_exit.h
+# tpmseal: relay identities sealed in TPM NV (runs on the relay).
+#
+#   $(B)/target/tpmseal       the program, linked against the image's libraries
+#   $(HB)/tpmseal             the same, built as a host tool for the swtpm tests
+#   $(HB)/test_tpmseal        cmocka unit tests (in UNIT_TESTS)
+#   $(HB)/fuzz_tpmseal_bundle   replays tests/fuzz/tpmseal_bundle/corpus
+#   $(HB)/fuzz_tpmseal_keyfile  replays tests/fuzz/tpmseal_keyfile/corpus
+#   $(B)/libfuzzer/fuzz_tpmseal_{bundle,keyfile}   the same under libFuzzer
+#   check-tpmseal             swtpm tests (tests/tpm/*.t), in CHECK_TARGETS
+#   bench-tpm                 unseal latency on swtpm, ours vs tpm2-tools
+
+TPMSEAL_SRCS := $(sort $(wildcard tpmseal/*.c))
+TPMSEAL_HDRS := $(sort $(wildcard tpmseal/*.h)) include/lethe_exit.h
+TPMSEAL_LIB_SRCS := $(filter-out tpmseal/main.c,$(TPMSEAL_SRCS))
+TPMSEAL_LIB_OBJS := $(TPMSEAL_LIB_SRCS:%.c=$(HB)/obj/%.o)
+TPMSEAL_LIBS := -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lsodium -lcrypto
+
+TPMSEAL_TEST_SRCS := $(sort $(wildcard tests/unit/tpmseal/*.c))
+TPMSEAL_TEST_OBJS := $(TPMSEAL_TEST_SRCS:%.c=$(HB)/obj/%.o)
+
+$(B)/target/tpmseal: $(TPMSEAL_SRCS) $(TPMSEAL_HDRS)
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) \
-		-ltss2-esys -ltss2-tctildr -ltss2-rc -lsodium -lcrypto
+	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(TPMSEAL_SRCS) $(TARGET_LDFLAGS) $(TPMSEAL_LIBS)
+
+$(HB)/obj/tpmseal/%.o: tpmseal/%.c $(TPMSEAL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(HB)/obj/tests/unit/tpmseal/%.o: tests/unit/tpmseal/%.c $(TPMSEAL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itpmseal -c -o $@ $<
+
+$(HB)/tpmseal: $(HB)/obj/tpmseal/main.o $(TPMSEAL_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(TPMSEAL_LIBS)
+
+$(HB)/test_tpmseal: $(TPMSEAL_TEST_OBJS) $(TPMSEAL_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(TPMSEAL_LIBS) -lcmocka
+
+UNIT_TESTS += $(HB)/test_tpmseal
+
+$(HB)/obj/tests/fuzz/tpmseal_%/fuzz.o: tests/fuzz/tpmseal_%/fuzz.c $(TPMSEAL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itpmseal -c -o $@ $<
+
+$(HB)/fuzz_tpmseal_%: $(HB)/obj/tests/fuzz/tpmseal_%/fuzz.o $(TPMSEAL_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(TPMSEAL_LIBS)
+
+FUZZ_REPLAYS += $(HB)/fuzz_tpmseal_bundle:tests/fuzz/tpmseal_bundle/corpus
+FUZZ_REPLAYS += $(HB)/fuzz_tpmseal_keyfile:tests/fuzz/tpmseal_keyfile/corpus
+
+TPMSEAL_FUZZ_CC ?= clang
+TPMSEAL_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
+	-Itpmseal -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
+$(B)/libfuzzer/fuzz_tpmseal_%: tests/fuzz/tpmseal_%/fuzz.c $(TPMSEAL_LIB_SRCS) $(TPMSEAL_HDRS)
+	@mkdir -p $(@D)
+	$(TPMSEAL_FUZZ_CC) $(TPMSEAL_FUZZ_CFLAGS) -o $@ $< $(TPMSEAL_LIB_SRCS) $(TPMSEAL_LIBS)
+
+.PHONY: check-tpmseal bench-tpm
+check-tpmseal: $(HB)/tpmseal
+	TPMSEAL=$(HB)/tpmseal prove -v tests/tpm/*.t
+
+CHECK_TARGETS += check-tpmseal
+
+bench-tpm: $(HB)/tpmseal
+	TPMSEAL=$(HB)/tpmseal tests/tpm/bench.sh

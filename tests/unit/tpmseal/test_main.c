@@ -1,0 +1,31 @@
+/* test_tpmseal: every tpmseal unit test group; exit code = failed groups. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "tests.h"
+
+size_t t_slurp(const char *path, uint8_t *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+int main(void)
+{
+	int failed = 0;
+
+	if (sodium_init() < 0)
+		return 1;
+	failed += run_bundle_tests();
+	failed += run_torkey_tests();
+	failed += run_policy_tests();
+	failed += run_keydir_tests();
+	return failed ? 1 : 0;
+}

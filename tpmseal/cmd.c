@@ -1,0 +1,410 @@
+/* cmd: provision, import, unseal, status, approve.  Each command owns the
+ * locked buffers it uses and wipes them on every path; errors are one line
+ * on stderr and a tpmseal exit code. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <sodium.h>
+
+#include "bundle.h"
+#include "cmd.h"
+#include "keydir.h"
+#include "pubinfo.h"
+#include "tpm.h"
+#include "tpmseal.h"
+
+#define CMD_ERR 8800  /* room for two paths */
+
+static int cmd_fatal(int code, const char *err)
+{
+	fprintf(stderr, "tpmseal: fatal: %s\n", err);
+	return code;
+}
+
+static const char *cmd_tcti(const struct cmd_opts *o)
+{
+	const char *env = getenv("TPM2TOOLS_TCTI");
+
+	if (o->tcti)
+		return o->tcti;
+	return env && *env ? env : "device:/dev/tpmrm0";
+}
+
+static EVP_PKEY *cmd_read_key(const char *path, int private, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	BIO *bio = BIO_new_file(path, "r");
+
+	if (!bio) {
+		snprintf(err, errlen, "unable to open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!k)
+		snprintf(err, errlen, "unable to parse %s: not a PEM %s key", path,
+			 private ? "private" : "public");
+	return k;
+}
+
+/* The policy a command seals to or unseals with.  *key is owned by the
+ * caller; approvals are parsed into appr. */
+static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key,
+		    struct policy_approval *appr, char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(a, 0, sizeof *a);
+	*key = NULL;
+	if (!o->authkey) {
+		a->mode = TPM_MODE_AUTHORITY;
+		a->mask = o->mask;
+		return TPMSEAL_EXIT_OK;
+	}
+	a->mode = TPM_MODE_AUTHORIZED;
+	*key = cmd_read_key(o->authkey, 0, err, errlen);
+	if (!*key)
+		return TPMSEAL_EXIT_USAGE;
+	a->key = *key;
+	for (i = 0; i < o->n_approvals; i++) {
+		uint8_t buf[POLICY_APPROVAL_BYTES + 1];
+		FILE *f = fopen(o->approvals[i], "rb");
+		size_t n;
+
+		if (!f) {
+			snprintf(err, errlen, "unable to open %s: %s", o->approvals[i], strerror(errno));
+			return TPMSEAL_EXIT_USAGE;
+		}
+		n = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		if (policy_approval_parse(buf, n, &appr[i])) {
+			snprintf(err, errlen, "unable to parse %s: not a tpmseal approval", o->approvals[i]);
+			return TPMSEAL_EXIT_USAGE;
+		}
+	}
+	a->approvals = appr;
+	a->n_approvals = o->n_approvals;
+	return TPMSEAL_EXIT_OK;
+}
+
+static int cmd_print(const struct bundle *b, const struct keydir_ids *ids, const char *fam)
+{
+	unsigned i;
+
+	for (i = 0; i < b->count; i++)
+		printf("%u %s %s\n", i, ids[i].rsa, ids[i].ed);
+	if (b->has_family)
+		printf("family %s %s\n", b->family_name, fam);
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+static int cmd_print_ids(const struct bundle *b)
+{
+	struct keydir_ids ids[TPMSEAL_MAX_INSTANCES];
+	char fam[TORKEY_ED_ID_B64];
+
+	if (keydir_identities(b, ids, fam))
+		return -1;
+	return cmd_print(b, ids, fam);
+}
+
+/* Seals B into a new index: shared by provision and import. */
+static int cmd_seal(const struct cmd_opts *o, struct bundle *b)
+{
+	struct policy_approval appr[1];
+	char err[CMD_ERR];
+	struct tpm t;
+	struct tpm_nvinfo info;
+	struct tpm_auth a;
+	EVP_PKEY *key = NULL;
+	uint8_t *buf = sodium_malloc(BUNDLE_MAX_BYTES);
+	size_t len;
+	int r;
+
+	if (!buf)
+		return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to allocate locked memory");
+	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	if (r)
+		goto out;
+	len = bundle_marshal(b, buf, BUNDLE_MAX_BYTES);
+	if (len == 0) {
+		snprintf(err, sizeof err, "unable to marshal the bundle: invalid keys");
+		r = TPMSEAL_EXIT_USAGE;
+		goto out;
+	}
+	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
+	if (r)
+		goto out;
+	r = tpm_nv_info(&t, o->index, &info, err, sizeof err);
+	if (r == TPMSEAL_EXIT_OK) {
+		snprintf(err, sizeof err, "unable to provision NV index 0x%08x: already defined", o->index);
+		r = TPMSEAL_EXIT_EXISTS;
+	} else if (r == TPMSEAL_EXIT_NOBUNDLE) {
+		/* The public record first: if the bundle then fails, it goes too. */
+		struct pubinfo pi;
+		uint8_t rec[PUBINFO_MAX_BYTES];
+		size_t rlen = 0;
+
+		if (pubinfo_from_bundle(b, (uint8_t)a.mode, a.mask, &pi) == 0)
+			rlen = pubinfo_render(&pi, rec, sizeof rec);
+		if (rlen == 0) {
+			snprintf(err, sizeof err, "unable to describe the keys: invalid keys");
+			r = TPMSEAL_EXIT_USAGE;
+		} else {
+			r = tpm_pub_write(&t, TPM_PUB_INDEX(o->index), rec, rlen, err, sizeof err);
+		}
+		if (r == TPMSEAL_EXIT_OK) {
+			r = tpm_nv_create(&t, o->index, &a, buf, len, err, sizeof err);
+			if (r)
+				tpm_nv_remove(&t, TPM_PUB_INDEX(o->index));
+		}
+	}
+	tpm_close(&t);
+	if (r == TPMSEAL_EXIT_OK && cmd_print_ids(b)) {
+		snprintf(err, sizeof err, "unable to write the identities to stdout");
+		r = TPMSEAL_EXIT_TPM;
+	}
+out:
+	sodium_free(buf);
+	EVP_PKEY_free(key);
+	return r ? cmd_fatal(r, err) : TPMSEAL_EXIT_OK;
+}
+
+int cmd_provision(const struct cmd_opts *o)
+{
+	struct bundle *b = bundle_new();
+	unsigned i;
+	int r;
+
+	if (!b)
+		return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to allocate locked memory");
+	b->count = o->instances;
+	for (i = 0; i < o->instances; i++) {
+		struct bundle_instance *in = &b->inst[i];
+		if (torkey_rsa_generate(in->p, &in->plen, in->q, &in->qlen, BUNDLE_PRIME_MAX) ||
+		    torkey_ed_generate(in->ed)) {
+			bundle_free(b);
+			return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to generate identity keys");
+		}
+	}
+	if (o->family) {
+		snprintf(b->family_name, sizeof b->family_name, "%s", o->family);
+		b->has_family = 1;
+		if (torkey_ed_generate(b->family)) {
+			bundle_free(b);
+			return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to generate the family key");
+		}
+	}
+	r = cmd_seal(o, b);
+	bundle_free(b);
+	return r;
+}
+
+int cmd_import(const struct cmd_opts *o)
+{
+	struct bundle *b = bundle_new();
+	char err[CMD_ERR];
+	size_t i;
+	int r;
+
+	if (!b)
+		return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to allocate locked memory");
+	b->count = (unsigned)o->n_dirs;
+	for (i = 0; i < o->n_dirs; i++)
+		if (keydir_read_instance(o->dirs[i], &b->inst[i], err, sizeof err)) {
+			bundle_free(b);
+			return cmd_fatal(TPMSEAL_EXIT_USAGE, err);
+		}
+	if (o->family_key && keydir_read_family(o->family_key, b, err, sizeof err)) {
+		bundle_free(b);
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, err);
+	}
+	r = cmd_seal(o, b);
+	bundle_free(b);
+	return r;
+}
+
+int cmd_unseal(const struct cmd_opts *o)
+{
+	struct policy_approval appr[CMD_MAX_APPROVALS];
+	struct keydir_ids ids[TPMSEAL_MAX_INSTANCES];
+	char fam[TORKEY_ED_ID_B64];
+	struct bundle *b = bundle_new();
+	uint8_t *buf = sodium_malloc(BUNDLE_MAX_BYTES);
+	char err[CMD_ERR];
+	struct tpm_auth a;
+	struct tpm t;
+	EVP_PKEY *key = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!b || !buf) {
+		snprintf(err, sizeof err, "unable to allocate locked memory");
+		r = TPMSEAL_EXIT_TPM;
+		goto out;
+	}
+	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	if (r)
+		goto out;
+	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
+	if (r)
+		goto out;
+	r = tpm_nv_unseal(&t, o->index, &a, buf, BUNDLE_MAX_BYTES, &len, err, sizeof err);
+	tpm_close(&t);
+	if (r)
+		goto out;
+	if (bundle_unmarshal(buf, len, b)) {
+		snprintf(err, sizeof err, "unable to parse the bundle in NV index 0x%08x: corrupt bundle",
+			 o->index);
+		r = TPMSEAL_EXIT_CORRUPT;
+		goto out;
+	}
+	/* All or nothing: a key that does not rebuild leaves no file. */
+	r = keydir_write(o->out, b, o->uid, o->gid, ids, fam, err, sizeof err);
+	if (r) {
+		r = r == -2 ? TPMSEAL_EXIT_CORRUPT : TPMSEAL_EXIT_TPM;
+		goto out;
+	}
+	if (cmd_print(b, ids, fam)) {
+		snprintf(err, sizeof err, "unable to write the identities to stdout");
+		r = TPMSEAL_EXIT_TPM;
+	}
+out:
+	if (buf)
+		sodium_free(buf);
+	bundle_free(b);
+	EVP_PKEY_free(key);
+	return r ? cmd_fatal(r, err) : TPMSEAL_EXIT_OK;
+}
+
+int cmd_status(const struct cmd_opts *o)
+{
+	struct policy_approval appr[1];
+	struct tpm_nvinfo info;
+	struct tpm_auth a;
+	struct tpm t;
+	char err[CMD_ERR], hex[2 * POLICY_DIGEST + 1];
+	uint8_t want[POLICY_DIGEST];
+	EVP_PKEY *key = NULL;
+	const char *mode = "unknown";
+	uint8_t rec[PUBINFO_MAX_BYTES];
+	struct pubinfo pi;
+	size_t rlen = 0;
+	int r, have_pub = 0;
+	unsigned i;
+
+	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	if (r)
+		return cmd_fatal(r, err);
+	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
+	if (r) {
+		EVP_PKEY_free(key);
+		return cmd_fatal(r, err);
+	}
+	r = tpm_nv_info(&t, o->index, &info, err, sizeof err);
+	if (r == TPMSEAL_EXIT_OK && tpm_policy_expected(&t, &a, want, err, sizeof err) == 0 &&
+	    info.policy_len == POLICY_DIGEST && !memcmp(want, info.policy, POLICY_DIGEST))
+		mode = a.mode == TPM_MODE_AUTHORIZED ? "authorized (this key)" :
+		       "authority (current PCRs match)";
+	if (r == TPMSEAL_EXIT_OK)
+		have_pub = tpm_pub_read(&t, TPM_PUB_INDEX(o->index), rec, sizeof rec, &rlen, err,
+					sizeof err) == 0 && pubinfo_parse(rec, rlen, &pi) == 0;
+	tpm_close(&t);
+	EVP_PKEY_free(key);
+	if (r) {
+		if (r == TPMSEAL_EXIT_NOBUNDLE)
+			printf("index 0x%08x absent\n", o->index);
+		return cmd_fatal(r, err);
+	}
+	sodium_bin2hex(hex, sizeof hex, info.policy, info.policy_len);
+	printf("index 0x%08x present\nsize %u\nattributes 0x%08x%s%s\npolicy %s\nmode %s\n", o->index,
+	       info.size, info.attributes,
+	       (info.attributes & ~(uint32_t)TPMA_NV_WRITTEN & ~(uint32_t)TPMA_NV_READLOCKED) ==
+	       tpm_nv_attributes() ? " (ours)" : " (foreign)",
+	       info.attributes & TPMA_NV_READLOCKED ? " read-locked" : "", hex, mode);
+	/* The public record is the owner's word, not the TPM's: say so. */
+	if (!have_pub) {
+		puts("record absent or unreadable");
+		return TPMSEAL_EXIT_OK;
+	}
+	printf("record mode %s", pi.mode == TPM_MODE_AUTHORIZED ? "authorized" : "authority pcrs");
+	for (i = 0; pi.mode == TPM_MODE_AUTHORITY && i < POLICY_PCR_MAX; i++)
+		if (pi.mask & (1u << i))
+			printf(" %u", i);
+	printf("\ninstances %u\n", pi.count);
+	for (i = 0; i < pi.count; i++) {
+		struct keydir_ids ids;
+		pubinfo_ids(&pi, i, &ids);
+		printf("%u %s %s\n", i, ids.rsa, ids.ed);
+	}
+	if (pi.has_family) {
+		char fam[TORKEY_ED_ID_B64];
+		torkey_ed_id(pi.family, fam);
+		printf("family %s %s\n", pi.family_name, fam);
+	}
+	return TPMSEAL_EXIT_OK;
+}
+
+int cmd_approve(const struct cmd_opts *o)
+{
+	struct policy_approval ap = { .mask = o->pcr_mask };
+	uint8_t values[POLICY_PCR_MAX][32], rec[POLICY_APPROVAL_BYTES];
+	char err[CMD_ERR], tmp[4200];
+	unsigned i, n = 0;
+	EVP_PKEY *key;
+	FILE *f;
+	int r = TPMSEAL_EXIT_TPM;
+
+	for (i = 0; i < POLICY_PCR_MAX; i++)
+		if (o->pcr_mask & (1u << i))
+			memcpy(values[n++], o->pcr_values[i], 32);
+	if (policy_pcr_digest(o->pcr_mask, (const uint8_t (*)[32])values, ap.digest))
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to compute the PCR policy: no PCRs");
+	key = cmd_read_key(o->signkey, 1, err, sizeof err);
+	if (!key)
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, err);
+	if (policy_approval_sign(&ap, key)) {
+		EVP_PKEY_free(key);
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to sign the approval: key is not ECDSA P-256");
+	}
+	EVP_PKEY_free(key);
+	policy_approval_render(&ap, rec);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", o->out) >= (int)sizeof tmp)
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to write the approval: path too long");
+	f = fopen(tmp, "wbx");
+	if (!f) {
+		snprintf(err, sizeof err, "unable to create %s: %s", tmp, strerror(errno));
+		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
+	}
+	if (fwrite(rec, 1, sizeof rec, f) != sizeof rec || fclose(f) != 0) {
+		snprintf(err, sizeof err, "unable to write %s: %s", tmp, strerror(errno));
+		remove(tmp);
+		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
+	}
+	if (rename(tmp, o->out) < 0) {
+		snprintf(err, sizeof err, "unable to rename %s to %s: %s", tmp, o->out, strerror(errno));
+		remove(tmp);
+		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
+	}
+	sodium_bin2hex(tmp, sizeof tmp, ap.digest, sizeof ap.digest);
+	printf("approved policy %s\n", tmp);
+	r = TPMSEAL_EXIT_OK;
+	return r;
+}
+
+int cmd_probe(const char *tcti)
+{
+	struct cmd_opts o = { .tcti = tcti };
+	char err[CMD_ERR];
+	struct tpm t;
+	int r = tpm_open(&t, cmd_tcti(&o), err, sizeof err);
+
+	if (r)
+		return cmd_fatal(r, err);
+	tpm_close(&t);
+	puts("tpmseal: TPM reachable");
+	return TPMSEAL_EXIT_OK;
+}

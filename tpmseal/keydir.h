@@ -1,0 +1,45 @@
+/* keydir: write restored key files where tor will read them.
+ *
+ *   OUT/<i>/keys/secret_id_key                   PKCS#1 PEM, 0600
+ *   OUT/<i>/keys/ed25519_master_id_secret_key    tagged, 0600
+ *   OUT/<i>/keys/<family>.secret_family_key      tagged, 0600 (if sealed)
+ *
+ * <i> is the instance number 0..7.  Directories are 0700; all are owned by
+ * uid:gid when given.  Nothing is overwritten, nothing is followed through
+ * a symlink, and on any error every file already written is removed. */
+#ifndef TPMSEAL_KEYDIR_H
+#define TPMSEAL_KEYDIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bundle.h"
+#include "torkey.h"
+
+struct keydir_ids {
+	char rsa[TORKEY_FPR_HEX];
+	char ed[TORKEY_ED_ID_B64];
+};
+
+/* Public identities of every instance (and the family id in family_id).
+ * 0, or -1 if a sealed key does not rebuild (corrupt bundle). */
+int keydir_identities(const struct bundle *b, struct keydir_ids ids[TPMSEAL_MAX_INSTANCES],
+		      char family_id[TORKEY_ED_ID_B64]);
+
+/* Writes B under OUT and fills IDS/FAMILY_ID from the very keys written.
+ * uid/gid (uid_t)-1 keep the caller's.  Returns 0; -1 on a system error;
+ * -2 if a sealed key does not rebuild (corrupt bundle); with a one-line
+ * reason in err (no secret ever goes into it) and no file left behind. */
+int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid,
+		 struct keydir_ids ids[TPMSEAL_MAX_INSTANCES], char family_id[TORKEY_ED_ID_B64],
+		 char *err, size_t errlen);
+
+/* Reads one instance from a tor KeyDirectory (DIR/secret_id_key and
+ * DIR/ed25519_master_id_secret_key) into IN.  0 or -1 with err. */
+int keydir_read_instance(const char *dir, struct bundle_instance *in, char *err, size_t errlen);
+
+/* Reads a tor family key file PATH (NAME.secret_family_key) into B. */
+int keydir_read_family(const char *path, struct bundle *b, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,88 @@
+/* tpm: the NV index that holds the bundle, through the tpm2-tss ESAPI.
+ *
+ * Index (owner range, away from Patela 0x01000000, stboot 0x01420001 and
+ * the EK certificate range): ordinary, nameAlg SHA-256,
+ * OWNERWRITE | POLICYREAD | NO_DA | READ_STCLEAR, size = the bundle.  Read
+ * only through its policy, in a salted session with response encryption;
+ * written (owner auth, command encryption) only by provision and import;
+ * read-locked after a successful unseal until the next TPM2_Startup(CLEAR).
+ *
+ * Every function returns a tpmseal exit code and, on failure, one line in
+ * err (never a secret). */
+#ifndef TPMSEAL_TPM_H
+#define TPMSEAL_TPM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tss2/tss2_esys.h>
+
+#include "policy.h"
+
+#define TPM_NV_INDEX_DEFAULT 0x01851E7Eu
+#define TPM_NV_OWNER_FIRST 0x01800000u
+#define TPM_NV_OWNER_LAST 0x01BFFFFFu
+
+struct tpm {
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *esys;
+	ESYS_TR salt;   /* transient primary in the NULL hierarchy: salts sessions */
+	ESYS_TR enc;    /* salted HMAC session: parameter encryption */
+	uint32_t nvbuf; /* TPM_PT_NV_BUFFER_MAX: bytes per NV_Read/NV_Write */
+	uint32_t nvmax; /* TPM_PT_NV_INDEX_MAX */
+};
+
+enum tpm_mode { TPM_MODE_AUTHORITY = 1, TPM_MODE_AUTHORIZED = 2 };
+
+/* How the index's policy is satisfied. */
+struct tpm_auth {
+	enum tpm_mode mode;
+	uint32_t mask;                 /* authority: the literal PolicyPCR's PCRs */
+	EVP_PKEY *key;                 /* authorized: the operator's P-256 public key */
+	const struct policy_approval *approvals;
+	size_t n_approvals;
+};
+
+struct tpm_nvinfo {
+	uint32_t attributes;
+	uint16_t size;
+	uint8_t policy[POLICY_DIGEST];
+	uint16_t policy_len;
+};
+
+int tpm_open(struct tpm *t, const char *tcti, char *err, size_t errlen);
+void tpm_close(struct tpm *t);
+
+/* The index's public area; TPMSEAL_EXIT_NOBUNDLE when not defined. */
+int tpm_nv_info(struct tpm *t, uint32_t index, struct tpm_nvinfo *info, char *err, size_t errlen);
+
+/* The authPolicy a new index gets under A (authority: current PCR values). */
+int tpm_policy_expected(struct tpm *t, const struct tpm_auth *a, uint8_t out[POLICY_DIGEST],
+			char *err, size_t errlen);
+
+/* Defines the index and writes DATA in chunks; undefines it again if any
+ * step fails, so no half-written bundle is left. */
+int tpm_nv_create(struct tpm *t, uint32_t index, const struct tpm_auth *a, const uint8_t *data,
+		  size_t len, char *err, size_t errlen);
+
+/* Reads the whole index through its policy into OUT (locked memory of cap
+ * bytes), then read-locks it.  *len gets the index size. */
+int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8_t *out,
+		  size_t cap, size_t *len, char *err, size_t errlen);
+
+/* The public-record index (pubinfo.h) sits next to the bundle's: readable
+ * by anyone (AUTHREAD, empty auth), OWNERWRITE, NO_DA.  Writing replaces
+ * any previous one. */
+#define TPM_PUB_INDEX(bundle_index) ((bundle_index) + 1)
+int tpm_pub_write(struct tpm *t, uint32_t index, const uint8_t *data, size_t len, char *err,
+		  size_t errlen);
+/* NOBUNDLE when absent. */
+int tpm_pub_read(struct tpm *t, uint32_t index, uint8_t *out, size_t cap, size_t *len, char *err,
+		 size_t errlen);
+/* Undefines an index of ours (owner auth); used to roll back. */
+void tpm_nv_remove(struct tpm *t, uint32_t index);
+
+/* The attributes every index of ours has (WRITTEN/READLOCKED aside). */
+uint32_t tpm_nv_attributes(void);
+
+#endif
