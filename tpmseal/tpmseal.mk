@@ -28,15 +28,19 @@ $(HB)/obj/tpmseal/%.o: tpmseal/%.c $(TPMSEAL_HDRS)
 
 $(HB)/obj/tests/unit/tpmseal/%.o: tests/unit/tpmseal/%.c $(TPMSEAL_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itpmseal -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Itpmseal -DTDATA='"$(B)/tpmseal-fixtures"' -c -o $@ $<
+
+# Key fixtures made by real tor and openssl at test time (never committed).
+$(B)/tpmseal-fixtures/tor/rsa_fpr: tests/unit/tpmseal/mkfixtures.sh
+	tests/unit/tpmseal/mkfixtures.sh $(B)/tpmseal-fixtures
 
 $(HB)/tpmseal: $(HB)/obj/tpmseal/main.o $(TPMSEAL_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(TPMSEAL_LIBS)
 
-$(HB)/test_tpmseal: $(TPMSEAL_TEST_OBJS) $(TPMSEAL_LIB_OBJS)
+$(HB)/test_tpmseal: $(TPMSEAL_TEST_OBJS) $(TPMSEAL_LIB_OBJS) | $(B)/tpmseal-fixtures/tor/rsa_fpr
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(TPMSEAL_LIBS) -lcmocka
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(TPMSEAL_LIBS) -lcmocka
 
 UNIT_TESTS += $(HB)/test_tpmseal
 

@@ -18,8 +18,8 @@ ok "tor made 8 identities and a family key" \
 	bash -c "[ \$(awk 'NF == 3' '$T/want' | wc -l) = 8 ] && [ -s '$T/oldfam.secret_family_key' ]"
 
 mkdir "$T/p8"
-cp tests/unit/tpmseal/data/pkcs8.pem "$T/p8/secret_id_key"
-cp tests/unit/tpmseal/data/tor/ed25519_master_id_secret_key "$T/p8/"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$T/p8/secret_id_key" 2>/dev/null
+cp "$T/orig0/keys/ed25519_master_id_secret_key" "$T/p8/"
 is_rc 100 "import refuses a PKCS#8 key (tor would not read it)" "$TPMSEAL" import "$T/p8"
 ok "the refusal names the file" grep -q "p8/secret_id_key" "$T/rc.err"
 is_rc 2 "nothing was sealed" "$TPMSEAL" status

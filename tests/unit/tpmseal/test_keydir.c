@@ -53,7 +53,8 @@ static struct bundle *t_import(void)
 	char err[512];
 
 	assert_non_null(b);
-	assert_int_equal(keydir_read_instance(TDATA "/tor", &b->inst[0], err, sizeof err), 0);
+	if (keydir_read_instance(TDATA "/tor", &b->inst[0], err, sizeof err) != 0)
+		fail_msg("%s", err);
 	b->inst[1] = b->inst[0];
 	b->count = 2;
 	assert_int_equal(keydir_read_family(TDATA "/tor/fxfam.secret_family_key", b, err, sizeof err), 0);
@@ -71,8 +72,8 @@ static void test_write_and_reread(void **state)
 
 	snprintf(out, sizeof out, "%s/out", d->path);
 	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, ids, fam, err, sizeof err), 0);
-	assert_string_equal(ids[1].rsa, "2F989FD6A3A10E5D3C598D61AFBCE7BB2DDDA0D8");
-	assert_string_equal(fam, "ES3GD/Duq2BEVItQltAFTKyshD9NDmx35pBZ10wFkpQ");
+	assert_string_equal(ids[1].rsa, t_golden("tor/rsa_fpr"));
+	assert_string_equal(fam, t_golden("tor/family_id"));
 	t_mode(out, 0700);
 	snprintf(p, sizeof p, "%s/1/keys", out);
 	t_mode(p, 0700);
@@ -94,10 +95,10 @@ static void test_write_and_reread(void **state)
 	assert_int_equal(keydir_read_instance(p, &c->inst[0], err, sizeof err), 0);
 	c->count = 1;
 	assert_int_equal(keydir_identities(c, ids, fam), 0);
-	assert_string_equal(ids[0].rsa, "2F989FD6A3A10E5D3C598D61AFBCE7BB2DDDA0D8");
-	assert_string_equal(ids[0].ed, "vRrArftjhdFEYpqs/dKjvcmTdjyoJoD2FnLpZIzW0c0");
+	assert_string_equal(ids[0].rsa, t_golden("tor/rsa_fpr"));
+	assert_string_equal(ids[0].ed, t_golden("tor/ed_id"));
 	assert_int_equal(keydir_identities(b, ids, fam), 0);
-	assert_string_equal(fam, "ES3GD/Duq2BEVItQltAFTKyshD9NDmx35pBZ10wFkpQ");
+	assert_string_equal(fam, t_golden("tor/family_id"));
 	/* never overwrite: a second unseal into the same place fails and
 	 * leaves the first files as they were */
 	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, ids, fam, err, sizeof err), -1);
@@ -166,8 +167,8 @@ static void test_pubinfo(void **state)
 	assert_int_equal(n, 12 + 2 * 52 + 1 + 5 + 32);
 	assert_int_equal(pubinfo_parse(rec, n, &again), 0);
 	pubinfo_ids(&again, 1, &ids);
-	assert_string_equal(ids.rsa, "2F989FD6A3A10E5D3C598D61AFBCE7BB2DDDA0D8");
-	assert_string_equal(ids.ed, "vRrArftjhdFEYpqs/dKjvcmTdjyoJoD2FnLpZIzW0c0");
+	assert_string_equal(ids.rsa, t_golden("tor/rsa_fpr"));
+	assert_string_equal(ids.ed, t_golden("tor/ed_id"));
 	assert_string_equal(again.family_name, "fxfam");
 	/* no secret byte of the bundle appears in it */
 	for (i = 0; i + 8 <= n; i++) {

@@ -1,5 +1,6 @@
-/* torkey: tor's key formats against fixtures made by real tor 0.4.9 and by
- * `openssl genrsa -traditional`, with golden fingerprints tor printed. */
+/* torkey: tor's key formats against fixtures made at test time by real tor
+ * 0.4.9 and by `openssl genrsa -traditional`, with the fingerprints tor (and
+ * openssl + sha1sum) printed for them (tests/unit/tpmseal/mkfixtures.sh). */
 #include <string.h>
 
 #include <sodium.h>
@@ -8,12 +9,10 @@
 #include "tests.h"
 #include "torkey.h"
 
-/* tor --list-fingerprint on the DataDirectory the fixtures came from */
-#define TOR_RSA_FPR "2F989FD6A3A10E5D3C598D61AFBCE7BB2DDDA0D8"
-#define TOR_ED_ID "vRrArftjhdFEYpqs/dKjvcmTdjyoJoD2FnLpZIzW0c0"
-#define TOR_FAMILY_ID "ES3GD/Duq2BEVItQltAFTKyshD9NDmx35pBZ10wFkpQ"
-/* openssl rsa -in pkcs1.pem -RSAPublicKey_out -outform DER | sha1sum */
-#define PKCS1_FPR "FA413E15264D1E36FCF7BCD7697DC8668B1439E1"
+#define TOR_RSA_FPR t_golden("tor/rsa_fpr")
+#define TOR_ED_ID t_golden("tor/ed_id")
+#define TOR_FAMILY_ID t_golden("tor/family_id")
+#define PKCS1_FPR t_golden("pkcs1.fpr")
 
 static void test_ed_tor_fixture(void **state)
 {

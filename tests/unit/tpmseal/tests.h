@@ -9,7 +9,11 @@
 
 #include <cmocka.h>
 
-#define TDATA "tests/unit/tpmseal/data"
+/* Key fixtures are made at test time by tests/unit/tpmseal/mkfixtures.sh
+ * (the Makefile passes their directory): no private key is committed. */
+#ifndef TDATA
+#define TDATA "build/tpmseal-fixtures"
+#endif
 
 int run_bundle_tests(void);
 int run_torkey_tests(void);
@@ -18,5 +22,9 @@ int run_keydir_tests(void);
 
 /* Reads a fixture into buf; returns its length (fails the test on error). */
 size_t t_slurp(const char *path, uint8_t *buf, size_t cap);
+
+/* The first line of fixture file NAME (under TDATA), without its newline:
+ * the identifiers tor printed when it made the fixtures. */
+const char *t_golden(const char *name);
 
 #endif
