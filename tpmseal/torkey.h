@@ -28,7 +28,7 @@ int torkey_ed_generate(uint8_t esk[64]);
 int torkey_ed_public(const uint8_t esk[64], uint8_t pk[32]);
 void torkey_ed_id(const uint8_t pk[32], char out[TORKEY_ED_ID_B64]);
 
-/* The tagged file: "== ed25519v1-secret: TAG ==" NUL-padded to 32 bytes,
+/* The tagged file: "== ed25519v1-" "secret: TAG ==" NUL-padded to 32 bytes,
  * then the 64-byte key. */
 int torkey_ed_file_render(const uint8_t esk[64], const char *tag, uint8_t out[TORKEY_ED_FILE_BYTES]);
 /* Parses a file of n bytes with tag TAG; 0 or -1. */

