@@ -1,4 +1,58 @@
-# configpull: runs on the relay, links the image's libcurl, jansson and OpenSSL.
+# configpull: the node document over mTLS, rendered for initd.
+#
+#   $(B)/target/configpull          the relay's program (image libcurl, jansson, OpenSSL)
+#   $(HB)/configpull                the same, built for host tests
+#   $(HB)/test_configpull           cmocka unit tests (in UNIT_TESTS)
+#   $(HB)/fuzz_configpull_doc       document-to-torrc corpus replay (in FUZZ_REPLAYS)
+#   $(B)/libfuzzer/fuzz_configpull_doc   the same under libFuzzer
+#   check-configpull                tor --verify-config and nginx mTLS tests (in CHECK_TARGETS)
+
+CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
+	apply.c fetch.c identity.c tpmkey.c)
+CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
+CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h
+CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-rc
+CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
+CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))
+
 $(B)/target/configpull: $(wildcard configpull/*.c configpull/*.h) include/lethe_exit.h
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) -lcurl -ljansson -lcrypto
+	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
+
+$(HB)/configpull-obj/%.o: configpull/%.c $(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(HB)/configpull: $(HB)/configpull-obj/main.o $(CONFIGPULL_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(CONFIGPULL_LIBS)
+
+$(HB)/test_configpull: $(CONFIGPULL_TEST_SRCS) $(CONFIGPULL_LIB_OBJS) $(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -iquote configpull $(HOST_LDFLAGS) -o $@ \
+		$(CONFIGPULL_TEST_SRCS) $(CONFIGPULL_LIB_OBJS) -lcmocka $(CONFIGPULL_LIBS)
+
+UNIT_TESTS += $(HB)/test_configpull
+
+$(HB)/fuzz_configpull_doc: tests/fuzz/configpull_doc/fuzz.c $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_CORE_SRCS)) \
+		$(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -iquote configpull $(HOST_LDFLAGS) -o $@ \
+		tests/fuzz/configpull_doc/fuzz.c $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_CORE_SRCS)) -ljansson
+
+FUZZ_REPLAYS += $(HB)/fuzz_configpull_doc:tests/fuzz/configpull_doc/corpus
+
+$(B)/libfuzzer/fuzz_configpull_doc: tests/fuzz/configpull_doc/fuzz.c $(CONFIGPULL_CORE_SRCS) \
+		$(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote configpull \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
+		-o $@ tests/fuzz/configpull_doc/fuzz.c $(CONFIGPULL_CORE_SRCS) -ljansson
+
+# Integration: the real tor checks rendered torrc files; real nginx serves
+# documents over mTLS with certificates made at test time.
+.PHONY: check-configpull
+check-configpull: $(HB)/configpull
+	CONFIGPULL=$(HB)/configpull prove -v tests/configpull/*.t
+
+CHECK_TARGETS += check-configpull

@@ -1,25 +1,265 @@
-/* configpull: node configuration over mTLS (placeholder).
+/* configpull: the node document over mTLS, validated and rendered for initd.
  *
- * The fetch, validation and torrc rendering are their own issue.  Until then
- * this program is linked exactly as the real one will be (libcurl with
- * OpenSSL, jansson), so the image's library closure and size are real.  It
- * only answers `version`; everything else refuses. */
+ *   configpull version
+ *   configpull check FILE
+ *   configpull render [paths] FILE OUTDIR
+ *   configpull fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]
+ *                    [paths] [limits] [-o OUTDIR]
+ *   configpull pull URL [options]     (initd's call: the image's defaults)
+ *   configpull enroll [--key FILE | --handle H] [--tcti CONF]
+ *
+ * main only parses arguments; doc.c validates, torrc.c/node.c render,
+ * apply.c/out.c write, fetch.c talks to the server. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "lethe_exit.h"
+#include "apply.h"
+#include "configpull.h"
+#include "doc.h"
+#include "fetch.h"
+#include "identity.h"
+#include "tpmkey.h"
+
+#define PROG "configpull"
+#define USAGE \
+	"usage: configpull version | check FILE | render [-d DATA] [-k KEYS] [-u USER] FILE OUTDIR\n" \
+	"       | fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]\n" \
+	"         [-o OUTDIR] [-d DATA] [-k KEYS]\n" \
+	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
+	"       | pull URL [fetch options] | enroll [--key FILE] [--handle H] [--tcti CONF]\n" \
+	"       (fetch and pull use the TPM key at --handle unless --key is given)\n"
+
+static int usage(void)
+{
+	fputs(PROG ": " USAGE, stderr);
+	return CP_EXIT_USAGE;
+}
+
+/* Reads at most DOC_SIZE_MAX + 1 bytes, so an oversized file is seen as such. */
+static char *read_doc(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(DOC_SIZE_MAX + 2);
+	if (buf) {
+		*len = fread(buf, 1, DOC_SIZE_MAX + 1, f);
+		if (ferror(f)) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static long num_arg(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return -1;
+	return v;
+}
+
+static int report(int rc, const struct cp_err *err)
+{
+	switch (rc) {
+	case CP_EXIT_CHANGED:
+		puts("changed");
+		break;
+	case CP_EXIT_UNCHANGED:
+		puts("unchanged");
+		break;
+	case CP_EXIT_REJECTED:
+		fprintf(stderr, PROG ": fatal: document rejected: %s\n", err->msg);
+		break;
+	case CP_EXIT_TLS:
+		fprintf(stderr, PROG ": fatal: TLS or identity failure: %s\n", err->msg);
+		break;
+	default:
+		fprintf(stderr, PROG ": fatal: %s\n", err->msg);
+		break;
+	}
+	return rc;
+}
+
+/* Prints the node id and a CSR signed by the node key (created in the TPM
+ * on first use), for the operator to sign with scripts/fleet. */
+static int enroll(const char *keyfile, unsigned handle, const char *tcti, int args_ok)
+{
+	char id[IDENTITY_ID_LEN + 1];
+	struct cp_err err = { "" };
+	EVP_PKEY *key = NULL;
+	int created = 0, rc = CP_EXIT_TLS;
+
+	if (!args_ok)
+		return usage();
+	if (!keyfile && !tpmkey_ensure(handle, tcti, &created, &err))
+		goto out;
+	key = identity_load(keyfile, handle, &err);
+	if (!key || !identity_node_id(key, id, &err))
+		goto out;
+	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 256) {
+		err_set(&err, "the node key is not ECC P-256");
+		goto out;
+	}
+	printf("node-id: %s\n", id);
+	if (!identity_csr(key, id, &err))
+		goto out;
+	if (created)
+		fprintf(stderr, PROG ": created the node key in the TPM at 0x%08x\n", handle);
+	rc = LETHE_EXIT_OK;
+out:
+	if (rc != LETHE_EXIT_OK)
+		fprintf(stderr, PROG ": fatal: unable to enroll: %s\n", err.msg);
+	EVP_PKEY_free(key);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "version") == 0) {
-		printf("configpull (placeholder) %s, jansson %s, %s\n", curl_version(),
-		       jansson_version_str(), OpenSSL_version(OPENSSL_VERSION));
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'U' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "attempts", required_argument, NULL, 'a' },
+		{ "connect-timeout", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "backoff-max", required_argument, NULL, 'b' },
+		{ "handle", required_argument, NULL, 'H' },
+		{ "tcti", required_argument, NULL, 'X' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct torrc_paths paths = { "debian-tor", "/var/lib/tor", "/run/lethe/keys" };
+	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, "/run/lethe/config",
+				 10, 30, 4, 30 };
+	const char *tcti = NULL;
+	struct cp_err err = { "" };
+	const char *cmd;
+	int opt;
+
+	if (argc < 2)
+		return usage();
+	cmd = argv[1];
+	if (strcmp(cmd, "version") == 0 && argc == 2) {
+		printf("configpull %s, jansson %s, %s\n", curl_version(), jansson_version_str(),
+		       OpenSSL_version(OPENSSL_VERSION));
 		return LETHE_EXIT_OK;
 	}
-	fputs("configpull: usage: configpull version (fetching is not implemented yet)\n", stderr);
-	return LETHE_EXIT_USAGE;
+	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "render") != 0 && strcmp(cmd, "fetch") != 0 &&
+	    strcmp(cmd, "pull") != 0 && strcmp(cmd, "enroll") != 0)
+		return usage();
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "d:k:u:o:", longopts, NULL)) != -1) {
+		long v;
+		switch (opt) {
+		case 'd': paths.data_base = optarg; break;
+		case 'k': paths.key_base = optarg; break;
+		case 'u': paths.user = optarg; break;
+		case 'o': fo.outdir = optarg; break;
+		case 'U': fo.url = optarg; break;
+		case 'C': fo.ca = optarg; break;
+		case 'c': fo.cert = optarg; break;
+		case 'K': fo.key = optarg; break;
+		case 'a':
+			if ((v = num_arg(optarg, 1, 10)) < 0)
+				return usage();
+			fo.attempts = (int)v;
+			break;
+		case 't':
+			if ((v = num_arg(optarg, 1, 300)) < 0)
+				return usage();
+			fo.connect_timeout = v;
+			break;
+		case 'T':
+			if ((v = num_arg(optarg, 1, 3600)) < 0)
+				return usage();
+			fo.timeout = v;
+			break;
+		case 'b':
+			if ((v = num_arg(optarg, 1, 600)) < 0)
+				return usage();
+			fo.backoff_max = v;
+			break;
+		case 'H': {
+			char *end;
+			unsigned long h;
+			errno = 0;
+			h = strtoul(optarg, &end, 16);
+			/* persistent handles only: 0x81000000-0x81ffffff */
+			if (errno || *end || h < 0x81000000ul || h > 0x81fffffful)
+				return usage();
+			fo.handle = (unsigned)h;
+			break;
+		}
+		case 'X': tcti = optarg; break;
+		default:
+			return usage();
+		}
+	}
+	/* One TCTI for ESAPI and the provider (tests point both at swtpm or
+	 * tabrmd; the relay uses the defaults, /dev/tpmrm0). */
+	if (tcti && setenv("TPM2OPENSSL_TCTI", tcti, 1) != 0)
+		return CP_EXIT_UNREACHABLE;
+	if (strcmp(cmd, "enroll") == 0)
+		return enroll(fo.key, fo.handle, tcti, optind == argc);
+	/* The paths end up in torrc lines: the same rules as server values. */
+	if (strpbrk(paths.data_base, "\n\r#\\\" ") || strpbrk(paths.key_base, "\n\r#\\\" ") ||
+	    strpbrk(paths.user, "\n\r#\\\" ") || paths.data_base[0] != '/' || paths.key_base[0] != '/')
+		return usage();
+	if (strcmp(cmd, "pull") == 0) {
+		/* The image's layout: the fleet CA baked in, the node certificate
+		 * fetched or installed at enrollment. */
+		if (optind + 1 != argc)
+			return usage();
+		fo.url = argv[optind++];
+		if (!fo.ca)
+			fo.ca = "/etc/lethe/fleet-ca.pem";
+		if (!fo.cert)
+			fo.cert = "/run/lethe/node.pem";
+	}
+	if (strcmp(cmd, "fetch") == 0 || strcmp(cmd, "pull") == 0) {
+		if (optind != argc || !fo.url || !fo.ca || !fo.cert)
+			return usage();
+		return report(fetch_run(&fo, &paths, &err), &err);
+	}
+	if (strcmp(cmd, "check") == 0 ? optind + 1 != argc : optind + 2 != argc)
+		return usage();
+	{
+		size_t len = 0;
+		char *buf = read_doc(argv[optind], &len);
+		int rc;
+
+		if (!buf) {
+			fprintf(stderr, PROG ": fatal: unable to read %s: %s\n", argv[optind], strerror(errno));
+			return CP_EXIT_UNREACHABLE;
+		}
+		if (strcmp(cmd, "check") == 0) {
+			json_t *doc = doc_load(buf, len, &err);
+			free(buf);
+			if (!doc)
+				return report(CP_EXIT_REJECTED, &err);
+			json_decref(doc);
+			puts("ok");
+			return LETHE_EXIT_OK;
+		}
+		rc = apply_document(buf, len, argv[optind + 1], &paths, &err);
+		free(buf);
+		return report(rc, &err);
+	}
 }

@@ -1,0 +1,64 @@
+/* Apply a fetched or local document to the output directory. */
+#include <stdio.h>
+#include <string.h>
+
+#include "apply.h"
+#include "configpull.h"
+#include "doc.h"
+#include "node.h"
+#include "out.h"
+
+struct rendered {
+	char name[32];
+	struct sbuf text;
+};
+
+int apply_document(const char *buf, size_t len, const char *outdir,
+		   const struct torrc_paths *paths, struct cp_err *err)
+{
+	struct rendered r[DOC_INSTANCES_MAX + 1];
+	const json_t *insts;
+	size_t i, n = 0;
+	int rc = CP_EXIT_REJECTED, same = 1;
+	json_t *doc = doc_load(buf, len, err);
+
+	memset(r, 0, sizeof r);
+	if (!doc)
+		return CP_EXIT_REJECTED;
+	insts = json_object_get(doc, "instances");
+	for (i = 0; i < json_array_size(insts); i++) {
+		const json_t *inst = json_array_get(insts, i);
+		const char *name = json_string_value(json_object_get(inst, "name"));
+		snprintf(r[n].name, sizeof r[n].name, "torrc.%s", name);
+		if (!torrc_render(name, json_object_get(inst, "torrc"), doc_family(doc), paths,
+				  &r[n].text)) {
+			err_set(err, "instances[%zu]: rendered torrc too large", i);
+			goto out;
+		}
+		n++;
+	}
+	snprintf(r[n].name, sizeof r[n].name, "node.conf");
+	if (!node_render(doc, &r[n].text)) {
+		err_set(err, "document: rendered node.conf too large");
+		goto out;
+	}
+	n++;
+	for (i = 0; i < n; i++)
+		if (!out_same(outdir, r[i].name, r[i].text.s, r[i].text.len))
+			same = 0;
+	if (same) {
+		rc = CP_EXIT_UNCHANGED;
+		goto out;
+	}
+	rc = CP_EXIT_UNREACHABLE;
+	/* torrc files first, node.conf (the list initd follows) last. */
+	for (i = 0; i < n; i++)
+		if (!out_write(outdir, r[i].name, r[i].text.s, r[i].text.len, err))
+			goto out;
+	rc = CP_EXIT_CHANGED;
+out:
+	for (i = 0; i < n + 1 && i <= DOC_INSTANCES_MAX; i++)
+		sbuf_free(&r[i].text);
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,17 @@
+/* A document's bytes to output files: validate all, render all in memory,
+ * then replace the files (node.conf last, as the commit point). */
+#ifndef CONFIGPULL_APPLY_H
+#define CONFIGPULL_APPLY_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "torrc.h"
+
+/* Returns CP_EXIT_CHANGED, CP_EXIT_UNCHANGED, CP_EXIT_REJECTED (nothing
+ * written) or CP_EXIT_UNREACHABLE (a local write failed), ERR set unless
+ * changed or unchanged. */
+int apply_document(const char *buf, size_t len, const char *outdir,
+		   const struct torrc_paths *paths, struct cp_err *err);
+
+#endif

@@ -1,0 +1,296 @@
+/* Version-1 node documents.
+ *
+ * Every object is checked against its list of keys: a key we do not know is
+ * an error naming it, because a newer server silently ignored by an older
+ * node is how settings drift.  Every string, list and number is bounded. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "doc.h"
+#include "sysctl.h"
+#include "torrc.h"
+
+static int only_keys(const json_t *obj, const char *where, const char *const *keys,
+		     struct cp_err *err)
+{
+	const char *k;
+	json_t *v;
+	char nb[80];
+
+	json_object_foreach((json_t *)obj, k, v) {
+		const char *const *p;
+		for (p = keys; *p; p++)
+			if (strcmp(*p, k) == 0)
+				break;
+		if (!*p)
+			return err_set(err, "%s: unknown key %s", where, err_name(k, nb, sizeof nb));
+	}
+	return 1;
+}
+
+/* A string of 1..MAX bytes from SET (a function), no embedded NUL. */
+static int str_ok(const json_t *v, size_t min, size_t max, int (*okc)(int))
+{
+	const char *s;
+	size_t n, i;
+
+	if (!json_is_string(v))
+		return 0;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n < min || n > max || strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!okc((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int c_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int c_name(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+}
+
+static int c_version(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '.' || c == '-' || c == '+' || c == '_';
+}
+
+static int c_b64(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '+' || c == '/';
+}
+
+static int int_in(const json_t *v, json_int_t min, json_int_t max)
+{
+	return json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max;
+}
+
+static int one_of(const json_t *v, const char *const *words)
+{
+	if (!json_is_string(v))
+		return 0;
+	for (; *words; words++)
+		if (strcmp(*words, json_string_value(v)) == 0 &&
+		    strlen(*words) == json_string_length(v))
+			return 1;
+	return 0;
+}
+
+/* "IP" or "IP/PREFIX" with PREFIX <= 32 or 128. */
+static int address_ok(const json_t *v)
+{
+	char tmp[64], *slash;
+	unsigned char a[16];
+	int fam, prefix = -1;
+
+	if (!json_is_string(v) || json_string_length(v) >= sizeof tmp ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return 0;
+	memcpy(tmp, json_string_value(v), json_string_length(v) + 1);
+	slash = strchr(tmp, '/');
+	if (slash) {
+		char *p = slash + 1;
+		*slash = 0;
+		if (!*p || strlen(p) > 3 || (p[0] == '0' && p[1]))
+			return 0;
+		for (prefix = 0; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return 0;
+			prefix = prefix * 10 + (*p - '0');
+		}
+	}
+	if (inet_pton(AF_INET, tmp, a) == 1)
+		fam = 32;
+	else if (inet_pton(AF_INET6, tmp, a) == 1)
+		fam = 128;
+	else
+		return 0;
+	return prefix <= fam;
+}
+
+static int check_image(const json_t *img, struct cp_err *err)
+{
+	static const char *const keys[] = { "version", "sha256", NULL };
+	const json_t *v;
+
+	if (!json_is_object(img))
+		return err_set(err, "image: must be an object");
+	if (!only_keys(img, "image", keys, err))
+		return 0;
+	v = json_object_get(img, "version");
+	if (!v || !str_ok(v, 1, 64, c_version))
+		return err_set(err, "image.version: required, 1-64 of [A-Za-z0-9._+-]");
+	v = json_object_get(img, "sha256");
+	if (v && !str_ok(v, 64, 64, c_hex))
+		return err_set(err, "image.sha256: must be 64 hex digits");
+	return 1;
+}
+
+static int check_zram(const json_t *z, struct cp_err *err)
+{
+	static const char *const keys[] = { "enabled", "size_mib", "algorithm", NULL };
+	static const char *const algs[] = { "zstd", "lz4", "lzo-rle", NULL };
+	const json_t *v;
+
+	if (!json_is_object(z))
+		return err_set(err, "zram: must be an object");
+	if (!only_keys(z, "zram", keys, err))
+		return 0;
+	v = json_object_get(z, "enabled");
+	if (!json_is_boolean(v))
+		return err_set(err, "zram.enabled: required, a boolean");
+	v = json_object_get(z, "size_mib");
+	if (v && !int_in(v, 16, 65536))
+		return err_set(err, "zram.size_mib: an integer from 16 to 65536");
+	v = json_object_get(z, "algorithm");
+	if (v && !one_of(v, algs))
+		return err_set(err, "zram.algorithm: one of zstd, lz4, lzo-rle");
+	return 1;
+}
+
+static int check_provisioning(const json_t *p, struct cp_err *err)
+{
+	static const char *const keys[] = { "allow_new_identities", NULL };
+
+	if (!json_is_object(p))
+		return err_set(err, "provisioning: must be an object");
+	if (!only_keys(p, "provisioning", keys, err))
+		return 0;
+	if (!json_is_boolean(json_object_get(p, "allow_new_identities")))
+		return err_set(err, "provisioning.allow_new_identities: required, a boolean");
+	return 1;
+}
+
+static int check_instance(const json_t *inst, size_t idx, int family, struct cp_err *err)
+{
+	static const char *const keys[] = { "name", "addresses", "fingerprint", "ed25519", "torrc",
+					    NULL };
+	char where[64];
+	const json_t *v;
+	size_t i;
+
+	snprintf(where, sizeof where, "instances[%zu]", idx);
+	if (!json_is_object(inst))
+		return err_set(err, "%s: must be an object", where);
+	if (!only_keys(inst, where, keys, err))
+		return 0;
+	if (!str_ok(json_object_get(inst, "name"), 1, 16, c_name))
+		return err_set(err, "%s.name: required, 1-16 of [a-z0-9]", where);
+	v = json_object_get(inst, "addresses");
+	if (v) {
+		if (!json_is_array(v) || json_array_size(v) > DOC_ADDRESSES_MAX)
+			return err_set(err, "%s.addresses: a list of at most %d addresses", where,
+				       DOC_ADDRESSES_MAX);
+		for (i = 0; i < json_array_size(v); i++)
+			if (!address_ok(json_array_get(v, i)))
+				return err_set(err, "%s.addresses[%zu]: not an IP address or IP/prefix",
+					       where, i);
+	}
+	v = json_object_get(inst, "fingerprint");
+	if (v && !str_ok(v, 40, 40, c_hex))
+		return err_set(err, "%s.fingerprint: must be 40 hex digits", where);
+	v = json_object_get(inst, "ed25519");
+	if (v && !str_ok(v, 43, 43, c_b64))
+		return err_set(err, "%s.ed25519: must be 43 base64 characters (no padding)", where);
+	v = json_object_get(inst, "torrc");
+	if (!v)
+		return err_set(err, "%s.torrc: required", where);
+	snprintf(where, sizeof where, "instances[%zu].torrc", idx);
+	return torrc_check(v, family, where, err);
+}
+
+int doc_family(const json_t *doc)
+{
+	return json_is_true(json_object_get(doc, "family"));
+}
+
+int doc_check(const json_t *doc, struct cp_err *err)
+{
+	static const char *const keys[] = { "version", "node", "refresh_interval", "image",
+					    "family", "allocator", "zram", "sysctls",
+					    "provisioning", "instances", NULL };
+	static const char *const allocs[] = { "glibc", "mimalloc", "jemalloc", "hardened_malloc",
+					      NULL };
+	const json_t *v, *insts;
+	size_t i, j, n;
+	int family;
+
+	if (!json_is_object(doc))
+		return err_set(err, "document: must be a JSON object");
+	/* The version first: a version-2 document gets "wrong version", not a
+	 * list of keys this node does not know. */
+	v = json_object_get(doc, "version");
+	if (!json_is_integer(v) || json_integer_value(v) != 1)
+		return err_set(err, "version: must be 1");
+	if (!only_keys(doc, "document", keys, err))
+		return 0;
+	v = json_object_get(doc, "node");
+	if (v && !str_ok(v, 64, 64, c_hex))
+		return err_set(err, "node: must be 64 hex digits");
+	v = json_object_get(doc, "refresh_interval");
+	if (v && !int_in(v, 60, 86400))
+		return err_set(err, "refresh_interval: an integer from 60 to 86400 (seconds)");
+	v = json_object_get(doc, "image");
+	if (v && !check_image(v, err))
+		return 0;
+	v = json_object_get(doc, "family");
+	if (v && !json_is_boolean(v))
+		return err_set(err, "family: must be a boolean");
+	family = doc_family(doc);
+	v = json_object_get(doc, "allocator");
+	if (v && !one_of(v, allocs))
+		return err_set(err, "allocator: one of glibc, mimalloc, jemalloc, hardened_malloc");
+	v = json_object_get(doc, "zram");
+	if (v && !check_zram(v, err))
+		return 0;
+	v = json_object_get(doc, "sysctls");
+	if (v && !sysctl_check(v, err))
+		return 0;
+	v = json_object_get(doc, "provisioning");
+	if (v && !check_provisioning(v, err))
+		return 0;
+	insts = json_object_get(doc, "instances");
+	n = json_array_size(insts);
+	if (!json_is_array(insts) || n < 1 || n > DOC_INSTANCES_MAX)
+		return err_set(err, "instances: required, a list of 1 to %d instances", DOC_INSTANCES_MAX);
+	for (i = 0; i < n; i++) {
+		if (!check_instance(json_array_get(insts, i), i, family, err))
+			return 0;
+		for (j = 0; j < i; j++)
+			if (json_equal(json_object_get(json_array_get(insts, i), "name"),
+				       json_object_get(json_array_get(insts, j), "name")))
+				return err_set(err, "instances[%zu].name: used twice", i);
+	}
+	return 1;
+}
+
+json_t *doc_load(const char *buf, size_t len, struct cp_err *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (len > DOC_SIZE_MAX) {
+		err_set(err, "document: larger than %zu bytes", DOC_SIZE_MAX);
+		return NULL;
+	}
+	/* Duplicate keys would let two readers of one document disagree. */
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		err_set(err, "document: invalid JSON at line %d column %d", jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!doc_check(doc, err)) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}

@@ -1,0 +1,273 @@
+/* Fetching over mTLS.
+ *
+ * Trust comes only from the fleet CA file (no system store, no CA path),
+ * the host name in the URL is checked, TLS 1.2 is the floor.  Everything is
+ * bounded: connect and total time, a low-speed floor so a server dripping
+ * bytes is cut off, and the body (the write callback refuses past 1 MiB, so
+ * a 10 MB answer costs no more memory than a 1 MiB one). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include "apply.h"
+#include "configpull.h"
+#include "doc.h"
+#include "fetch.h"
+#include "identity.h"
+#include "out.h"
+
+#define ETAG_MAX 128
+#define ETAG_FILE "etag"
+
+struct body {
+	char *buf;
+	size_t len;
+	int too_big;
+};
+
+struct hdrs {
+	char etag[ETAG_MAX + 1];
+};
+
+static size_t fetch_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (n > DOC_SIZE_MAX - b->len) {
+		b->too_big = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	nb = realloc(b->buf, b->len + n + 1);
+	if (!nb)
+		return 0;
+	b->buf = nb;
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	return n;
+}
+
+/* ETag: kept only if short and printable, else ignored (no 304 next time). */
+static size_t fetch_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct hdrs *h = arg;
+	size_t n = size * nmemb, i;
+
+	if (n > 5 && strncasecmp(p, "etag:", 5) == 0) {
+		const char *v = p + 5;
+		size_t m = n - 5;
+		while (m && (*v == ' ' || *v == '\t'))
+			v++, m--;
+		while (m && (v[m - 1] == '\r' || v[m - 1] == '\n' || v[m - 1] == ' '))
+			m--;
+		h->etag[0] = 0;
+		if (m == 0 || m > ETAG_MAX)
+			return n;
+		for (i = 0; i < m; i++)
+			if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+				return n;
+		memcpy(h->etag, v, m);
+		h->etag[m] = 0;
+	}
+	return n;
+}
+
+static void etag_read(const char *dir, char *out)
+{
+	char path[4096];
+	FILE *f;
+	size_t n, i;
+
+	out[0] = 0;
+	snprintf(path, sizeof path, "%s/%s", dir, ETAG_FILE);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(out, 1, ETAG_MAX, f);
+	fclose(f);
+	out[n] = 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x21 || (unsigned char)out[i] > 0x7e) {
+			out[0] = 0;
+			return;
+		}
+}
+
+struct tls_id {
+	const char *cert;
+	EVP_PKEY *key;
+};
+
+/* libcurl 7.88 cannot name a provider key, so the certificate and key are
+ * installed on the SSL_CTX here, before the handshake: one path for a key
+ * file and for the TPM key (whose private half OpenSSL never sees). */
+static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
+{
+	struct tls_id *id = arg;
+	SSL_CTX *ctx = sslctx;
+
+	(void)c;
+	if (SSL_CTX_use_certificate_chain_file(ctx, id->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	/* TLS 1.2 is the floor (also set through libcurl); 1.3 is preferred. */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	return CURLE_OK;
+}
+
+static int curl_is_tls(CURLcode c)
+{
+	return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CONNECT_ERROR ||
+	       c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_CIPHER || c == CURLE_SSL_CACERT_BADFILE ||
+	       c == CURLE_SSL_ISSUER_ERROR || c == CURLE_SSL_ENGINE_NOTFOUND ||
+	       c == CURLE_SSL_ENGINE_SETFAILED || c == CURLE_UNSUPPORTED_PROTOCOL ||
+	       c == CURLE_URL_MALFORMAT;
+}
+
+/* One attempt.  Returns a CP_EXIT_* code, *BODY filled on 200. */
+static int fetch_once(const struct fetch_opts *o, struct tls_id *id, const char *etag,
+		      struct body *body, struct hdrs *h, struct cp_err *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hl = NULL;
+	char inm[ETAG_MAX + 32];
+	CURL *c = curl_easy_init();
+	CURLcode cc;
+	long status = 0;
+	int rc = CP_EXIT_UNREACHABLE;
+
+	if (!c)
+		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
+	if (etag[0]) {
+		snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+		hl = curl_slist_append(NULL, inm);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, o->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, id);
+	/* A fresh handshake each time: no session reuse across identities. */
+	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DOC_SIZE_MAX);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	if (hl)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (body->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		err_set(err, "document refused: body larger than %zu bytes", DOC_SIZE_MAX);
+		rc = CP_EXIT_REJECTED;
+	} else if (cc != CURLE_OK) {
+		err_set(err, "unable to fetch %s: %s", o->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		rc = curl_is_tls(cc) ? CP_EXIT_TLS : CP_EXIT_UNREACHABLE;
+	} else if (status == 304) {
+		rc = CP_EXIT_UNCHANGED;
+	} else if (status == 200) {
+		rc = CP_EXIT_CHANGED;
+	} else if (status == 400 || status == 401 || status == 403 || status == 495 || status == 496) {
+		/* nginx answers 400 (or 495/496) after a handshake whose client
+		 * certificate failed verification: an identity failure. */
+		err_set(err, "server refused this node's identity: HTTP %ld", status);
+		rc = CP_EXIT_TLS;
+	} else if (status >= 500) {
+		err_set(err, "server error: HTTP %ld", status);
+		rc = CP_EXIT_UNREACHABLE;
+	} else {
+		err_set(err, "no document for this node: HTTP %ld", status);
+		rc = CP_EXIT_REJECTED;
+	}
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+/* Capped exponential backoff with jitter: uniform in [w/2, w], w = min(cap, 2^i). */
+static void fetch_backoff(int attempt, long cap)
+{
+	unsigned int r = 0;
+	long w = attempt < 20 ? 1L << attempt : cap;
+	long ms;
+	struct timespec ts;
+
+	if (w > cap)
+		w = cap;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = (unsigned)time(NULL);
+	ms = w * 500 + (long)(r % (unsigned)(w * 500 + 1));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err)
+{
+	char etag[ETAG_MAX + 1];
+	struct tls_id id;
+	int i, rc = CP_EXIT_UNREACHABLE;
+
+	if (strncmp(o->url, "https://", 8) != 0)
+		return err_set(err, "url must start with https://"), CP_EXIT_USAGE;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
+	id.cert = o->cert;
+	id.key = identity_load(o->key, o->handle, err);
+	if (!id.key) {
+		curl_global_cleanup();
+		return CP_EXIT_TLS;
+	}
+	etag_read(o->outdir, etag);
+	for (i = 0; i < o->attempts; i++) {
+		struct body body = { NULL, 0, 0 };
+		struct hdrs h = { "" };
+
+		if (i)
+			fetch_backoff(i - 1, o->backoff_max);
+		rc = fetch_once(o, &id, etag, &body, &h, err);
+		if (rc == CP_EXIT_CHANGED) {
+			rc = apply_document(body.buf ? body.buf : "", body.len, o->outdir, paths, err);
+			/* The ETag is stored only once its document is in place. */
+			if ((rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED) && h.etag[0] &&
+			    strcmp(h.etag, etag) != 0) {
+				struct cp_err e2;
+				if (!out_write(o->outdir, ETAG_FILE, h.etag, strlen(h.etag), &e2))
+					fprintf(stderr, "configpull: warning: %s\n", e2.msg);
+			}
+			free(body.buf);
+			break; /* a local write failure is not the server's: no retry */
+		}
+		free(body.buf);
+		if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
+			break;
+		fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1, o->attempts,
+			err->msg);
+	}
+	EVP_PKEY_free(id.key);
+	curl_global_cleanup();
+	return rc;
+}

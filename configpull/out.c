@@ -1,0 +1,92 @@
+/* Atomic replacement of output files: write a temporary in the same
+ * directory, fsync, rename.  A reader sees the old file or the new one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "out.h"
+
+#define OUT_READ_MAX ((size_t)512 << 10)
+
+int out_same(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[PATH_MAX], *buf = NULL;
+	struct stat st;
+	int fd, same = 0;
+	size_t got = 0;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len ||
+	    len > OUT_READ_MAX)
+		goto out;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		goto out;
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
+	}
+	same = memcmp(buf, data, len) == 0;
+out:
+	free(buf);
+	close(fd);
+	return same;
+}
+
+int out_write(const char *dir, const char *name, const char *data, size_t len, struct cp_err *err)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	size_t done = 0;
+	int fd = -1, ok = 0;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+	    snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", dir, name, (long)getpid()) >= (int)sizeof tmp)
+		return err_set(err, "unable to write %s/%s: path too long", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		err_set(err, "unable to create %s: %s", tmp, strerror(errno));
+		return 0;
+	}
+	/* The instance user reads its torrc through the group: 0640 whatever the umask. */
+	if (fchmod(fd, 0640) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	ok = 1;
+fail:
+	if (!ok) {
+		err_set(err, "unable to write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
+	return ok;
+}

@@ -1,0 +1,36 @@
+/* torrc through an allowlist: which options the config server may set, the
+ * syntax of each value, and the options lethe sets itself. */
+#ifndef CONFIGPULL_TORRC_H
+#define CONFIGPULL_TORRC_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "sbuf.h"
+
+#define TORRC_VALUE_MAX 1024   /* bytes in one option value */
+#define TORRC_VALUES_MAX 32    /* values of one repeatable option */
+#define TORRC_OPTIONS_MAX 64   /* options in one instance */
+
+/* Where lethe puts an instance's state: each path gets "/<instance>". */
+struct torrc_paths {
+	const char *user;      /* User */
+	const char *data_base; /* DataDirectory and CacheDirectory */
+	const char *key_base;  /* KeyDirectory and FamilyKeyDirectory (tmpfs, from tpmseal) */
+};
+
+/* Checks one instance's "torrc" object: every option allowed, every value
+ * well formed, the set coherent.  FAMILY is the document's family switch.
+ * WHERE names the object in messages.  1 ok, 0 with ERR set. */
+int torrc_check(const json_t *torrc, int family, const char *where, struct cp_err *err);
+
+/* Renders a checked instance to OUT: lethe's own options first, then the
+ * server's in allowlist order (deterministic whatever the JSON order).
+ * 1 ok, 0 on overflow. */
+int torrc_render(const char *instance, const json_t *torrc, int family,
+		 const struct torrc_paths *paths, struct sbuf *out);
+
+/* Why NAME is refused, or NULL if it is on the allowlist.  For tests. */
+const char *torrc_refusal(const char *name);
+
+#endif

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Rendered torrc files pass the real tor's --verify-config (network off,
+# scratch directories); rejected documents leave the previous outputs alone.
+set -eu -o pipefail
+CONFIGPULL=${CONFIGPULL:-build/host/configpull}
+T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-torrc.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+fail=0
+echo "1..8"
+
+mkdir -m 700 "$T/out" "$T/data" "$T/keys"
+render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
+
+if render tests/configpull/example.json "$T/out" >/dev/null; then ok "example renders"; else notok "example renders"; fi
+
+for inst in relay1 relay2; do
+	if timeout 60 tor --verify-config --defaults-torrc /dev/null -f "$T/out/torrc.$inst" \
+		--DisableNetwork 1 >"$T/tor.log" 2>&1 && grep -q 'Configuration was valid' "$T/tor.log"; then
+		ok "tor --verify-config accepts torrc.$inst"
+	else
+		notok "tor --verify-config accepts torrc.$inst"; sed 's/^/# /' "$T/tor.log"
+	fi
+done
+
+# A document exercising the remaining value grammars, one instance.
+cat >"$T/more.json" <<'JSON'
+{"version":1,"family":true,"instances":[{"name":"x","torrc":{
+ "Nickname":"x1","ContactInfo":"ops@example.org","ORPort":["127.0.0.1:9001","auto NoAdvertise"],
+ "DirCache":0,"AssumeReachable":1,"PublishServerDescriptor":"0","BandwidthRate":"1 GBytes",
+ "BandwidthBurst":"2 GBytes","MaxAdvertisedBandwidth":"100 MBits","AccountingStart":"week 1 10:00",
+ "AccountingRule":"sum","FamilyId":"*","MetricsPort":"[::1]:9035","MetricsPortPolicy":"accept [::1]",
+ "ShutdownWaitLength":"30 seconds","SigningKeyLifetime":"30 days","ExitRelay":0,"IPv6Exit":0,
+ "ExitPolicyRejectPrivate":1,"AddressDisableIPv6":0}}]}
+JSON
+mkdir -m 700 "$T/out2"
+if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config --defaults-torrc /dev/null \
+	-f "$T/out2/torrc.x" --DisableNetwork 1 >"$T/tor.log" 2>&1; then
+	ok "tor --verify-config accepts the other value grammars"
+else
+	notok "tor --verify-config accepts the other value grammars"; sed 's/^/# /' "$T/tor.log"
+fi
+
+# Same document again: "unchanged", exit 3.
+rc=0; out=$(render tests/configpull/example.json "$T/out") || rc=$?
+if [ "$rc" = 3 ] && [ "$out" = unchanged ]; then ok "same document: unchanged (3)"; else notok "same document: rc=$rc $out"; fi
+
+# Rejected documents: exit 1, every output byte-identical.
+sum() { (cd "$T/out" && sha256sum node.conf torrc.*); }
+before=$(sum)
+bad=0
+for doc in \
+	'{"version":1,"instances":[{"name":"relay1","torrc":{"ServerTransportPlugin":"x exec /bin/sh"}}]}' \
+	'{"version":1,"instances":[{"name":"relay1","torrc":{"Nickname":"a\nSandbox 0"}}]}' \
+	'{"version":2,"instances":[]}' \
+	'{"version":1,"colour":"red","instances":[{"name":"relay1","torrc":{}}]}' \
+	'not json'; do
+	printf '%s' "$doc" >"$T/bad.json"
+	rc=0; render "$T/bad.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
+	[ "$rc" = 1 ] || { bad=1; echo "# rc=$rc for $doc"; }
+done
+if [ "$bad" = 0 ]; then ok "bad documents exit 1"; else notok "bad documents exit 1"; fi
+if [ "$before" = "$(sum)" ] && [ -z "$(find "$T/out" -name '.*tmp*')" ]; then
+	ok "outputs untouched after rejections, no temporaries"
+else
+	notok "outputs untouched after rejections"
+fi
+
+# An oversized local document is refused before parsing.
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/big.json"
+rc=0; render "$T/big.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q larger "$T/err"; then ok "2 MiB document refused"; else notok "2 MiB document: rc=$rc"; fi
+exit $fail

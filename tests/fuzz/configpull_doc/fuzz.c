@@ -1,0 +1,164 @@
+/* Fuzz target for configpull's document-to-torrc path: doc_load() on
+ * arbitrary bytes, then every renderer on what it accepts.
+ *
+ * Built with -DLETHE_LIBFUZZER it is a libFuzzer target; otherwise main()
+ * replays files and directories of files given as arguments (or stdin), so
+ * that every build runs the corpus. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "doc.h"
+#include "lethe_exit.h"
+#include "node.h"
+#include "torrc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The renderer's promise: after lethe's block, every line is an allowlisted
+ * option, and nothing but printable text and newlines is ever written. */
+static void fuzz_check_torrc(const struct sbuf *b)
+{
+	const char *p = strstr(b->s, "\n# from the node document\n"), *q;
+	size_t i, sandbox = 0;
+
+	if (!p)
+		abort();
+	for (i = 0; i < b->len; i++)
+		if ((b->s[i] < 0x20 && b->s[i] != '\n' && (unsigned char)b->s[i] < 0x80) || b->s[i] == 0x7f)
+			abort();
+	for (q = b->s; (q = strstr(q, "\nSandbox ")) != NULL; q++)
+		sandbox++;
+	if (sandbox != 1)
+		abort();
+	p += strlen("\n# from the node document\n");
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *sp = strchr(p, ' ');
+		char name[64];
+		if (!nl || !sp || sp > nl || (size_t)(sp - p) >= sizeof name)
+			abort();
+		memcpy(name, p, (size_t)(sp - p));
+		name[sp - p] = 0;
+		if (torrc_refusal(name))
+			abort();
+		p = nl + 1;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct torrc_paths paths = { "debian-tor", "/var/lib/tor", "/run/lethe/keys" };
+	struct cp_err err = { "" };
+	struct sbuf b = SBUF_ZERO;
+	const json_t *insts;
+	json_t *doc;
+	size_t i;
+
+	doc = doc_load((const char *)data, size, &err);
+	if (!doc) {
+		if (!err.msg[0] || memchr(err.msg, '\n', strlen(err.msg)))
+			abort();
+		return 0;
+	}
+	insts = json_object_get(doc, "instances");
+	for (i = 0; i < json_array_size(insts); i++) {
+		const json_t *inst = json_array_get(insts, i);
+		if (!torrc_render(json_string_value(json_object_get(inst, "name")),
+				  json_object_get(inst, "torrc"), doc_family(doc), &paths, &b))
+			abort();
+		fuzz_check_torrc(&b);
+		sbuf_free(&b);
+	}
+	if (!node_render(doc, &b))
+		abort();
+	sbuf_free(&b);
+	json_decref(doc);
+	return 0;
+}
+
+#ifndef LETHE_LIBFUZZER
+#define PROG "fuzz_configpull_doc"
+#define INPUT_MAX (DOC_SIZE_MAX + 1)
+
+static int replay_stream(FILE *f, const char *name)
+{
+	unsigned char *buf = malloc(INPUT_MAX);
+	size_t n;
+
+	if (!buf) {
+		fprintf(stderr, PROG ": fatal: unable to allocate memory: %s\n", strerror(ENOMEM));
+		return LETHE_EXIT_TEMP;
+	}
+	n = fread(buf, 1, INPUT_MAX, f);
+	if (ferror(f)) {
+		fprintf(stderr, PROG ": fatal: unable to read %s: %s\n", name, strerror(errno));
+		free(buf);
+		return LETHE_EXIT_TEMP;
+	}
+	LLVMFuzzerTestOneInput(buf, n);
+	free(buf);
+	return LETHE_EXIT_OK;
+}
+
+static int replay_path(const char *path, size_t *count)
+{
+	struct dirent **ents;
+	struct stat st;
+	char *sub;
+	int n, i, r = LETHE_EXIT_OK;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, PROG ": fatal: unable to stat %s: %s\n", path, strerror(errno));
+		return LETHE_EXIT_TEMP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		FILE *f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, PROG ": fatal: unable to open %s: %s\n", path, strerror(errno));
+			return LETHE_EXIT_TEMP;
+		}
+		++*count;
+		r = replay_stream(f, path);
+		fclose(f);
+		return r;
+	}
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, PROG ": fatal: unable to list %s: %s\n", path, strerror(errno));
+		return LETHE_EXIT_TEMP;
+	}
+	for (i = 0; i < n; i++) {
+		if (r == LETHE_EXIT_OK && ents[i]->d_name[0] != '.') {
+			if (asprintf(&sub, "%s/%s", path, ents[i]->d_name) < 0) {
+				r = LETHE_EXIT_TEMP;
+			} else {
+				r = replay_path(sub, count);
+				free(sub);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	size_t count = 0;
+	int i, r;
+
+	if (argc < 2)
+		return replay_stream(stdin, "stdin");
+	for (i = 1; i < argc; i++) {
+		r = replay_path(argv[i], &count);
+		if (r != LETHE_EXIT_OK)
+			return r;
+	}
+	fprintf(stderr, PROG ": %zu inputs replayed\n", count);
+	return LETHE_EXIT_OK;
+}
+#endif

@@ -1,0 +1,346 @@
+/* cmocka tests for configpull's document validator, torrc allowlist,
+ * sysctl allowlist, rendering and atomic outputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "apply.h"
+#include "configpull.h"
+#include "doc.h"
+#include "out.h"
+#include "torrc.h"
+
+/* A minimal valid document with one instance whose torrc body is TORRC
+ * (the inside of the object) and extra top-level members TOP. */
+static char *mkdoc(const char *top, const char *torrc)
+{
+	char *s = NULL;
+	if (asprintf(&s, "{\"version\":1,%s\"instances\":[{\"name\":\"r1\",\"torrc\":{%s}}]}", top,
+		     torrc) < 0)
+		abort();
+	return s;
+}
+
+/* Loads; on failure returns 0 and leaves the message in ERR. */
+static int try_doc(const char *top, const char *torrc, struct cp_err *err)
+{
+	char *s = mkdoc(top, torrc);
+	json_t *d = doc_load(s, strlen(s), err);
+	free(s);
+	if (!d)
+		return 0;
+	json_decref(d);
+	return 1;
+}
+
+static void expect_refused(const char *top, const char *torrc, const char *needle)
+{
+	struct cp_err err = { "" };
+	if (try_doc(top, torrc, &err)) {
+		print_error("accepted: top=%s torrc=%s\n", top, torrc);
+		fail();
+	}
+	if (needle && !strstr(err.msg, needle)) {
+		print_error("message \"%s\" lacks \"%s\"\n", err.msg, needle);
+		fail();
+	}
+}
+
+static void expect_ok(const char *top, const char *torrc)
+{
+	struct cp_err err = { "" };
+	if (!try_doc(top, torrc, &err)) {
+		print_error("refused: %s (top=%s torrc=%s)\n", err.msg, top, torrc);
+		fail();
+	}
+}
+
+static void test_example_valid(void **state)
+{
+	FILE *f = fopen("tests/configpull/example.json", "r");
+	char buf[8192];
+	struct cp_err err = { "" };
+	size_t n;
+	json_t *d;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	d = doc_load(buf, n, &err);
+	if (!d)
+		print_error("%s\n", err.msg);
+	assert_non_null(d);
+	json_decref(d);
+}
+
+static void test_minimal_valid(void **state)
+{
+	(void)state;
+	expect_ok("", "");
+	expect_ok("", "\"Nickname\":\"abc\",\"ORPort\":443");
+	expect_ok("", "\"ORPort\":[\"auto\",\"[::1]:9001 NoAdvertise\"]");
+	expect_ok("", "\"ExitPolicy\":\"accept 10.0.0.0/8:80-443, reject *:*\"");
+	expect_ok("", "\"AccountingStart\":\"week 7 23:59\",\"AccountingRule\":\"max\"");
+	expect_ok("", "\"MetricsPort\":\"[::1]:9035\",\"MetricsPortPolicy\":\"accept [::1]\"");
+	expect_ok("", "\"MetricsPort\":\"10.1.2.3:9035\",\"MetricsPortPolicy\":\"accept 10.0.0.0/8\"");
+	expect_ok("\"family\":true,", "\"FamilyId\":\"*\"");
+	expect_ok("\"sysctls\":{\"vm.swappiness\":10,\"net.ipv4.tcp_rmem\":\"4096 87380 6291456\"},", "");
+}
+
+static void test_bad_json_and_version(void **state)
+{
+	struct cp_err err = { "" };
+	(void)state;
+	assert_null(doc_load("{", 1, &err));
+	assert_non_null(strstr(err.msg, "invalid JSON"));
+	assert_null(doc_load("[]", 2, &err));
+	{
+		const char *v2 = "{\"version\":2,\"instances\":[]}";
+		assert_null(doc_load(v2, strlen(v2), &err));
+	}
+	assert_non_null(strstr(err.msg, "version"));
+	assert_null(doc_load("{\"version\":\"1\"}", 15, &err));
+	/* Duplicate keys: two readers could disagree. */
+	expect_refused("\"family\":true,\"family\":false,", "", "invalid JSON");
+	expect_refused("", "\"Nickname\":\"a\",\"Nickname\":\"b\"", "invalid JSON");
+}
+
+static void test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_refused("\"colour\":1,", "", "unknown key colour");
+	expect_refused("\"zram\":{\"enabled\":true,\"bogus\":1},", "", "unknown key bogus");
+	expect_refused("\"image\":{\"version\":\"v1\",\"url\":\"x\"},", "", "unknown key url");
+	expect_refused("\"provisioning\":{\"allow_new_identities\":true,\"x\":1},", "", "unknown key x");
+	expect_refused("\"bad\\nkey\":1,", "", "unprintable");
+}
+
+static void test_forbidden_options(void **state)
+{
+	static const char *const opts[] = {
+		"ServerTransportPlugin", "ClientTransportPlugin", "%include", "AccelName", "AccelDir",
+		"DataDirectory", "CacheDirectory", "KeyDirectory", "FamilyKeyDirectory", "User",
+		"RunAsDaemon", "Sandbox", "Log", "PidFile", "ControlPort", "ControlSocket",
+		"HashedControlPassword", "CookieAuthentication", "AvoidDiskWrites",
+		"DisableDebuggerAttachment", "SocksPort", "__ControlPort", "__ReloadTorrcOnSIGHUP",
+		"HiddenServiceDir", "HiddenServicePort", "GeoIPFile", "ServerDNSResolvConfFile",
+		"ExtORPort", "TransPort", "DNSPort", "NATDPort", "HTTPTunnelPort", "datadirectory",
+		"orport", "DisableNetwork", "ServerTransportListenAddr",
+	};
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		char body[128];
+		snprintf(body, sizeof body, "\"%s\":\"1\"", opts[i]);
+		expect_refused("", body, "refused");
+	}
+	assert_string_equal(torrc_refusal("ServerTransportPlugin"), "it runs a program");
+	assert_string_equal(torrc_refusal("DataDirectory"), "lethe sets it itself");
+	assert_string_equal(torrc_refusal("%include"), "it includes files");
+	assert_string_equal(torrc_refusal("GeoIPFile"), "it names a file or directory");
+	assert_null(torrc_refusal("ORPort"));
+}
+
+static void test_bad_values(void **state)
+{
+	char *big;
+	(void)state;
+	/* newline, CR, comment, escapes, quotes: no second option smuggled in */
+	expect_refused("", "\"Nickname\":\"a\\nSandbox 0\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\"a\\nControlPort 9051\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\"a\\rb\"", "invalid value");
+	/* jansson itself refuses an escaped NUL (no JSON_ALLOW_NUL) */
+	expect_refused("", "\"ContactInfo\":\"a\\u0000b\"", NULL);
+	expect_refused("", "\"ContactInfo\":\"a #b\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\"a \\\\\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\"\\\"quoted\\\"\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\" lead\"", "invalid value");
+	expect_refused("", "\"ContactInfo\":\"\"", "invalid value");
+	expect_refused("", "\"Nickname\":\"waytoolongnicknameforatorrelay\"", "invalid value");
+	expect_refused("", "\"ORPort\":\"70000\"", "invalid value");
+	expect_refused("", "\"ORPort\":\"443 Bogus\"", "invalid value");
+	expect_refused("", "\"ORPort\":\"443  NoListen\"", "invalid value");
+	expect_refused("", "\"ORPort\":-1", "non-negative");
+	expect_refused("", "\"ORPort\":{}", "non-negative");
+	expect_refused("", "\"Nickname\":[\"a\",\"b\"]", "one value");
+	expect_refused("", "\"ORPort\":[]", "1 to");
+	expect_refused("", "\"ExitRelay\":2", "invalid value");
+	expect_refused("", "\"NumCPUs\":100000", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"allow *:*\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept *:*;x\"", "invalid value");
+	expect_refused("", "\"RelayBandwidthRate\":\"10 parsecs\"", "invalid value");
+	expect_refused("", "\"AccountingStart\":\"month 31 00:00\"", "invalid value");
+	expect_refused("", "\"AccountingStart\":\"day 24:00\"", "invalid value");
+	expect_refused("", "\"MetricsPort\":\"203.0.113.1:9035\",\"MetricsPortPolicy\":\"accept *\"",
+		       "invalid value");
+	expect_refused("", "\"MetricsPort\":\"9035\",\"MetricsPortPolicy\":\"accept *\"", "invalid value");
+	expect_refused("", "\"MetricsPort\":\"127.0.0.1:9035\"", "MetricsPortPolicy");
+	expect_refused("", "\"MyFamily\":\"$0123\"", "family is off");
+	expect_refused("\"family\":true,", "\"MyFamily\":\"$0123\"", "invalid value");
+	expect_refused("", "\"OutboundBindAddress\":\"example.org\"", "invalid value");
+	big = malloc(1200);
+	assert_non_null(big);
+	memset(big, 'a', 1199);
+	big[1199] = 0;
+	{
+		char *body = NULL;
+		assert_true(asprintf(&body, "\"ContactInfo\":\"%s\"", big) > 0);
+		expect_refused("", body, "invalid value");
+		free(body);
+	}
+	free(big);
+}
+
+static void test_document_fields(void **state)
+{
+	(void)state;
+	expect_refused("\"refresh_interval\":5,", "", "refresh_interval");
+	expect_refused("\"refresh_interval\":\"3600\",", "", "refresh_interval");
+	expect_refused("\"allocator\":\"tcmalloc\",", "", "allocator");
+	expect_refused("\"node\":\"xyz\",", "", "node");
+	expect_refused("\"zram\":{\"size_mib\":10},", "", "zram.enabled");
+	expect_refused("\"zram\":{\"enabled\":true,\"size_mib\":1},", "", "size_mib");
+	expect_refused("\"image\":{\"version\":\"v1;rm\"},", "", "image.version");
+	expect_refused("\"family\":1,", "", "family");
+	expect_refused("\"sysctls\":{\"kernel.core_pattern\":\"|/bin/sh\"},", "", "kernel.core_pattern refused");
+	expect_refused("\"sysctls\":{\"kernel.modprobe\":\"/tmp/x\"},", "", "kernel.modprobe refused");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":1000},", "", "out of range");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_rmem\":\"1 2\"},", "", "out of range");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_congestion_control\":\"bbr\\n\"},", "", "not allowed");
+	{
+		struct cp_err err = { "" };
+		const char *two = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}},"
+				  "{\"name\":\"a\",\"torrc\":{}}]}";
+		const char *none = "{\"version\":1,\"instances\":[]}";
+		const char *badname = "{\"version\":1,\"instances\":[{\"name\":\"../x\",\"torrc\":{}}]}";
+		const char *addr = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"addresses\":"
+				   "[\"10.0.0.1/33\"],\"torrc\":{}}]}";
+		assert_null(doc_load(two, strlen(two), &err));
+		assert_non_null(strstr(err.msg, "used twice"));
+		assert_null(doc_load(none, strlen(none), &err));
+		assert_null(doc_load(badname, strlen(badname), &err));
+		assert_non_null(strstr(err.msg, "name"));
+		assert_null(doc_load(addr, strlen(addr), &err));
+		assert_non_null(strstr(err.msg, "addresses"));
+	}
+}
+
+static void test_render_order(void **state)
+{
+	/* Same options in another JSON order render to the same bytes. */
+	const char *a = "{\"version\":1,\"instances\":[{\"name\":\"x\",\"torrc\":"
+			"{\"ORPort\":443,\"Nickname\":\"n\"}}]}";
+	const char *b = "{\"version\":1,\"instances\":[{\"name\":\"x\",\"torrc\":"
+			"{\"Nickname\":\"n\",\"ORPort\":\"443\"}}]}";
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	struct sbuf ra = SBUF_ZERO, rb = SBUF_ZERO;
+	json_t *da = doc_load(a, strlen(a), &err), *db = doc_load(b, strlen(b), &err);
+	const json_t *ta, *tb;
+
+	(void)state;
+	assert_non_null(da);
+	assert_non_null(db);
+	ta = json_object_get(json_array_get(json_object_get(da, "instances"), 0), "torrc");
+	tb = json_object_get(json_array_get(json_object_get(db, "instances"), 0), "torrc");
+	assert_true(torrc_render("x", ta, 0, &p, &ra));
+	assert_true(torrc_render("x", tb, 0, &p, &rb));
+	assert_string_equal(ra.s, rb.s);
+	assert_non_null(strstr(ra.s, "\nSandbox 1\n"));
+	assert_non_null(strstr(ra.s, "\nDataDirectory /d/x\n"));
+	assert_non_null(strstr(ra.s, "\nNickname n\nORPort 443\n"));
+	assert_null(strstr(ra.s, "FamilyKeyDirectory"));
+	sbuf_free(&ra);
+	sbuf_free(&rb);
+	json_decref(da);
+	json_decref(db);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	if (!f || !buf)
+		abort();
+	if (fread(buf, 1, 65535, f) == 0)
+		buf[0] = 0;
+	fclose(f);
+	return buf;
+}
+
+static void test_apply_atomic(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256], *before, *after;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const char *good = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{\"Nickname\":\"a\"}}]}";
+	const char *good2 = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{\"Nickname\":\"b\"}}]}";
+	const char *bad = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{\"Nickname\":\"b\","
+			  "\"Sandbox\":\"0\"}}]}";
+	struct stat st;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(apply_document(good, strlen(good), dir, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), dir, &p, &err), CP_EXIT_UNCHANGED);
+	snprintf(path, sizeof path, "%s/torrc.a", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	before = read_all(path);
+	assert_int_equal(apply_document(bad, strlen(bad), dir, &p, &err), CP_EXIT_REJECTED);
+	assert_non_null(strstr(err.msg, "Sandbox"));
+	after = read_all(path);
+	assert_string_equal(before, after);
+	free(after);
+	assert_int_equal(apply_document(good2, strlen(good2), dir, &p, &err), CP_EXIT_CHANGED);
+	after = read_all(path);
+	assert_string_not_equal(before, after);
+	free(before);
+	free(after);
+	/* A directory that cannot be written: failure, no temporary left. */
+	assert_int_equal(out_write("/nonexistent-dir", "x", "y", 1, &err), 0);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/node.conf", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_size_limit(void **state)
+{
+	struct cp_err err = { "" };
+	size_t n = DOC_SIZE_MAX + 1;
+	char *buf = malloc(n);
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, ' ', n);
+	assert_null(doc_load(buf, n, &err));
+	assert_non_null(strstr(err.msg, "larger"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_valid),
+		cmocka_unit_test(test_minimal_valid),
+		cmocka_unit_test(test_bad_json_and_version),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_forbidden_options),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_document_fields),
+		cmocka_unit_test(test_render_order),
+		cmocka_unit_test(test_apply_atomic),
+		cmocka_unit_test(test_size_limit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
