@@ -3,12 +3,17 @@
 #
 #   $(B)/target/initd     the binary the image installs as /init
 #   check-initd           host checks of that binary (static, size, CLI)
-#   unit tests            $(HB)/test_initd_{release,mount,log,sig}
+#   check-initd           also the supervision tests (supervise.t: the
+#                         supervisor as a child subreaper over fake tors)
+#   unit tests            $(HB)/test_initd_{release,mount,log,sig,cmdline,super,sysctl,
+#                         modules,notify}
+#   fuzz                  $(HB)/fuzz_initd_{cmdline,notify} (replay, in FUZZ_REPLAYS),
+#                         $(B)/fuzz/initd_{cmdline,notify} (libFuzzer, by hand)
 
 INITD_SRCS := $(sort $(wildcard initd/*.c))
 INITD_HDRS := $(sort $(wildcard initd/*.h)) include/lethe_exit.h
-# Binary size ceiling (bytes); the binary is well under it today.
-INITD_SIZE_MAX := 102400
+# Binary size ceiling (bytes): the issue's 150 KB target.
+INITD_SIZE_MAX := 153600
 
 INITD_MUSL_FLAGS := -ffunction-sections -fdata-sections
 INITD_MUSL_LDFLAGS := -Wl,--gc-sections -s
@@ -55,3 +60,73 @@ UNIT_TESTS += $(HB)/test_initd_release $(HB)/test_initd_mount $(HB)/test_initd_l
 .PHONY: check-initd
 check-initd: $(B)/target/initd
 	INITD=$(B)/target/initd INITD_SIZE_MAX=$(INITD_SIZE_MAX) tests/unit/initd/cli.t
+	INITD=$(B)/target/initd tests/unit/initd/supervise.t
+
+$(HB)/test_initd_cmdline: tests/unit/initd/test_cmdline.c $(HB)/initd/cmdline.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/cmdline.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_cmdline
+
+# Fuzz target of the command-line parser: replayed by make fuzz-replay; the
+# libFuzzer build is run by hand:
+#   build/fuzz/initd_cmdline -max_total_time=60 tests/fuzz/initd_cmdline/corpus
+$(HB)/fuzz_initd_cmdline: tests/fuzz/initd_cmdline/fuzz.c $(HB)/initd/cmdline.o $(HB)/initd/sysctl.o \
+		$(HB)/initd/log.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/cmdline.o $(HB)/initd/sysctl.o \
+		$(HB)/initd/log.o $(HOST_LDFLAGS)
+
+FUZZ_CC ?= clang
+INITD_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wvla \
+	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DLETHE_LIBFUZZER -Iinclude -Iinitd
+
+$(B)/fuzz/initd_cmdline: tests/fuzz/initd_cmdline/fuzz.c initd/cmdline.c initd/cmdline.h \
+		initd/sysctl.c initd/sysctl.h initd/log.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_cmdline/fuzz.c initd/cmdline.c \
+		initd/sysctl.c initd/log.c
+
+FUZZ_REPLAYS += $(HB)/fuzz_initd_cmdline:tests/fuzz/initd_cmdline/corpus
+FUZZ_TARGETS += $(B)/fuzz/initd_cmdline
+
+$(HB)/test_initd_super: tests/unit/initd/test_super.c $(HB)/initd/super.o $(HB)/initd/backoff.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/super.o $(HB)/initd/backoff.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_super
+
+$(HB)/test_initd_sysctl: tests/unit/initd/test_sysctl.c $(HB)/initd/sysctl.o $(HB)/initd/log.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sysctl.o $(HB)/initd/log.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_sysctl
+
+$(HB)/test_initd_modules: tests/unit/initd/test_modules.c $(HB)/initd/modules.o $(HB)/initd/log.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/modules.o $(HB)/initd/log.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_modules
+
+$(HB)/test_initd_notify: tests/unit/initd/test_notify.c $(HB)/initd/notify.o $(HB)/initd/alloc.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/notify.o $(HB)/initd/alloc.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_notify
+
+$(HB)/fuzz_initd_notify: tests/fuzz/initd_notify/fuzz.c $(HB)/initd/notify.o $(HB)/initd/alloc.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/notify.o $(HB)/initd/alloc.o $(HOST_LDFLAGS)
+
+$(B)/fuzz/initd_notify: tests/fuzz/initd_notify/fuzz.c initd/notify.c initd/notify.h initd/alloc.c initd/alloc.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_notify/fuzz.c initd/notify.c initd/alloc.c
+
+FUZZ_REPLAYS += $(HB)/fuzz_initd_notify:tests/fuzz/initd_notify/corpus
+FUZZ_TARGETS += $(B)/fuzz/initd_notify

@@ -3,7 +3,8 @@
  * As PID 1 it takes no arguments: the kernel hands unknown command-line
  * words to init, so argv is not ours to parse.  Run otherwise, it refuses,
  * except for a hidden "--version [-r FILE]" that host tests use to read a
- * release file the way PID 1 does. */
+ * release file the way PID 1 does, and a hidden "--supervise ..." that runs
+ * the supervisor core as a child subreaper (subreaper.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "pid1.h"
 #include "release.h"
+#include "subreaper.h"
 
 static int main_version(char const *path)
 {
@@ -50,6 +52,9 @@ int main(int argc, char **argv)
 
 	if (getpid() == 1)
 		pid1_run();
+	/* Hidden: the supervisor as a child subreaper, for tests. */
+	if (argc > 1 && strcmp(argv[1], "--supervise") == 0)
+		return subreaper_main(argc - 1, argv + 1);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {

@@ -1,24 +1,41 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+#include "rlimits.h"
 #include "log.h"
+#include "loop.h"
+#include "modules.h"
 #include "mount.h"
+#include "net.h"
 #include "pid1.h"
 #include "power.h"
 #include "release.h"
 #include "sig.h"
+#include "sysctl.h"
 
 #define PID1_CONSOLE "/dev/console"
 #define PID1_TPM "/sys/class/tpm/tpm0"
-/* Boot tests hold the placeholder up to send it signals; an hour at most. */
-#define PID1_HOLD_MAX_S 3600
+#define PID1_CMDLINE "/proc/cmdline"
+#define PID1_HOSTNAME_DEFAULT "lethe"
+#define PID1_KEYDIR "/run/lethe/keys"
+#define PID1_UDHCPC_SCRIPT_SRC "/etc/udhcpc.script"
+#define PID1_UDHCPC_SCRIPT "/run/lethe/udhcpc.script"
+/* After the services: TERM to everything else, then KILL. */
+#define PID1_TERM_GRACE_MS 3000
+#define PID1_KILL_GRACE_MS 1000
 
 /* The kernel opened fds 0-2 on the initramfs's /dev/console, if it had one;
  * reopen the devtmpfs node so they are valid either way.  Without a
@@ -37,26 +54,6 @@ static void pid1_open_console(void)
 		close(fd);
 	else
 		fcntl(fd, F_SETFD, 0);
-}
-
-/* INITD_HOLD=<seconds> on the kernel command line reaches us as an
- * environment variable (a word with '=' and no '.'): how long to wait for a
- * shutdown signal before powering off.  A test hook of the placeholder;
- * bad values mean 0. */
-static int pid1_hold_ms(void)
-{
-	char const *s = getenv("INITD_HOLD");
-	unsigned long v = 0;
-	size_t i;
-
-	if (!s || !*s || strlen(s) > 4)
-		return 0;
-	for (i = 0; s[i]; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v > PID1_HOLD_MAX_S ? 0 : (int)v * 1000;
 }
 
 static void pid1_report(void)
@@ -83,9 +80,190 @@ static void pid1_report(void)
 	dprintf(1, "LETHE-BOOT version=%s\n", rel.version);
 }
 
+/* Reads and parses the kernel command line; every problem is reported and
+ * the setting stays at its default (parsing never guesses). */
+static void pid1_cmdline(struct cmdline *c)
+{
+	static char buf[CMDLINE_BYTES + 1];
+	struct cmdline_error errs[8];
+	size_t n = 0, i, nerr;
+	ssize_t r;
+	int fd = open(PID1_CMDLINE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_warn("unable to open %s: %s", PID1_CMDLINE, strerror(errno));
+	} else {
+		while (n < sizeof buf && (r = read(fd, buf + n, sizeof buf - n)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				log_warn("unable to read %s: %s", PID1_CMDLINE, strerror(errno));
+				n = 0;
+				break;
+			}
+			n += (size_t)r;
+		}
+		close(fd);
+	}
+	nerr = cmdline_parse(buf, n, c, errs, sizeof errs / sizeof errs[0]);
+	for (i = 0; i < nerr && i < sizeof errs / sizeof errs[0]; i++)
+		log_warn("kernel command line: %s: %s", errs[i].word, errs[i].what);
+	if (nerr > i)
+		log_warn("kernel command line: %zu more errors", nerr - i);
+}
+
+static void pid1_hostname(struct cmdline const *c)
+{
+	char const *name = c->hostname[0] ? c->hostname : PID1_HOSTNAME_DEFAULT;
+
+	if (sethostname(name, strlen(name)) < 0)
+		log_warn("unable to set hostname %s: %s", name, strerror(errno));
+	else
+		log_info("hostname: %s", name);
+}
+
+static void pid1_modules(int debug)
+{
+	char moddir[128];
+	struct utsname u;
+	int r;
+
+	if (uname(&u) < 0 || (size_t)snprintf(moddir, sizeof moddir, "/usr/lib/modules/%s",
+	    u.release) >= sizeof moddir) {
+		log_warn("unable to find the module directory");
+		return;
+	}
+	r = modules_coldplug("/sys", moddir, debug);
+	if (r >= 0)
+		log_info("modules: %d loaded", r);
+}
+
+/* Static strings for the steps' argv; the loop keeps pointers to them. */
+static struct {
+	char ifname[NET_IFNAME_MAX + 1];
+	char tries[16];
+	char shell[512];
+	char config_url[CMDLINE_URL_MAX + 1];
+} pid1_args;
+
+/* The boot pipeline: network, configpull, tpmseal, each a step with a
+ * deadline, retried with capped backoff and jitter until it succeeds.
+ * tor is added only after tpmseal succeeds (not in this version): keys
+ * that were not unsealed never lead to a tor start. */
+static void pid1_pipeline(struct loop *l, struct cmdline const *c)
+{
+	static char *dhcp_argv[] = {
+		"/usr/bin/udhcpc", "-f", "-q", "-n", "-i", pid1_args.ifname, "-t",
+		pid1_args.tries, "-T", "2", "-s", PID1_UDHCPC_SCRIPT, NULL,
+	};
+	static char *static_argv[] = { "/usr/bin/sh", "-c", pid1_args.shell, NULL };
+	static char *pull_argv[] = { "/usr/bin/configpull", "pull", pid1_args.config_url, NULL };
+	static char *unseal_argv[] = { "/usr/bin/tpmseal", "unseal", "--out", PID1_KEYDIR, NULL };
+	struct super_params step = {
+		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 5000,
+		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000, .oneshot = 1,
+		.run_ms = 120000,
+	};
+	size_t prev = SIZE_MAX;
+	int r;
+
+	if (c->net != CMDLINE_NET_NONE) {
+		r = net_pick_interface("/sys", pid1_args.ifname);
+		if (r < 0) {
+			/* the step itself fails and is retried: a NIC may show up */
+			log_warn("network: no Ethernet interface found: %s", strerror(-r));
+			snprintf(pid1_args.ifname, sizeof pid1_args.ifname, "eth0");
+		}
+		step.run_ms = c->netwait_s * 1000u;
+		r = net_link_up(pid1_args.ifname);
+		if (r < 0)
+			log_warn("unable to bring %s up: %s", pid1_args.ifname, strerror(-r));
+		if (c->net == CMDLINE_NET_DHCP) {
+			r = net_install_script(PID1_UDHCPC_SCRIPT_SRC, PID1_UDHCPC_SCRIPT);
+			if (r < 0)
+				log_warn("unable to install %s: %s", PID1_UDHCPC_SCRIPT, strerror(-r));
+			/* udhcpc: a discover every 2 s until the deadline */
+			snprintf(pid1_args.tries, sizeof pid1_args.tries, "%u", c->netwait_s / 2 + 1);
+			log_info("network: dhcp on %s (deadline %u s)", pid1_args.ifname, c->netwait_s);
+			loop_add(l, "network", dhcp_argv, &step);
+		} else {
+			/* every value was validated by cmdline_parse: digits and dots */
+			snprintf(pid1_args.shell, sizeof pid1_args.shell,
+				"ip link set dev %s up && ip -4 addr add %u.%u.%u.%u/%u dev %s",
+				pid1_args.ifname, c->ip[0], c->ip[1], c->ip[2], c->ip[3], c->prefix,
+				pid1_args.ifname);
+			if (c->has_gw)
+				snprintf(pid1_args.shell + strlen(pid1_args.shell),
+					sizeof pid1_args.shell - strlen(pid1_args.shell),
+					" && ip -4 route replace default via %u.%u.%u.%u",
+					c->gw[0], c->gw[1], c->gw[2], c->gw[3]);
+			if (c->has_dns)
+				snprintf(pid1_args.shell + strlen(pid1_args.shell),
+					sizeof pid1_args.shell - strlen(pid1_args.shell),
+					" && echo nameserver %u.%u.%u.%u >/etc/resolv.conf",
+					c->dns[0], c->dns[1], c->dns[2], c->dns[3]);
+			log_info("network: static on %s", pid1_args.ifname);
+			loop_add(l, "network", static_argv, &step);
+		}
+		prev = l->n - 1;
+	}
+	step.run_ms = 120000;
+	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
+	if (!c->config_url[0]) {
+		log_warn("configpull: no lethe.config on the kernel command line");
+		pull_argv[2] = NULL;
+	}
+	loop_add(l, "configpull", pull_argv, &step);
+	if (prev != SIZE_MAX)
+		loop_after(l, l->n - 1, prev);
+	prev = l->n - 1;
+	loop_add(l, "tpmseal", unseal_argv, &step);
+	loop_after(l, l->n - 1, prev);
+}
+
+/* Everything that is not a service: TERM and CONT, a grace period
+ * (reaping as they go), then KILL.  Returns when no child is left or the
+ * grace periods are over. */
+static void pid1_kill_rest(int sfd)
+{
+	static int const sigs[] = { SIGTERM, SIGKILL };
+	static int const grace[] = { PID1_TERM_GRACE_MS, PID1_KILL_GRACE_MS };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		uint64_t end = loop_now_ms() + (uint64_t)grace[k];
+
+		sync();
+		kill(-1, sigs[k]);
+		if (sigs[k] == SIGTERM)
+			kill(-1, SIGCONT);
+		for (;;) {
+			struct signalfd_siginfo si;
+			struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+			uint64_t now;
+			pid_t p;
+			int st;
+
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				;
+			if (p < 0 && errno == ECHILD)
+				return;
+			now = loop_now_ms();
+			if (now >= end)
+				break;
+			if (poll(&pfd, 1, (int)(end - now)) > 0)
+				while (read(sfd, &si, sizeof si) > 0)
+					;
+		}
+	}
+	log_warn("processes survive SIGKILL; powering off anyway");
+}
+
 _Noreturn void pid1_run(void)
 {
-	int r, sfd, hold_ms;
+	static struct loop l;
+	struct cmdline c;
+	int r, sfd;
 
 	/* Signals first, before anything can queue one (catatonit's order). */
 	r = sig_block();
@@ -107,19 +285,45 @@ _Noreturn void pid1_run(void)
 		log_warn("unable to open /dev/kmsg: %s", strerror(-r));
 
 	pid1_report();
+	pid1_cmdline(&c);
+	rlimits_apply();
+	r = sysctl_apply_file("/proc/sys", SYSCTL_BASELINE, 0);
+	if (r >= 0)
+		log_info("sysctl: baseline applied (%d failed)", r);
+	pid1_modules(c.debug);
+	r = net_link_up("lo");
+	if (r < 0)
+		log_warn("unable to bring lo up: %s", strerror(-r));
+	pid1_hostname(&c);
+	if (mkdir("/run/lethe", 0700) < 0 && errno != EEXIST)
+		log_warn("unable to create /run/lethe: %s", strerror(errno));
 
-	/* From here on: wait for a shutdown signal, or the end of the hold. */
-	hold_ms = pid1_hold_ms();
 	sfd = sig_open();
 	if (sfd < 0) {
-		log_warn("unable to open signalfd: %s", strerror(-sfd));
-	} else {
-		r = sig_wait_shutdown(sfd, hold_ms);
-		if (r > 0)
-			log_info("received %s", sig_name(r));
-		else if (r < 0)
-			log_warn("unable to read signals: %s", strerror(-r));
+		/* without signals there is no reaping and no shutdown */
+		log_fatal("unable to open signalfd: %s; rebooting in 10 s", strerror(-sfd));
+		poll(NULL, 0, 10000);
+		sync();
+		reboot(RB_AUTOBOOT);
+		power_off();
 	}
+	loop_init(&l, sfd);
+	l.debug = c.debug;
+	if (c.rescue) {
+		static char *sh_argv[] = { "/usr/bin/sh", NULL };
+		struct super_params p = {
+			.min_ms = 1000, .max_ms = 5000, .stable_ms = 10000, .stop_ms = 1000,
+			.kill_ms = 1000, .crash_n = 10, .crash_window_ms = 60000,
+		};
+
+		log_info("rescue: shell on the console; nothing is unsealed");
+		loop_add(&l, "rescue", sh_argv, &p);
+	} else {
+		pid1_pipeline(&l, &c);
+	}
+	r = loop_run(&l);
+	log_info("stopping everything else");
+	pid1_kill_rest(sfd);
 	log_info("powering off");
 	power_off();
 }

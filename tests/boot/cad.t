@@ -1,10 +1,10 @@
 #!/bin/bash
 # Ctrl-alt-del test (TAP): init disables the kernel's ctrl-alt-del reboot,
 # so the key sequence (sent over QMP) reaches it as SIGINT and it powers
-# the machine off cleanly instead.  INITD_HOLD=600 on the command line
-# keeps the placeholder initd up long enough to receive it (the kernel
-# passes KEY=value words to init as environment); a long-running init
-# ignores it.
+# the machine off cleanly instead.  initd never powers off by itself
+# (without a configuration it waits for configpull forever).  The same boot
+# checks the static network path and the strict command line: an unknown
+# lethe.* word is reported, the rest still applies.
 #
 # Environment: as smoke.t (KERNEL, INITRD, LETHE_ALLOW_SKIP, harness
 # settings).  Needs socat for QMP.
@@ -14,12 +14,17 @@ set -u -o pipefail
 
 boot_need_image
 
-echo "1..4"
+echo "1..7"
 boot_init cad
 boot_swtpm_start "$BOOT_DIR/tpm"
-boot_qemu "$KERNEL" "$INITRD" "INITD_HOLD=600"
+boot_qemu "$KERNEL" "$INITRD" \
+	"lethe.net=static lethe.ip=10.0.2.15/24 lethe.gw=10.0.2.2 lethe.hostname=relay-1 lethe.bogus=1"
 
 check "booted to the marker" boot_expect '^LETHE-BOOT version=' 120
+check "unknown lethe.bogus reported" \
+	boot_expect 'initd: warning: kernel command line: lethe\.bogus=1: unknown parameter' 30
+check "hostname from the command line" boot_expect 'initd: hostname: relay-1' 30
+check "static network step done, configpull next" boot_expect 'initd: starting configpull' 60
 boot_mark
 keys='{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}'
 if boot_qmp send-key "$keys" >"$BOOT_DIR/qmp.out" 2>&1; then

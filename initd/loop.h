@@ -1,0 +1,82 @@
+/* PID 1's one event loop: a signalfd in poll(), child reaping, and the
+ * deadlines of the supervised services.  No sleeps: poll's timeout is the
+ * nearest deadline.  Every child is reaped (waitpid(-1, WNOHANG) until
+ * none is left), whoever its parent was. */
+#ifndef INITD_LOOP_H
+#define INITD_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "super.h"
+
+#define LOOP_SVC_MAX 16
+#define LOOP_NAME_MAX 31
+#define LOOP_ARGV_MAX 16
+
+struct loop_svc {
+	char name[LOOP_NAME_MAX + 1];
+	char *argv[LOOP_ARGV_MAX + 1]; /* not owned; argv[0] is the path */
+	char *env[4];                  /* INITD_INSTANCE=<i>, NOTIFY_SOCKET=..., WATCHDOG_USEC=... */
+	char env_buf[32];
+	char env_wd[40];
+	int ready;                     /* READY=1 seen since the last spawn */
+	uint32_t watchdog_ms;          /* 0: none; see loop_watchdog() */
+	uint64_t last_ping_ms;
+	struct super_svc sv;
+	size_t after;                  /* 1 + index of the step that must be done first; 0: none */
+	int crash_logged;
+};
+
+struct loop {
+	int sfd;                 /* from sig_open() */
+	int debug;
+	uint64_t spawns_max;     /* stop everything after this many spawns (0: never); tests */
+	uint64_t spawns;
+	int stop_signal;         /* the signal that stopped the loop, 0 for spawns_max */
+	int notify_fd;           /* sd_notify socket, -1: none (loop_notify_open) */
+	char notify_env[128];    /* "NOTIFY_SOCKET=<path>" */
+	uint64_t notify_dropped; /* datagrams refused: malformed or from strangers */
+	size_t n;
+	struct loop_svc svc[LOOP_SVC_MAX];
+};
+
+/* Empties l and sets its signalfd. */
+void loop_init(struct loop *l, int sfd);
+
+/* Creates the sd_notify datagram socket at path (absolute, at most 100
+ * bytes, must not exist; mode 0600 via umask) and hands NOTIFY_SOCKET to
+ * every service added afterwards.  A message counts only when its sender
+ * (SCM_CREDENTIALS) is in a service's session; at most LOOP_NOTIFY_BURST
+ * are read per loop round, so a spamming child cannot starve the loop.
+ * Returns 0 or a negative errno. */
+int loop_notify_open(struct loop *l, char const *path);
+
+#define LOOP_NOTIFY_BURST 64
+
+/* Adds a service running argv (at most LOOP_ARGV_MAX words, argv[0] an
+ * absolute or relative path, no PATH search) under params p.  Returns 0,
+ * or -ENOSPC/-EINVAL. */
+int loop_add(struct loop *l, char const *name, char *const argv[],
+	struct super_params const *p);
+
+/* Liveness for service i (with a notify socket): WATCHDOG_USEC in its
+ * environment, and once it has said READY=1, a run without WATCHDOG=1 for
+ * ms milliseconds is hung: SIGKILL to its session, then the usual restart.
+ * Call after loop_add.  Returns 0 or -EINVAL. */
+int loop_watchdog(struct loop *l, size_t i, uint32_t ms);
+
+/* Service i starts only once service dep (a oneshot step) is done: the
+ * boot pipeline's order.  Returns 0 or -EINVAL. */
+int loop_after(struct loop *l, size_t i, size_t dep);
+
+/* Starts every service and supervises them until a shutdown signal (or
+ * spawns_max) stops them all: SIGINT, SIGKILL after stop_ms, give up after
+ * kill_ms.  Returns 0 when every service ended, or a negative errno when
+ * the signalfd failed (the services are then killed first). */
+int loop_run(struct loop *l);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* Module coldplug without udev: the modaliases of the devices present
+ * (/sys/bus/ * /devices/ * /modalias) are matched against the image's
+ * modules.alias (fnmatch patterns), each module's dependencies come from
+ * modules.dep, and modules are loaded with finit_module(2), dependencies
+ * first.  Passes repeat while they load something, since a loaded bus
+ * driver (virtio_pci) brings new devices (virtio0 -> virtio_net). */
+#ifndef INITD_MODULES_H
+#define INITD_MODULES_H
+
+#include <stddef.h>
+
+#define MODULES_FILE_BYTES (4u << 20)
+#define MODULES_NAME_MAX 63
+#define MODULES_LOADED_MAX 128
+#define MODULES_PASSES 4
+
+/* Calls cb(name, name_len, ctx) for every "alias PATTERN NAME" line of
+ * text[0..len) whose PATTERN matches modalias; other lines are skipped.
+ * Returns the number of matches. */
+size_t modules_alias_match(char const *text, size_t len, char const *modalias,
+	void (*cb)(char const *name, size_t name_len, void *ctx), void *ctx);
+
+/* Finds the modules.dep line of module name ('-' and '_' are the same
+ * character in module names).  On success returns 0 and sets *path (the
+ * module's relative path) and *deps (its dependencies, space-separated,
+ * in modprobe's order: the last one is loaded first), with their lengths;
+ * returns -1 when there is no such module. */
+int modules_dep_find(char const *text, size_t len, char const *name, size_t name_len,
+	char const **path, size_t *path_len, char const **deps, size_t *deps_len);
+
+/* Coldplug as described above, from the module directory moddir
+ * (/usr/lib/modules/<release>) and the sysfs at sys.  Logs every module
+ * loaded (debug) and every failure; returns the number of modules loaded,
+ * or -1 when modules.alias or modules.dep cannot be read. */
+int modules_coldplug(char const *sys, char const *moddir, int debug);
+
+#endif

@@ -1,0 +1,107 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net.h"
+
+int net_link_up(char const *ifname)
+{
+	struct ifreq ifr;
+	int fd, r = 0;
+
+	if (strlen(ifname) > NET_IFNAME_MAX)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		r = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		r = -errno;
+out:
+	close(fd);
+	return r;
+}
+
+int net_install_script(char const *src, char const *dst)
+{
+	char buf[NET_SCRIPT_BYTES + 1];
+	ssize_t n = 0, r;
+	int in, out, ret = 0;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return -errno;
+	while (n <= NET_SCRIPT_BYTES && (r = read(in, buf + n, sizeof buf - (size_t)n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			close(in);
+			return ret;
+		}
+		n += r;
+	}
+	close(in);
+	if (n > NET_SCRIPT_BYTES)
+		return -EFBIG;
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+	if (out < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (write(out, buf, (size_t)n) != n)
+		ret = -EIO;
+	if (close(out) < 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0)
+		unlink(dst);
+	return ret;
+}
+
+int net_pick_interface(char const *sys, char *name)
+{
+	char path[256], type[16];
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/class/net", sys);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] == '.' || len > NET_IFNAME_MAX)
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/class/net/%s/type", sys, de->d_name) >=
+		    sizeof path)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, type, sizeof type - 1);
+		close(fd);
+		/* ARPHRD_ETHER; lo is 772 */
+		if (n < 2 || memcmp(type, "1\n", 2) != 0)
+			continue;
+		if (!found || strcmp(de->d_name, name) < 0) {
+			memcpy(name, de->d_name, len + 1);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found ? 0 : -ENODEV;
+}
