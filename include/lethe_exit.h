@@ -1,7 +1,11 @@
 /* lethe's exit-code vocabulary, shared by every program we ship or build with.
  *
  * The numbers follow skalibs: a caller (initd, make, CI) decides from the
- * code alone whether to retry.  Never invent a new code in one program. */
+ * code alone whether to retry.  These four mean the same everywhere.  A
+ * program whose caller must tell more cases apart (tpmseal: not provisioned,
+ * corrupt bundle, ...; configpull: unchanged, TLS failure) refines them with
+ * codes 2..99, defined once in its own header and listed in its doc; never
+ * reuse 1, 100 or 111 for anything else. */
 #ifndef LETHE_EXIT_H
 #define LETHE_EXIT_H
 
