@@ -61,6 +61,8 @@ UNIT_TESTS += $(HB)/test_initd_release $(HB)/test_initd_mount $(HB)/test_initd_l
 check-initd: $(B)/target/initd
 	INITD=$(B)/target/initd INITD_SIZE_MAX=$(INITD_SIZE_MAX) tests/unit/initd/cli.t
 	INITD=$(B)/target/initd tests/unit/initd/supervise.t
+	INITD=$(B)/target/initd tests/unit/initd/tor.t
+	INITD=$(B)/target/initd tests/unit/initd/sntp.t
 
 $(HB)/test_initd_cmdline: tests/unit/initd/test_cmdline.c $(HB)/initd/cmdline.o $(INITD_HDRS)
 	@mkdir -p $(@D)
@@ -130,3 +132,41 @@ $(B)/fuzz/initd_notify: tests/fuzz/initd_notify/fuzz.c initd/notify.c initd/noti
 
 FUZZ_REPLAYS += $(HB)/fuzz_initd_notify:tests/fuzz/initd_notify/corpus
 FUZZ_TARGETS += $(B)/fuzz/initd_notify
+
+$(HB)/test_initd_nodeconf: tests/unit/initd/test_nodeconf.c $(HB)/initd/nodeconf.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/nodeconf.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_nodeconf
+
+# Fuzz target of node.conf and the torrc comparison (SIGHUP or restart).
+$(HB)/fuzz_initd_nodeconf: tests/fuzz/initd_nodeconf/fuzz.c $(HB)/initd/nodeconf.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/nodeconf.o $(HOST_LDFLAGS)
+
+$(B)/fuzz/initd_nodeconf: tests/fuzz/initd_nodeconf/fuzz.c initd/nodeconf.c initd/nodeconf.h initd/alloc.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_nodeconf/fuzz.c initd/nodeconf.c
+
+FUZZ_REPLAYS += $(HB)/fuzz_initd_nodeconf:tests/fuzz/initd_nodeconf/corpus
+FUZZ_TARGETS += $(B)/fuzz/initd_nodeconf
+
+$(HB)/test_initd_sntp: tests/unit/initd/test_sntp.c $(HB)/initd/sntp.o $(HB)/initd/log.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sntp.o $(HB)/initd/log.o \
+		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+
+UNIT_TESTS += $(HB)/test_initd_sntp
+
+# Fuzz target of the SNTP reply parser (8 bytes of request timestamp, then the reply).
+$(HB)/fuzz_initd_sntp: tests/fuzz/initd_sntp/fuzz.c $(HB)/initd/sntp.o $(HB)/initd/log.o $(INITD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sntp.o $(HB)/initd/log.o $(HOST_LDFLAGS)
+
+$(B)/fuzz/initd_sntp: tests/fuzz/initd_sntp/fuzz.c initd/sntp.c initd/sntp.h initd/log.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_sntp/fuzz.c initd/sntp.c initd/log.c
+
+FUZZ_REPLAYS += $(HB)/fuzz_initd_sntp:tests/fuzz/initd_sntp/corpus
+FUZZ_TARGETS += $(B)/fuzz/initd_sntp

@@ -95,8 +95,29 @@ int loop_add(struct loop *l, char const *name, char *const argv[],
 	if (l->notify_fd >= 0)
 		s->env[1] = l->notify_env;
 	super_init(&s->sv, p);
+	s->timer_ms = SUPER_NO_DEADLINE;
 	l->n++;
 	return 0;
+}
+
+int loop_setenv(struct loop *l, size_t i, char *kv)
+{
+	size_t k;
+
+	if (i >= l->n || !kv || !strchr(kv, '='))
+		return -EINVAL;
+	for (k = 0; k < LOOP_ENV_MAX && l->svc[i].env[k]; k++)
+		;
+	if (k == LOOP_ENV_MAX)
+		return -ENOSPC;
+	l->svc[i].env[k] = kv;
+	return 0;
+}
+
+void loop_timer(struct loop *l, size_t i, uint64_t at_ms)
+{
+	if (i < l->n)
+		l->svc[i].timer_ms = at_ms;
 }
 
 int loop_watchdog(struct loop *l, size_t i, uint32_t ms)
@@ -108,8 +129,7 @@ int loop_watchdog(struct loop *l, size_t i, uint32_t ms)
 	s = &l->svc[i];
 	s->watchdog_ms = ms;
 	snprintf(s->env_wd, sizeof s->env_wd, "WATCHDOG_USEC=%llu", (unsigned long long)ms * 1000u);
-	s->env[s->env[1] ? 2 : 1] = s->env_wd;
-	return 0;
+	return loop_setenv(l, i, s->env_wd);
 }
 
 int loop_after(struct loop *l, size_t i, size_t dep)
@@ -126,6 +146,12 @@ static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
 	pid_t pid;
 	int i;
 
+	if (l->hook && l->hook(l, (size_t)(s - l->svc), LOOP_HOOK_SPAWN, 0) != 0) {
+		l->spawns++;
+		super_event(&s->sv, SUPER_EV_EXIT, 0, now, loop_rnd());
+		log_warn("%s: not started; retry in %u ms", s->name, s->sv.last_delay_ms);
+		return;
+	}
 	pid = fork();
 	if (pid == 0) {
 		/* The child gets a clean signal state (ignored dispositions
@@ -191,8 +217,10 @@ static void loop_stop_all(struct loop *l, uint64_t now)
 		loop_act(l, &l->svc[i], super_event(&l->svc[i].sv, SUPER_EV_STOP, 0, now, 0), now);
 }
 
-static void loop_exited(struct loop_svc *s, int st, uint64_t now)
+static void loop_exited(struct loop *l, struct loop_svc *s, int st, uint64_t now)
 {
+	size_t i = (size_t)(s - l->svc);
+
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	pid_t pid = s->sv.pid;
 	enum super_state before = s->sv.state;
@@ -206,8 +234,12 @@ static void loop_exited(struct loop_svc *s, int st, uint64_t now)
 	}
 	if (s->sv.state == SUPER_DONE) {
 		log_info("%s: done", s->name);
+		if (l->hook)
+			l->hook(l, i, LOOP_HOOK_DONE, st);
 		return;
 	}
+	if (l->hook)
+		l->hook(l, i, LOOP_HOOK_EXIT, st);
 	if (s->sv.p.oneshot && WIFSIGNALED(st))
 		log_warn("waiting for %s: killed by signal %d; retry in %u ms", s->name,
 			WTERMSIG(st), s->sv.last_delay_ms);
@@ -241,7 +273,7 @@ static void loop_reap(struct loop *l)
 			if (l->svc[i].sv.pid == pid)
 				break;
 		if (i < l->n)
-			loop_exited(&l->svc[i], st, now);
+			loop_exited(l, &l->svc[i], st, now);
 		else if (l->debug)
 			log_info("reaped orphan pid %ld", (long)pid);
 	}
@@ -383,13 +415,23 @@ int loop_run(struct loop *l)
 		for (i = 0; i < l->n; i++) {
 			struct loop_svc *s = &l->svc[i];
 
-			if (!stopping && s->sv.state == SUPER_DOWN &&
+			if (!stopping && s->sv.state == SUPER_DOWN && s->not_before_ms > now) {
+				if (s->not_before_ms < next)
+					next = s->not_before_ms;
+			} else if (!stopping && s->sv.state == SUPER_DOWN &&
 			    (!s->after || l->svc[s->after - 1].sv.state == SUPER_DONE)) {
 				if (s->after || s->sv.p.oneshot)
 					log_info("starting %s", s->name);
 				loop_act(l, s, super_event(&s->sv, SUPER_EV_START, 0, now, 0), now);
 			}
 
+			if (!stopping && s->timer_ms <= now) {
+				s->timer_ms = SUPER_NO_DEADLINE;
+				if (l->hook)
+					l->hook(l, i, LOOP_HOOK_TIMER, 0);
+			}
+			if (!stopping && s->timer_ms < next)
+				next = s->timer_ms;
 			if (s->sv.deadline_ms <= now)
 				loop_act(l, s, super_event(&s->sv, SUPER_EV_DEADLINE, 0, now, 0), now);
 			if (s->sv.deadline_ms < next)

@@ -13,11 +13,12 @@
 #define LOOP_SVC_MAX 16
 #define LOOP_NAME_MAX 31
 #define LOOP_ARGV_MAX 16
+#define LOOP_ENV_MAX 8
 
 struct loop_svc {
 	char name[LOOP_NAME_MAX + 1];
 	char *argv[LOOP_ARGV_MAX + 1]; /* not owned; argv[0] is the path */
-	char *env[4];                  /* INITD_INSTANCE=<i>, NOTIFY_SOCKET=..., WATCHDOG_USEC=... */
+	char *env[LOOP_ENV_MAX + 1];   /* INITD_INSTANCE=<i>, NOTIFY_SOCKET=..., WATCHDOG_USEC=..., loop_setenv() */
 	char env_buf[32];
 	char env_wd[40];
 	int ready;                     /* READY=1 seen since the last spawn */
@@ -26,6 +27,16 @@ struct loop_svc {
 	struct super_svc sv;
 	size_t after;                  /* 1 + index of the step that must be done first; 0: none */
 	int crash_logged;
+	uint64_t not_before_ms;        /* first start not before this (0: at once) */
+	uint64_t timer_ms;             /* LOOP_HOOK_TIMER due (SUPER_NO_DEADLINE: none) */
+};
+
+/* What the owner of a loop is told (l->hook), in the loop's own context. */
+enum loop_hook_event {
+	LOOP_HOOK_SPAWN, /* about to fork service i; nonzero return: counts as a failed start */
+	LOOP_HOOK_EXIT,  /* service i ended with wait status st (not when stopping) */
+	LOOP_HOOK_DONE,  /* one-shot step i is done */
+	LOOP_HOOK_TIMER, /* loop_timer() of service i is due */
 };
 
 struct loop {
@@ -37,6 +48,8 @@ struct loop {
 	int notify_fd;           /* sd_notify socket, -1: none (loop_notify_open) */
 	char notify_env[128];    /* "NOTIFY_SOCKET=<path>" */
 	uint64_t notify_dropped; /* datagrams refused: malformed or from strangers */
+	int (*hook)(struct loop *l, size_t i, enum loop_hook_event ev, int st);
+	void *ctx;               /* for the hook */
 	size_t n;
 	struct loop_svc svc[LOOP_SVC_MAX];
 };
@@ -65,6 +78,14 @@ int loop_add(struct loop *l, char const *name, char *const argv[],
  * ms milliseconds is hung: SIGKILL to its session, then the usual restart.
  * Call after loop_add.  Returns 0 or -EINVAL. */
 int loop_watchdog(struct loop *l, size_t i, uint32_t ms);
+
+/* Adds "NAME=VALUE" (not copied: static storage) to the environment of
+ * service i.  Returns 0 or -ENOSPC/-EINVAL. */
+int loop_setenv(struct loop *l, size_t i, char *kv);
+
+/* LOOP_HOOK_TIMER for service i at the monotonic time at_ms (one shot;
+ * SUPER_NO_DEADLINE cancels). */
+void loop_timer(struct loop *l, size_t i, uint64_t at_ms);
 
 /* Service i starts only once service dep (a oneshot step) is done: the
  * boot pipeline's order.  Returns 0 or -EINVAL. */

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pid1.h"
 #include "release.h"
+#include "sntp.h"
 #include "subreaper.h"
 
 static int main_version(char const *path)
@@ -55,6 +56,11 @@ int main(int argc, char **argv)
 	/* Hidden: the supervisor as a child subreaper, for tests. */
 	if (argc > 1 && strcmp(argv[1], "--supervise") == 0)
 		return subreaper_main(argc - 1, argv + 1);
+	/* PID 1's clock step runs initd itself as an SNTP client. */
+	if (argc > 1 && strcmp(argv[1], "--sntp") == 0)
+		return sntp_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "--supervise-tor") == 0)
+		return subreaper_tor_main(argc - 1, argv + 1);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {

@@ -24,13 +24,22 @@
 #include "power.h"
 #include "release.h"
 #include "sig.h"
+#include "sntp.h"
 #include "sysctl.h"
+#include "tor.h"
 
 #define PID1_CONSOLE "/dev/console"
 #define PID1_TPM "/sys/class/tpm/tpm0"
 #define PID1_CMDLINE "/proc/cmdline"
 #define PID1_HOSTNAME_DEFAULT "lethe"
 #define PID1_KEYDIR "/run/lethe/keys"
+#define PID1_CONFDIR "/run/lethe/config"
+/* tor rereads its torrc on SIGHUP after dropping to its user: outside the
+ * 0711 /run/lethe, 0755 */
+#define PID1_TORRC_DIR "/run/lethe-tor"
+#define PID1_TOR_DATA "/var/lib/tor"
+#define PID1_LIBDIR "/usr/lib/x86_64-linux-gnu"
+#define PID1_TOR "/usr/bin/tor"
 #define PID1_UDHCPC_SCRIPT_SRC "/etc/udhcpc.script"
 #define PID1_UDHCPC_SCRIPT "/run/lethe/udhcpc.script"
 /* After the services: TERM to everything else, then KILL. */
@@ -56,6 +65,9 @@ static void pid1_open_console(void)
 		fcntl(fd, F_SETFD, 0);
 }
 
+/* The release's epoch: the SNTP step refuses a clock before it. */
+static uint64_t pid1_epoch;
+
 static void pid1_report(void)
 {
 	struct release rel;
@@ -74,6 +86,7 @@ static void pid1_report(void)
 		strcpy(rel.version, "unknown");
 		rel.epoch = 0;
 	}
+	pid1_epoch = rel.epoch;
 	log_info("lethe %s (epoch %" PRIu64 ")", rel.version, rel.epoch);
 	log_info("tpm: %s", access(PID1_TPM, F_OK) == 0 ? "present" : "absent");
 	/* For boot tests: console only, no prefix, one write. */
@@ -144,6 +157,8 @@ static struct {
 	char tries[16];
 	char shell[512];
 	char config_url[CMDLINE_URL_MAX + 1];
+	char epoch[24];
+	char *sntp_argv[5 + CMDLINE_NTP_MAX + 1];
 } pid1_args;
 
 /* The boot pipeline: network, configpull, tpmseal, each a step with a
@@ -152,13 +167,16 @@ static struct {
  * that were not unsealed never lead to a tor start. */
 static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 {
+	static struct tor tor;
 	static char *dhcp_argv[] = {
 		"/usr/bin/udhcpc", "-f", "-q", "-n", "-i", pid1_args.ifname, "-t",
 		pid1_args.tries, "-T", "2", "-s", PID1_UDHCPC_SCRIPT, NULL,
 	};
 	static char *static_argv[] = { "/usr/bin/sh", "-c", pid1_args.shell, NULL };
 	static char *pull_argv[] = { "/usr/bin/configpull", "pull", pid1_args.config_url, NULL };
-	static char *unseal_argv[] = { "/usr/bin/tpmseal", "unseal", "--out", PID1_KEYDIR, NULL };
+	static char *unseal_argv[] = {
+		"/usr/bin/tpmseal", "unseal", "--out", PID1_KEYDIR, "--owner", "100:100", NULL,
+	};
 	struct super_params step = {
 		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 5000,
 		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000, .oneshot = 1,
@@ -208,6 +226,25 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		prev = l->n - 1;
 	}
 	step.run_ms = 120000;
+	if (c->ntp_n) {
+		/* the clock, before TLS and tor: initd itself as an SNTP client */
+		size_t k, a = 0;
+
+		snprintf(pid1_args.epoch, sizeof pid1_args.epoch, "%" PRIu64, pid1_epoch);
+		pid1_args.sntp_argv[a++] = "/init";
+		pid1_args.sntp_argv[a++] = "--sntp";
+		pid1_args.sntp_argv[a++] = "-e";
+		pid1_args.sntp_argv[a++] = pid1_args.epoch;
+		for (k = 0; k < c->ntp_n && k < CMDLINE_NTP_MAX && k < SNTP_SERVERS_MAX; k++)
+			pid1_args.sntp_argv[a++] = (char *)c->ntp[k];
+		pid1_args.sntp_argv[a] = NULL;
+		step.run_ms = 60000;
+		loop_add(l, "clock", pid1_args.sntp_argv, &step);
+		if (prev != SIZE_MAX)
+			loop_after(l, l->n - 1, prev);
+		prev = l->n - 1;
+		step.run_ms = 120000;
+	}
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
 	if (!c->config_url[0]) {
 		log_warn("configpull: no lethe.config on the kernel command line");
@@ -219,6 +256,22 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	prev = l->n - 1;
 	loop_add(l, "tpmseal", unseal_argv, &step);
 	loop_after(l, l->n - 1, prev);
+
+	{
+		struct tor_paths tp = {
+			.conf_dir = PID1_CONFDIR, .run_dir = PID1_TORRC_DIR,
+			.data_dir = PID1_TOR_DATA, .lib_dir = PID1_LIBDIR, .tor = PID1_TOR,
+			.pull_argv = pull_argv, .chown = 1,
+		};
+
+		if (mkdir(PID1_TORRC_DIR, 0755) < 0 && errno != EEXIST)
+			log_warn("unable to create %s: %s", PID1_TORRC_DIR, strerror(errno));
+		if (mkdir(PID1_TOR_DATA, 0755) < 0 && errno != EEXIST)
+			log_warn("unable to create %s: %s", PID1_TOR_DATA, strerror(errno));
+		r = tor_setup(&tor, l, &tp, l->n - 1);
+		if (r < 0)
+			log_fatal("unable to set up tor: %s", strerror(-r));
+	}
 }
 
 /* Everything that is not a service: TERM and CONT, a grace period
@@ -295,7 +348,8 @@ _Noreturn void pid1_run(void)
 	if (r < 0)
 		log_warn("unable to bring lo up: %s", strerror(-r));
 	pid1_hostname(&c);
-	if (mkdir("/run/lethe", 0700) < 0 && errno != EEXIST)
+	/* 0711: tor, once it is its own user, reaches its keys under it */
+	if (mkdir("/run/lethe", 0711) < 0 && errno != EEXIST)
 		log_warn("unable to create /run/lethe: %s", strerror(errno));
 
 	sfd = sig_open();

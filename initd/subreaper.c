@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "sig.h"
 #include "subreaper.h"
+#include "tor.h"
 
 #define SUBREAPER_INSTANCES_MAX 8
 
@@ -192,5 +193,96 @@ int subreaper_main(int argc, char **argv)
 usage:
 	log_fatal("usage: initd --supervise [-d] [-n N] [-m MIN_MS] [-M MAX_MS] [-S STABLE_MS] "
 		"[-s STOP_MS] [-k KILL_MS] [-c CRASH_N] [-R MAX_SPAWNS] [-N NOTIFY_SOCKET [-W WATCHDOG_MS]] PROG [ARG...]");
+	return LETHE_EXIT_USAGE;
+}
+
+/* The boot pipeline's tail as PID 1 runs it (configpull, tpmseal, then the
+ * tor instances and the re-pull), over programs and directories of the
+ * test's choosing. */
+int subreaper_tor_main(int argc, char **argv)
+{
+	static struct loop l;
+	static struct tor t;
+	static char *pull_argv[2], *unseal_argv[2];
+	struct super_params step = {
+		.min_ms = 200, .max_ms = 1000, .stable_ms = 60000, .stop_ms = 5000,
+		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 60000, .oneshot = 1,
+		.run_ms = 10000,
+	};
+	struct tor_paths p = { 0 };
+	char const *notify = NULL;
+	long refresh = 0;
+	int c, debug = 0, sfd, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "+doI:N:")) != -1) {
+		switch (c) {
+		case 'd': debug = 1; break;
+		case 'o': p.chown = 1; break;
+		case 'N': notify = optarg; break;
+		case 'I':
+			refresh = subreaper_number(optarg, 86400000);
+			if (refresh < 1)
+				goto usage;
+			break;
+		default: goto usage;
+		}
+	}
+	if (argc - optind != 7)
+		goto usage;
+	p.conf_dir = argv[optind];
+	p.run_dir = argv[optind + 1];
+	p.data_dir = argv[optind + 2];
+	p.lib_dir = argv[optind + 3];
+	pull_argv[0] = argv[optind + 4];
+	unseal_argv[0] = argv[optind + 5];
+	p.tor = argv[optind + 6];
+	p.pull_argv = pull_argv;
+	p.refresh_ms = (uint32_t)refresh;
+
+	r = sig_block();
+	if (r < 0) {
+		log_fatal("unable to block signals: %s", strerror(-r));
+		return LETHE_EXIT_TEMP;
+	}
+	sfd = sig_open();
+	if (sfd < 0) {
+		log_fatal("unable to open signalfd: %s", strerror(-sfd));
+		return LETHE_EXIT_TEMP;
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		log_fatal("unable to become a subreaper: %s", strerror(errno));
+		close(sfd);
+		return LETHE_EXIT_TEMP;
+	}
+	loop_init(&l, sfd);
+	l.debug = debug;
+	if (notify && (r = loop_notify_open(&l, notify)) < 0) {
+		log_fatal("unable to bind %s: %s", notify, strerror(-r));
+		close(sfd);
+		return LETHE_EXIT_TEMP;
+	}
+	loop_add(&l, "configpull", pull_argv, &step);
+	loop_add(&l, "tpmseal", unseal_argv, &step);
+	loop_after(&l, 1, 0);
+	if (tor_setup(&t, &l, &p, 1) < 0) {
+		close(sfd);
+		goto usage;
+	}
+	log_info("open fds: %ld", subreaper_count_fds());
+	r = loop_run(&l);
+	subreaper_kill_rest();
+	log_info("open fds: %ld", subreaper_count_fds());
+	log_info("spawned %llu processes; stopped", (unsigned long long)l.spawns);
+	if (l.notify_fd >= 0) {
+		close(l.notify_fd);
+		unlink(notify);
+	}
+	close(sfd);
+	return r < 0 ? LETHE_EXIT_TEMP : LETHE_EXIT_OK;
+usage:
+	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET] "
+		"CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR");
 	return LETHE_EXIT_USAGE;
 }

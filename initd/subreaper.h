@@ -13,10 +13,21 @@
  * MAX_SPAWNS spawns) stops them (SIGINT, SIGKILL after STOP_MS), reaps
  * everything and exits 0.  It logs "initd: open fds: N" before and after,
  * so a test can see descriptor leaks.  Exit codes: 0, 100 usage, 111
- * system error. */
+ * system error.
+ *
+ *   initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET]
+ *         CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR
+ *
+ * runs the tail of PID 1's boot pipeline: PULL, then UNSEAL (one-shot
+ * steps retried with backoff), then one TOR per instance of
+ * CONFDIR/node.conf (argv: TOR -f RUNDIR/torrc.NAME, LD_PRELOAD from
+ * LIBDIR), and PULL again every REFRESH_MS (default: node.conf's
+ * refresh_interval); -o gives the DataDirectories to uid 100 (root
+ * only); same exit codes and "open fds" lines. */
 #ifndef INITD_SUBREAPER_H
 #define INITD_SUBREAPER_H
 
 int subreaper_main(int argc, char **argv);
+int subreaper_tor_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,149 @@
+/* nodeconf.c: node.conf parsing and the torrc comparison behind the
+ * SIGHUP-or-restart rule. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nodeconf.h"
+
+#define NODE_HEAD "version=1\nnode=\nimage_version=\nimage_sha256=\nfamily=0\nprovision=0\n"
+
+static int parse(char const *s, struct nodeconf *nc, struct nodeconf_error *err)
+{
+	return nodeconf_parse(s, strlen(s), nc, err);
+}
+
+static void test_nodeconf_ok(void **state)
+{
+	struct nodeconf nc;
+	struct nodeconf_error err;
+
+	(void)state;
+	assert_int_equal(parse(NODE_HEAD "refresh_interval=3600\nallocator=jemalloc\nzram=1\n"
+		"zram_size_mib=1024\nzram_algorithm=lz4\ninstances=relay1 r2\n"
+		"instance.relay1.fingerprint=\nsysctl.vm.swappiness=10\n", &nc, &err), 0);
+	assert_int_equal(nc.refresh_s, 3600);
+	assert_int_equal(nc.alloc, NODECONF_ALLOC_JEMALLOC);
+	assert_int_equal(nc.zram, 1);
+	assert_int_equal(nc.zram_size_mib, 1024);
+	assert_string_equal(nc.zram_algorithm, "lz4");
+	assert_int_equal(nc.n, 2);
+	assert_string_equal(nc.name[0], "relay1");
+	assert_string_equal(nc.name[1], "r2");
+	assert_string_equal(nodeconf_alloc_lib(nc.alloc), "libjemalloc.so.2");
+	assert_int_equal(nodeconf_alloc_kind(NODECONF_ALLOC_MIMALLOC), ALLOC_MIMALLOC);
+	assert_null(nodeconf_alloc_lib(NODECONF_ALLOC_GLIBC));
+	assert_int_equal(parse("refresh_interval=60\nallocator=glibc\nzram=0\nzram_size_mib=0\n"
+		"zram_algorithm=zstd\ninstances=a b c d e f g h\n", &nc, &err), 0);
+	assert_int_equal(nc.n, 8);
+	assert_int_equal(nc.alloc, NODECONF_ALLOC_GLIBC);
+}
+
+static void test_nodeconf_bad(void **state)
+{
+	static struct {
+		char const *text;
+		size_t line;
+	} const bad[] = {
+		{ "refresh_interval=59\n", 1 },
+		{ "refresh_interval=86401\n", 1 },
+		{ "refresh_interval=+60\n", 1 },
+		{ "refresh_interval=\n", 1 },
+		{ "allocator=tcmalloc\n", 1 },
+		{ "allocator=jemalloc \n", 1 },
+		{ "zram=2\n", 1 },
+		{ "zram_size_mib=15\n", 1 },
+		{ "zram_algorithm=gzip\n", 1 },
+		{ "instances=\n", 1 },
+		{ "instances=a  b\n", 1 },
+		{ "instances=a b \n", 1 },
+		{ "instances=A\n", 1 },
+		{ "instances=a a\n", 1 },
+		{ "instances=a b c d e f g h i\n", 1 },
+		{ "instances=abcdefghijklmnopq\n", 1 },
+		{ "x\n", 1 },
+		{ "=1\n", 1 },
+		{ "allocator=glibc\nallocator=glibc\n", 2 },
+		{ "allocator=glibc", 1 },
+		/* complete lines, a key missing */
+		{ "refresh_interval=60\nallocator=glibc\nzram=0\nzram_size_mib=0\nzram_algorithm=zstd\n", 0 },
+		{ "refresh_interval=60\nallocator=glibc\nzram=1\nzram_size_mib=0\nzram_algorithm=zstd\n"
+		  "instances=a\n", 0 },
+	};
+	struct nodeconf nc;
+	struct nodeconf_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(bad[i].text, &nc, &err), -EINVAL);
+		assert_non_null(err.what);
+		assert_int_equal(err.line, bad[i].line);
+	}
+}
+
+static enum torrc_change cmp(char const *a, char const *b)
+{
+	return torrc_compare(a, strlen(a), b, strlen(b));
+}
+
+static void test_torrc_compare(void **state)
+{
+	char const *base = "DataDirectory /d\nUser debian-tor\nNickname a\nORPort 443\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n";
+
+	(void)state;
+	assert_int_equal(cmp(base, base), TORRC_SAME);
+	/* reloadable: nickname, contact, policy lines (order matters), bandwidth */
+	assert_int_equal(cmp(base, "DataDirectory /d\nUser debian-tor\nNickname b\nORPort 443\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RELOAD);
+	assert_int_equal(cmp(base, "DataDirectory /d\nUser debian-tor\nNickname a\nORPort 443\n"
+		"ExitPolicy reject *:*\nExitPolicy accept *:80\nContactInfo x\n"
+		"RelayBandwidthRate 1 MBytes\n"), TORRC_RELOAD);
+	/* lines moved between options that are the same per option: reload */
+	assert_int_equal(cmp(base, "User debian-tor\nDataDirectory /d\nNickname a\nORPort 443\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RELOAD);
+	/* anything else: restart */
+	assert_int_equal(cmp(base, "DataDirectory /d\nUser debian-tor\nNickname a\nORPort 9001\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RESTART);
+	assert_int_equal(cmp(base, "DataDirectory /d\nUser debian-tor\nNickname a\nORPort 443\n"
+		"ORPort [::1]:443\nExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RESTART);
+	assert_int_equal(cmp(base, "DataDirectory /d\nNickname a\nORPort 443\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RESTART);
+	assert_int_equal(cmp(base, ""), TORRC_RESTART);
+	/* comments and empty lines do not count; names are case-insensitive */
+	assert_int_equal(cmp(base, "# x\n\nDataDirectory /d\nUser debian-tor\nnickname a\nORPort 443\n"
+		"ExitPolicy accept *:80\nExitPolicy reject *:*\n"), TORRC_RELOAD);
+	assert_true(torrc_reloadable("nickname", 8));
+	assert_false(torrc_reloadable("Nick", 4));
+	assert_false(torrc_reloadable("Sandbox", 7));
+}
+
+static void test_torrc_bounds(void **state)
+{
+	static char big[TORRC_LINES_MAX * 4 + 8];
+	size_t i;
+
+	(void)state;
+	/* more lines than we compare: restart, never a guess */
+	for (i = 0; i < TORRC_LINES_MAX + 1; i++)
+		memcpy(big + i * 4, "N x\n", 4);
+	assert_int_equal(torrc_compare(big, (TORRC_LINES_MAX + 1) * 4, "N y\n", 4), TORRC_RESTART);
+}
+
+int main(void)
+{
+	struct CMUnitTest const tests[] = {
+		cmocka_unit_test(test_nodeconf_ok),
+		cmocka_unit_test(test_nodeconf_bad),
+		cmocka_unit_test(test_torrc_compare),
+		cmocka_unit_test(test_torrc_bounds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

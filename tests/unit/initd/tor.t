@@ -1,0 +1,206 @@
+#!/bin/bash
+# The tor instances and the re-pull, without root (TAP): initd
+# --supervise-tor runs PID 1's pipeline tail (configpull, tpmseal, tor per
+# instance, periodic re-pull) over fake programs in a scratch directory.
+# Every wait is bounded.  Usage: INITD=build/target/initd tor.t
+set -u -o pipefail
+
+INITD=${INITD:-build/target/initd}
+LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
+n=0
+failed=0
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-tor.XXXXXX") || exit 111
+sup_pid=
+cleanup() {
+	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
+	[[ -n ${KEEP:-} ]] && cp "$scratch/log" "$KEEP"; rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
+wait_for() {
+	local end=$(($(now_ms) + $1 * 1000)); shift
+	until "$@"; do
+		(($(now_ms) < end)) || return 1
+		sleep 0.05
+	done
+}
+log_has() { grep -qE "$1" "$scratch/log"; }
+stop_sup() {
+	local end=$(($(now_ms) + $2 * 1000))
+	kill -"$1" "$sup_pid"
+	while kill -0 "$sup_pid" 2>/dev/null; do
+		if (($(now_ms) >= end)); then
+			kill -KILL "$sup_pid"; wait "$sup_pid"; sup_rc=timeout; sup_pid=; return 1
+		fi
+		sleep 0.05
+	done
+	wait "$sup_pid"; sup_rc=$?; sup_pid=
+}
+fds_equal() {
+	[[ $(grep -oE 'open fds: [0-9]+' "$scratch/log" | sort -u | wc -l) -eq 1 &&
+		$(grep -c 'open fds:' "$scratch/log") -eq 2 ]]
+}
+
+echo "1..25"
+if [[ ! -x $INITD ]]; then echo "Bail out! $INITD not built"; exit 1; fi
+
+"$INITD" --supervise-tor a b c >/dev/null 2>&1; rc=$?
+check "too few arguments: usage (100)" test "$rc" -eq 100
+
+conf=$scratch/conf run=$scratch/run data=$scratch/data stage=$scratch/stage
+mkdir -p "$conf" "$run" "$data" "$stage"
+
+# node.conf and torrc files as configpull renders them
+nodeconf() { # nodeconf ALLOCATOR NAMES...
+	local a=$1; shift
+	printf 'version=1\nnode=\nrefresh_interval=3600\nimage_version=\nimage_sha256=\nfamily=0\n'
+	printf 'allocator=%s\nzram=0\nzram_size_mib=0\nzram_algorithm=zstd\nprovision=0\n' "$a"
+	printf 'instances=%s\n' "$*"
+}
+torrc() { # torrc NAME NICK ORPORT
+	printf 'DataDirectory %s/%s\nUser debian-tor\nRunAsDaemon 0\nNickname %s\nORPort %s\n' \
+		"$data" "$1" "$2" "$3"
+}
+
+# configpull: the first run renders the stage; later runs copy the stage
+# when "$scratch/pending" exists (exit 0), else exit 3 (unchanged).
+cat >"$scratch/pull" <<SH
+#!/bin/bash
+echo pull >>"$scratch/pulls"
+if [[ ! -f $conf/node.conf || -f $scratch/pending ]]; then
+	cp "$stage"/torrc.* "$conf"/ && cp "$stage/node.conf" "$conf/node.conf" || exit 111
+	rm -f "$scratch/pending"
+	exit 0
+fi
+exit 3
+SH
+# tpmseal: exits with the number in $scratch/unseal.rc (default 0)
+cat >"$scratch/unseal" <<SH
+#!/bin/bash
+echo unseal >>"$scratch/unseals"
+exit \$(cat "$scratch/unseal.rc" 2>/dev/null || echo 0)
+SH
+# tor: records its argv, LD_PRELOAD and HUPs; SIGINT stops it
+cat >"$scratch/tor" <<SH
+#!/bin/bash
+name=\${2##*torrc.}
+echo "\$\$ \$*" >>"$scratch/starts.\$name"
+echo "\${LD_PRELOAD:-none}" >"$scratch/preload.\$name"
+echo "\${MALLOC_CONF:-none}" >"$scratch/mconf.\$name"
+trap 'echo hup >>"$scratch/hups.\$name"' HUP
+trap 'exit 0' INT
+while :; do sleep 0.05; done
+SH
+chmod +x "$scratch/pull" "$scratch/unseal" "$scratch/tor"
+
+start() { # start ARGS...
+	: >"$scratch/log"
+	"$INITD" --supervise-tor "$@" "$conf" "$run" "$data" "$LIBDIR" \
+		"$scratch/pull" "$scratch/unseal" "$scratch/tor" 2>"$scratch/log" &
+	sup_pid=$!
+}
+count() { cat "$1" 2>/dev/null | wc -l; }
+
+# 1. fail closed: tpmseal refuses (sealed to another state): no tor
+nodeconf jemalloc relay1 relay2 >"$stage/node.conf"
+torrc relay1 lethe1 9001 >"$stage/torrc.relay1"
+torrc relay2 lethe2 9002 >"$stage/torrc.relay2"
+echo 1 >"$scratch/unseal.rc"
+start
+wait_for 10 bash -c '[[ $(cat "$1" 2>/dev/null | wc -l) -ge 3 ]]' _ "$scratch/unseals"
+check "tpmseal exit 1: retried" log_has 'waiting for tpmseal: exited 1; retry in'
+check "tpmseal exit 1: no tor started" bash -c '! ls "$1"/starts.* >/dev/null 2>&1 && ! grep -q "tor\." "$2"' _ "$scratch" "$scratch/log"
+stop_sup TERM 10
+check "fail closed: clean exit" test "$sup_rc" -eq 0
+rm -f "$conf"/* "$scratch/unseals"
+
+# 2. jemalloc: two instances from private torrc copies, LD_PRELOAD, maps check
+echo 0 >"$scratch/unseal.rc"
+start -I 600
+wait_for 10 log_has 'tor.relay2: allocator'
+check "two instances started" bash -c '[[ -s $1/starts.relay1 && -s $1/starts.relay2 ]]' _ "$scratch"
+check "tor runs from its private copy: -f RUNDIR/torrc.NAME" \
+	grep -q -- "-f $run/torrc.relay1\$" "$scratch/starts.relay1"
+check "private copy equals the rendered torrc" cmp -s "$run/torrc.relay1" "$conf/torrc.relay1"
+check "DataDirectory created 0700" test "$(stat -c %a "$data/relay1")" = 700
+check "LD_PRELOAD of jemalloc and MALLOC_CONF" bash -c \
+	'[[ $(<"$1/preload.relay1") == "$2/libjemalloc.so.2" && $(<"$1/mconf.relay1") == *background_thread* ]]' \
+	_ "$scratch" "$LIBDIR"
+if [[ -e $LIBDIR/libjemalloc.so.2 ]]; then
+	check "maps check: allocator jemalloc logged" log_has 'tor.relay1: allocator jemalloc$'
+else
+	skip "maps check: allocator jemalloc logged" "no libjemalloc on this host"
+fi
+
+# 3. re-pull: unchanged (exit 3) touches nothing
+wait_for 10 bash -c '[[ $(cat "$1" | wc -l) -ge 3 ]]' _ "$scratch/pulls"
+check "re-pull runs periodically" test "$(count "$scratch/pulls")" -ge 3
+check "unchanged: no HUP, no restart" bash -c \
+	'[[ ! -e $1/hups.relay1 && $(wc -l <"$1/starts.relay1") -eq 1 ]]' _ "$scratch"
+
+# 4. a reloadable change (Nickname) in relay1: SIGHUP to relay1 only
+torrc relay1 renamed1 9001 >"$stage/torrc.relay1"
+touch "$scratch/pending"
+wait_for 10 test -s "$scratch/hups.relay1"
+check "reloadable change: SIGHUP" log_has 'tor.relay1: torrc changed \(reloadable options\): SIGHUP'
+check "reloadable change: copy updated, no restart" bash -c \
+	'grep -q "Nickname renamed1" "$1/run/torrc.relay1" && [[ $(wc -l <"$1/starts.relay1") -eq 1 ]]' _ "$scratch"
+check "other instance untouched" bash -c '[[ ! -e $1/hups.relay2 && $(wc -l <"$1/starts.relay2") -eq 1 ]]' _ "$scratch"
+
+# 5. ORPort changed in relay2: restart of relay2 only
+torrc relay2 lethe2 9443 >"$stage/torrc.relay2"
+touch "$scratch/pending"
+wait_for 10 bash -c '[[ $(wc -l <"$1/starts.relay2") -ge 2 ]]' _ "$scratch"
+check "non-reloadable change: restart" log_has 'tor.relay2: torrc changed: restart'
+check "restarted from the new torrc" grep -q "ORPort 9443" "$run/torrc.relay2"
+check "relay1 not restarted" test "$(count "$scratch/starts.relay1")" -eq 1
+stop_sup TERM 10
+check "clean exit" test "$sup_rc" = 0
+check "no descriptor leak" fds_equal
+
+# 6. glibc: no LD_PRELOAD
+rm -f "$conf"/* "$scratch"/starts.* "$scratch"/preload.*
+nodeconf glibc relay1 >"$stage/node.conf"
+start -I 600000
+wait_for 10 log_has 'tor.relay1: allocator'
+check "glibc: no LD_PRELOAD, allocator glibc" bash -c \
+	'[[ $(<"$1/preload.relay1") == none ]] && grep -q "tor.relay1: allocator glibc$" "$2"' _ "$scratch" "$scratch/log"
+stop_sup TERM 10
+
+# 7. real tor (DisableNetwork 1, Sandbox 1) under jemalloc: readiness
+# through sd_notify, the maps check, SIGHUP reload, SIGINT stop
+TOR_BIN=${TOR_BIN:-/usr/sbin/tor}
+if [[ -x $TOR_BIN && -e $LIBDIR/libjemalloc.so.2 ]]; then
+	rm -f "$conf"/* "$run"/*
+	rm -rf "$data"/*
+	nodeconf jemalloc real >"$stage/node.conf"
+	printf 'DataDirectory %s/real\nRunAsDaemon 0\nDisableNetwork 1\nSocksPort 0\nLog notice stdout\nAvoidDiskWrites 1\nSandbox 1\nContactInfo a\n' \
+		"$data" >"$stage/torrc.real"
+	: >"$scratch/log"
+	"$INITD" --supervise-tor -I 500 -N "$scratch/notify" "$conf" "$run" "$data" "$LIBDIR" \
+		"$scratch/pull" "$scratch/unseal" "$TOR_BIN" >"$scratch/torout" 2>"$scratch/log" &
+	sup_pid=$!
+	wait_for 30 log_has 'tor.real: allocator'
+	check "real tor: READY=1 through sd_notify" log_has 'tor.real: ready'
+	check "real tor: jemalloc mapped" log_has 'tor.real: allocator jemalloc$'
+	sed -i 's/^ContactInfo a$/ContactInfo b/' "$stage/torrc.real"
+	touch "$scratch/pending"
+	wait_for 20 grep -q 'Received reload signal' "$scratch/torout"
+	check "real tor: reloaded on SIGHUP, still one start" bash -c \
+		'grep -q "Received reload signal" "$1" && [[ $(grep -c "Tor .* running on" "$1") -eq 1 ]]' _ "$scratch/torout"
+	stop_sup TERM 20
+	check "real tor: SIGINT, clean exit" bash -c \
+		'[[ $1 == 0 ]] && grep -q "Interrupt: exiting cleanly" "$2"' _ "$sup_rc" "$scratch/torout"
+else
+	for d in "READY=1" "jemalloc mapped" "SIGHUP" "clean exit"; do
+		skip "real tor: $d" "no $TOR_BIN or libjemalloc"
+	done
+fi
+
+echo "# $failed of $n failed"
+[[ $failed -eq 0 ]]
