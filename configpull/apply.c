@@ -13,13 +13,14 @@ struct rendered {
 	struct sbuf text;
 };
 
-int apply_document(const char *buf, size_t len, const char *outdir,
+int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
 		   const struct torrc_paths *paths, struct cp_err *err)
 {
 	struct rendered r[DOC_INSTANCES_MAX + 1];
+	const char *keep[DOC_INSTANCES_MAX + 1];
 	const json_t *insts;
 	size_t i, n = 0;
-	int rc = CP_EXIT_REJECTED, same = 1;
+	int rc = CP_EXIT_REJECTED, same = 1, stale;
 	json_t *doc = doc_load(buf, len, err);
 
 	memset(r, 0, sizeof r);
@@ -43,18 +44,31 @@ int apply_document(const char *buf, size_t len, const char *outdir,
 		goto out;
 	}
 	n++;
-	for (i = 0; i < n; i++)
-		if (!out_same(outdir, r[i].name, r[i].text.s, r[i].text.len))
+	rc = CP_EXIT_UNREACHABLE;
+	if (!out_dir_prepare(outdir, gid, err))
+		goto out;
+	for (i = 0; i < n; i++) {
+		keep[i] = r[i].name;
+		if (!out_same(outdir, r[i].name, gid, r[i].text.s, r[i].text.len))
 			same = 0;
+	}
+	/* An instance dropped from the document leaves a torrc behind. */
+	stale = out_prune(outdir, "torrc.", keep, n, 0, err);
+	if (stale < 0)
+		goto out;
+	if (stale > 0)
+		same = 0;
 	if (same) {
 		rc = CP_EXIT_UNCHANGED;
 		goto out;
 	}
-	rc = CP_EXIT_UNREACHABLE;
 	/* torrc files first, node.conf (the list initd follows) last. */
 	for (i = 0; i < n; i++)
-		if (!out_write(outdir, r[i].name, r[i].text.s, r[i].text.len, err))
+		if (!out_write(outdir, r[i].name, gid, r[i].text.s, r[i].text.len, err))
 			goto out;
+	/* After the commit point: node.conf no longer lists them. */
+	if (stale > 0 && out_prune(outdir, "torrc.", keep, n, 1, err) < 0)
+		goto out;
 	rc = CP_EXIT_CHANGED;
 out:
 	for (i = 0; i < n + 1 && i <= DOC_INSTANCES_MAX; i++)

@@ -5,10 +5,12 @@
 #   $(HB)/test_configpull           cmocka unit tests (in UNIT_TESTS)
 #   $(HB)/fuzz_configpull_doc       document-to-torrc corpus replay (in FUZZ_REPLAYS)
 #   $(B)/libfuzzer/fuzz_configpull_doc   the same under libFuzzer
+#   $(HB)/fuzz_configpull_cert      node-certificate check corpus replay (in FUZZ_REPLAYS)
+#   $(B)/libfuzzer/fuzz_configpull_cert  the same under libFuzzer
 #   check-configpull                tor --verify-config and nginx mTLS tests (in CHECK_TARGETS)
 
 CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
-	apply.c fetch.c identity.c tpmkey.c)
+	apply.c fetch.c identity.c tpmkey.c nodecert.c hint.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
 CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h
 CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-rc
@@ -48,6 +50,20 @@ $(B)/libfuzzer/fuzz_configpull_doc: tests/fuzz/configpull_doc/fuzz.c $(CONFIGPUL
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote configpull \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
 		-o $@ tests/fuzz/configpull_doc/fuzz.c $(CONFIGPULL_CORE_SRCS) -ljansson
+
+$(HB)/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_OBJS) $(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -iquote configpull $(HOST_LDFLAGS) -o $@ \
+		tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_OBJS) $(CONFIGPULL_LIBS)
+
+FUZZ_REPLAYS += $(HB)/fuzz_configpull_cert:tests/fuzz/configpull_cert/corpus
+
+$(B)/libfuzzer/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) \
+		$(CONFIGPULL_HDRS)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote configpull \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
+		-o $@ tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_LIBS)
 
 # Integration: the real tor checks rendered torrc files; real nginx serves
 # documents over mTLS with certificates made at test time.

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
@@ -21,6 +22,7 @@
 #include "doc.h"
 #include "fetch.h"
 #include "identity.h"
+#include "nodecert.h"
 #include "out.h"
 
 #define ETAG_MAX 128
@@ -229,10 +231,15 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 {
 	char etag[ETAG_MAX + 1];
 	struct tls_id id;
-	int i, rc = CP_EXIT_UNREACHABLE;
+	int i, have_cert, rc = CP_EXIT_UNREACHABLE;
 
 	if (strncmp(o->url, "https://", 8) != 0)
 		return err_set(err, "url must start with https://"), CP_EXIT_USAGE;
+	/* Fail closed, and say why: without the fleet CA nothing is trusted. */
+	if (access(o->ca, R_OK) != 0)
+		return err_set(err, "unable to read the fleet CA %s: %s (an image built without "
+			       "FLEET_CA has none, see docs/operating.md)", o->ca, strerror(errno)),
+		       CP_EXIT_TLS;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
 	id.cert = o->cert;
@@ -242,20 +249,36 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		return CP_EXIT_TLS;
 	}
 	etag_read(o->outdir, etag);
+	/* The node certificate is fetched once it is missing (first boot,
+	 * after enrollment): public, so over server-authenticated TLS. */
+	have_cert = access(o->cert, F_OK) == 0;
 	for (i = 0; i < o->attempts; i++) {
 		struct body body = { NULL, 0, 0 };
 		struct hdrs h = { "" };
 
 		if (i)
 			fetch_backoff(i - 1, o->backoff_max);
+		if (!have_cert) {
+			rc = nodecert_get(o, id.key, err);
+			if (rc != CP_EXIT_CHANGED) {
+				if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
+					break;
+				fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1,
+					o->attempts, err->msg);
+				continue;
+			}
+			fprintf(stderr, "configpull: installed the node certificate %s\n", o->cert);
+			have_cert = 1;
+		}
 		rc = fetch_once(o, &id, etag, &body, &h, err);
 		if (rc == CP_EXIT_CHANGED) {
-			rc = apply_document(body.buf ? body.buf : "", body.len, o->outdir, paths, err);
+			rc = apply_document(body.buf ? body.buf : "", body.len, o->outdir, o->gid,
+					    paths, err);
 			/* The ETag is stored only once its document is in place. */
 			if ((rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED) && h.etag[0] &&
 			    strcmp(h.etag, etag) != 0) {
 				struct cp_err e2;
-				if (!out_write(o->outdir, ETAG_FILE, h.etag, strlen(h.etag), &e2))
+				if (!out_write(o->outdir, ETAG_FILE, o->gid, h.etag, strlen(h.etag), &e2))
 					fprintf(stderr, "configpull: warning: %s\n", e2.msg);
 			}
 			free(body.buf);

@@ -2,6 +2,8 @@
 #ifndef CONFIGPULL_FETCH_H
 #define CONFIGPULL_FETCH_H
 
+#include <sys/types.h>
+
 #include "err.h"
 #include "torrc.h"
 
@@ -12,6 +14,7 @@ struct fetch_opts {
 	const char *key;        /* client key file (tests, development); NULL: the TPM key */
 	unsigned handle;        /* the TPM key's persistent handle */
 	const char *outdir;     /* outputs and the stored ETag */
+	gid_t gid;              /* group of the outputs, OUT_GID_NONE: unchanged */
 	long connect_timeout;   /* seconds */
 	long timeout;           /* seconds, whole transfer */
 	int attempts;           /* tries for transient failures */

@@ -2,7 +2,7 @@
  *
  *   configpull version
  *   configpull check FILE
- *   configpull render [paths] FILE OUTDIR
+ *   configpull render [paths] [-g GROUP] FILE OUTDIR
  *   configpull fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]
  *                    [paths] [limits] [-o OUTDIR]
  *   configpull pull URL [options]     (initd's call: the image's defaults)
@@ -12,6 +12,7 @@
  * apply.c/out.c write, fetch.c talks to the server. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,20 @@
 #include "configpull.h"
 #include "doc.h"
 #include "fetch.h"
+#include "hint.h"
 #include "identity.h"
+#include "out.h"
 #include "tpmkey.h"
 
 #define PROG "configpull"
 #define USAGE \
-	"usage: configpull version | check FILE | render [-d DATA] [-k KEYS] [-u USER] FILE OUTDIR\n" \
+	"usage: configpull version | check FILE\n" \
+	"       | render [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
 	"       | fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]\n" \
-	"         [-o OUTDIR] [-d DATA] [-k KEYS]\n" \
+	"         [-o OUTDIR] [-g GROUP] [-d DATA] [-k KEYS]\n" \
 	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
 	"       | pull URL [fetch options] | enroll [--key FILE] [--handle H] [--tcti CONF]\n" \
+	"       (render, fetch, pull: [-g GROUP] [--release FILE], default /etc/lethe-release)\n" \
 	"       (fetch and pull use the TPM key at --handle unless --key is given)\n"
 
 static int usage(void)
@@ -73,6 +78,18 @@ static long num_arg(const char *s, long min, long max)
 	if (errno || *end || end == s || v < min || v > max)
 		return -1;
 	return v;
+}
+
+/* A group name or a numeric gid; OUT_GID_NONE if neither. */
+static gid_t group_arg(const char *s)
+{
+	const struct group *gr;
+	long v = num_arg(s, 0, 0x7fffffffL);
+
+	if (v >= 0)
+		return (gid_t)v;
+	gr = getgrnam(s);
+	return gr ? gr->gr_gid : OUT_GID_NONE;
 }
 
 static int report(int rc, const struct cp_err *err)
@@ -143,12 +160,14 @@ int main(int argc, char **argv)
 		{ "backoff-max", required_argument, NULL, 'b' },
 		{ "handle", required_argument, NULL, 'H' },
 		{ "tcti", required_argument, NULL, 'X' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "release", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct torrc_paths paths = { "debian-tor", "/var/lib/tor", "/run/lethe/keys" };
 	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, "/run/lethe/config",
-				 10, 30, 4, 30 };
-	const char *tcti = NULL;
+				 OUT_GID_NONE, 10, 30, 4, 30 };
+	const char *tcti = NULL, *release = "/etc/lethe-release";
 	struct cp_err err = { "" };
 	const char *cmd;
 	int opt;
@@ -165,13 +184,19 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "pull") != 0 && strcmp(cmd, "enroll") != 0)
 		return usage();
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "d:k:u:o:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:k:u:o:g:", longopts, NULL)) != -1) {
 		long v;
 		switch (opt) {
 		case 'd': paths.data_base = optarg; break;
 		case 'k': paths.key_base = optarg; break;
 		case 'u': paths.user = optarg; break;
 		case 'o': fo.outdir = optarg; break;
+		case 'g':
+			if ((fo.gid = group_arg(optarg)) == OUT_GID_NONE) {
+				fprintf(stderr, PROG ": fatal: unable to find group %s\n", optarg);
+				return CP_EXIT_USAGE;
+			}
+			break;
 		case 'U': fo.url = optarg; break;
 		case 'C': fo.ca = optarg; break;
 		case 'c': fo.cert = optarg; break;
@@ -208,6 +233,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'X': tcti = optarg; break;
+		case 'R': release = optarg; break;
 		default:
 			return usage();
 		}
@@ -236,7 +262,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "fetch") == 0 || strcmp(cmd, "pull") == 0) {
 		if (optind != argc || !fo.url || !fo.ca || !fo.cert)
 			return usage();
-		return report(fetch_run(&fo, &paths, &err), &err);
+		int rc = fetch_run(&fo, &paths, &err);
+		if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED)
+			hint_image(fo.outdir, release);
+		return report(rc, &err);
 	}
 	if (strcmp(cmd, "check") == 0 ? optind + 1 != argc : optind + 2 != argc)
 		return usage();
@@ -258,8 +287,10 @@ int main(int argc, char **argv)
 			puts("ok");
 			return LETHE_EXIT_OK;
 		}
-		rc = apply_document(buf, len, argv[optind + 1], &paths, &err);
+		rc = apply_document(buf, len, argv[optind + 1], fo.gid, &paths, &err);
 		free(buf);
+		if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED)
+			hint_image(argv[optind + 1], release);
 		return report(rc, &err);
 	}
 }

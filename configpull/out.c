@@ -1,5 +1,6 @@
 /* Atomic replacement of output files: write a temporary in the same
  * directory, fsync, rename.  A reader sees the old file or the new one. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,7 +14,40 @@
 
 #define OUT_READ_MAX ((size_t)512 << 10)
 
-int out_same(const char *dir, const char *name, const char *data, size_t len)
+int out_dir_prepare(const char *dir, gid_t gid, struct cp_err *err)
+{
+	struct stat st;
+	int fd, ok = 0;
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return err_set(err, "unable to create %s: %s", dir, strerror(errno));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, "unable to open directory %s: %s", dir, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		err_set(err, "unable to stat %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Someone else's directory could be swapped under us between writes. */
+	if (st.st_uid != geteuid()) {
+		err_set(err, "unable to use %s: not owned by uid %ld", dir, (long)geteuid());
+		goto out;
+	}
+	if (gid != OUT_GID_NONE) {
+		/* setgid: a file created here by anyone lands in GID too. */
+		if ((st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0) ||
+		    ((st.st_mode & 07777) != 02750 && fchmod(fd, 02750) < 0)) {
+			err_set(err, "unable to give %s to group %ld: %s", dir, (long)gid, strerror(errno));
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	close(fd);
+	return ok;
+}
+
+int out_same(const char *dir, const char *name, gid_t gid, const char *data, size_t len)
 {
 	char path[PATH_MAX], *buf = NULL;
 	struct stat st;
@@ -26,7 +60,8 @@ int out_same(const char *dir, const char *name, const char *data, size_t len)
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len ||
-	    len > OUT_READ_MAX)
+	    len > OUT_READ_MAX || (gid != OUT_GID_NONE && st.st_gid != gid) ||
+	    (st.st_mode & 07777) != 0640)
 		goto out;
 	buf = malloc(len ? len : 1);
 	if (!buf)
@@ -46,7 +81,8 @@ out:
 	return same;
 }
 
-int out_write(const char *dir, const char *name, const char *data, size_t len, struct cp_err *err)
+int out_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
+	      struct cp_err *err)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
 	size_t done = 0;
@@ -60,8 +96,9 @@ int out_write(const char *dir, const char *name, const char *data, size_t len, s
 		err_set(err, "unable to create %s: %s", tmp, strerror(errno));
 		return 0;
 	}
-	/* The instance user reads its torrc through the group: 0640 whatever the umask. */
-	if (fchmod(fd, 0640) < 0)
+	/* The instance user reads its torrc through the group: 0640 whatever
+	 * the umask, group set before any byte is written. */
+	if ((gid != OUT_GID_NONE && fchown(fd, (uid_t)-1, gid) < 0) || fchmod(fd, 0640) < 0)
 		goto fail;
 	while (done < len) {
 		ssize_t w = write(fd, data + done, len - done);
@@ -89,4 +126,41 @@ fail:
 		unlink(tmp);
 	}
 	return ok;
+}
+
+int out_prune(const char *dir, const char *prefix, const char *const *keep, size_t n, int unlink_them,
+	      struct cp_err *err)
+{
+	size_t plen = strlen(prefix), i;
+	const struct dirent *de;
+	int found = 0;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		err_set(err, "unable to open directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(de->d_name, keep[i]) == 0)
+				break;
+		if (i < n)
+			continue;
+		found++;
+		if (unlink_them && unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			err_set(err, "unable to remove %s/%s: %s", dir, de->d_name, strerror(errno));
+			found = -1;
+			break;
+		}
+	}
+	if (found >= 0 && errno) {
+		err_set(err, "unable to read directory %s: %s", dir, strerror(errno));
+		found = -1;
+	}
+	closedir(d);
+	return found;
 }

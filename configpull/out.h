@@ -3,15 +3,32 @@
 #define CONFIGPULL_OUT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
-/* Whether DIR/NAME already holds exactly DATA.  1 same, 0 differs or absent. */
-int out_same(const char *dir, const char *name, const char *data, size_t len);
+/* No group given: files stay in the writer's group. */
+#define OUT_GID_NONE ((gid_t)-1)
 
-/* Writes DATA to DIR/.NAME.tmp-PID (0640, O_EXCL|O_NOFOLLOW), fsyncs, and
- * renames it over DIR/NAME.  The temporary is removed on every error.
- * 1 ok, 0 with ERR set. */
-int out_write(const char *dir, const char *name, const char *data, size_t len, struct cp_err *err);
+/* Creates DIR (0750) if absent; it must be a directory (not a symlink)
+ * owned by us.  With GID: DIR becomes root:GID 02750, so the instance user
+ * can read what is written in it.  1 ok, 0 with ERR set. */
+int out_dir_prepare(const char *dir, gid_t gid, struct cp_err *err);
+
+/* Whether DIR/NAME already holds exactly DATA (and, with GID, belongs to
+ * that group).  1 same, 0 differs or absent. */
+int out_same(const char *dir, const char *name, gid_t gid, const char *data, size_t len);
+
+/* Writes DATA to DIR/.NAME.tmp-PID (0640, group GID unless OUT_GID_NONE,
+ * O_EXCL|O_NOFOLLOW), fsyncs, and renames it over DIR/NAME.  The temporary
+ * is removed on every error.  1 ok, 0 with ERR set. */
+int out_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
+	      struct cp_err *err);
+
+/* Files in DIR named PREFIX* (never dot files: temporaries) that are not
+ * in KEEP (N names).  With UNLINK they are removed.  Returns how many were
+ * found, -1 with ERR set. */
+int out_prune(const char *dir, const char *prefix, const char *const *keep, size_t n, int unlink_them,
+	      struct cp_err *err);
 
 #endif

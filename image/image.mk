@@ -22,6 +22,9 @@ DEV_KEYS := $(O)/dev-keys
 SIGN_KEYS ?= $(DEV_KEYS)/dev-leaf.key:$(DEV_KEYS)/dev-leaf.pem
 SIGN_ROOT ?= $(DEV_KEYS)/root.pem
 SIGN_THRESHOLD ?= 1
+# The fleet CA (PEM) that configpull trusts, installed as /etc/lethe/fleet-ca.pem.
+# Empty: the image has no fleet CA and configpull says so at boot.
+FLEET_CA ?=
 
 OVERLAY_FILES := $(shell find rootfs-overlay -type f 2>/dev/null | LC_ALL=C sort)
 # The lean libcurl's origin in out/manifest.txt: Debian's curl source, pinned.
@@ -62,8 +65,23 @@ $(IMG_B)/gen/etc/lethe-release: $(IMG_B)/buildvars
 	@mkdir -p $(@D)
 	printf 'LETHE_VERSION=%s\nLETHE_EPOCH=%s\n' '$(LETHE_VERSION)' '$(SOURCE_DATE_EPOCH)' > $@
 
+# Re-evaluated on every make (like buildvars), touched only when the CA
+# changes or is added or removed, so the image is rebuilt exactly then.
+$(IMG_B)/fleetca: buildvars $(FLEET_CA)
+	@mkdir -p $(@D)
+	@if [ -n '$(FLEET_CA)' ]; then \
+		mkdir -p $(IMG_B)/gen/etc/lethe; \
+		openssl x509 -in '$(FLEET_CA)' -noout 2>/dev/null || \
+			{ echo 'image: fatal: FLEET_CA=$(FLEET_CA) is not a PEM certificate' >&2; exit 100; }; \
+		cmp -s '$(FLEET_CA)' $(IMG_B)/gen/etc/lethe/fleet-ca.pem || \
+			cp '$(FLEET_CA)' $(IMG_B)/gen/etc/lethe/fleet-ca.pem; \
+		sha256sum < $(IMG_B)/gen/etc/lethe/fleet-ca.pem > $@.tmp; \
+	else rm -f $(IMG_B)/gen/etc/lethe/fleet-ca.pem; rmdir $(IMG_B)/gen/etc/lethe 2>/dev/null || true; \
+		echo none > $@.tmp; fi
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
-		$(IMG_B)/gen/etc/lethe-release $(B)/target/initd $(B)/target/tpmseal \
+		$(IMG_B)/gen/etc/lethe-release $(IMG_B)/fleetca $(B)/target/initd $(B)/target/tpmseal \
 		$(B)/target/configpull $(HB)/elfclosure $(B)/curl/libcurl.so.4 $(IMAGE_INPUTS)
 	LEAN_CURL=$(B)/curl/libcurl.so.4 CURL_ORIGIN=$(CURL_ORIGIN) \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \

@@ -173,7 +173,10 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		pid1_args.tries, "-T", "2", "-s", PID1_UDHCPC_SCRIPT, NULL,
 	};
 	static char *static_argv[] = { "/usr/bin/sh", "-c", pid1_args.shell, NULL };
-	static char *pull_argv[] = { "/usr/bin/configpull", "pull", pid1_args.config_url, NULL };
+	/* -g: torrc files readable by the tor user's group (configpull --group) */
+	static char *pull_argv[] = {
+		"/usr/bin/configpull", "pull", "-g", "debian-tor", pid1_args.config_url, NULL,
+	};
 	static char *unseal_argv[] = {
 		"/usr/bin/tpmseal", "unseal", "--out", PID1_KEYDIR, "--owner", "100:100", NULL,
 	};
@@ -248,7 +251,7 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
 	if (!c->config_url[0]) {
 		log_warn("configpull: no lethe.config on the kernel command line");
-		pull_argv[2] = NULL;
+		pull_argv[4] = NULL;
 	}
 	loop_add(l, "configpull", pull_argv, &step);
 	if (prev != SIZE_MAX)

@@ -20,7 +20,7 @@ n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
-echo "1..21"
+echo "1..26"
 
 fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -117,6 +117,36 @@ check "node B gets B's document, not A's (rc=$rc)" \
 check "a node's certificate is fetchable by node id over server-auth TLS" \
 	bash -c "curl -sf --cacert '$T/fleet/ca.pem' https://localhost:$P/v1/certs/$(cat "$T/a.id").pem | cmp -s - '$T/a.pem'"
 
+# --- the node's own certificate, fetched after enrollment --------------------
+mkdir -p "$T/nc"
+rc=$(rcof pull a "$P" /v1/node.json "$T/outn" --cert "$T/nc/node.pem" -g nogroup)
+check "no certificate yet: fetched by node id, checked, stored; then the document (rc=$rc)" \
+	bash -c "[ '$rc' = 0 ] && openssl x509 -in '$T/a.pem' | cmp -s - '$T/nc/node.pem' &&
+		grep -qx 'Nickname lethe1' '$T/outn/torrc.relay1' &&
+		[ \"\$(stat -c '%a %G' '$T/outn' '$T/outn/torrc.relay1' | tr '\n' ' ')\" = '2750 nogroup 640 nogroup ' ]"
+# Node C's certificate slot on the server holds B's certificate.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/c.key" 2>/dev/null
+cid=$(fleet nodeid "$T/c.key")
+install -m 644 "$T/b.pem" "$T/fleet/certs/$cid.pem"
+mkdir -p "$T/ncc"
+rc=$("$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
+	--cert "$T/ncc/node.pem" --key "$T/c.key" -o "$T/outc" --attempts 1 2>&1 >/dev/null |
+	tee "$T/c.err" | sed 's/^/# /' >&2; echo "${PIPESTATUS[0]}")
+check "a certificate for another key is refused (rc=$rc), nothing stored" \
+	bash -c "[ '$rc' = 2 ] && grep -q 'not this node.s key' '$T/c.err' && [ -z \"\$(ls -A '$T/ncc')\" ] &&
+		[ ! -e '$T/outc/node.conf' ]"
+rm -f "$T/fleet/certs/$cid.pem"
+rc=$("$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
+	--cert "$T/ncc/node.pem" --key "$T/c.key" -o "$T/outc" --attempts 1 2>&1 >/dev/null |
+	tee "$T/c.err" | sed 's/^/# /' >&2; echo "${PIPESTATUS[0]}")
+check "not enrolled yet (404): TLS/identity failure that says to enroll (rc=$rc)" \
+	bash -c "[ '$rc' = 2 ] && grep -q 'enroll this node' '$T/c.err'"
+rc=$("$CONFIGPULL" pull "https://localhost:$P/v1/node.json" --ca "$T/no-fleet-ca.pem" \
+	--cert "$T/a.pem" --key "$T/a.key" -o "$T/outc" --attempts 1 2>&1 >/dev/null |
+	tee "$T/c.err" | sed 's/^/# /' >&2; echo "${PIPESTATUS[0]}")
+check "image without a fleet CA: refused, and says so (rc=$rc)" \
+	bash -c "[ '$rc' = 2 ] && grep -q 'FLEET_CA' '$T/c.err'"
+
 sum() { (cd "$T/outa" && sha256sum node.conf torrc.* etag 2>&1) || true; }
 before=$(sum)
 
@@ -203,6 +233,14 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 		TPM2TOOLS_TCTI=tabrmd:bus_type=session tpm2_getcap properties-fixed >/dev/null 2>&1 && break
 		sleep 0.1
 	done
+	mkdir -p "$T/outtpm0" "$T/tpmc"
+	"$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
+		--cert "$T/tpmc/node.pem" --tcti tabrmd:bus_type=session -o "$T/outtpm0" \
+		-d "$T/data" -k "$T/keys" --attempts 1 >"$T/stdout" 2>"$T/stderr" && rc=0 || rc=$?
+	sed 's/^/# /' "$T/stderr" | grep -v 'Command exited' >&2 || true
+	check "TPM key: its certificate fetched (public key matched in the TPM), then the document (rc=$rc)" \
+		bash -c "[ '$rc' = 0 ] && openssl x509 -in '$T/tpm.pem' | cmp -s - '$T/tpmc/node.pem' &&
+			grep -qx 'Nickname tpmnode' '$T/outtpm0/torrc.relay1'"
 	mkdir -p "$T/outtpm"
 	s=$(date +%s%N)
 	/usr/bin/time -f %M -o "$T/tpm-rss" "$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" \
@@ -214,7 +252,7 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	check "fetch with the TPM-resident key over mTLS (rc=$rc)" \
 		bash -c "[ '$rc' = 0 ] && grep -qx 'Nickname tpmnode' '$T/outtpm/torrc.relay1'"
 else
-	for _ in 1 2 3; do n=$((n + 1)); echo "ok $n # skip swtpm, tpm2-abrmd or dbus-daemon missing"; done
+	for _ in 1 2 3 4; do n=$((n + 1)); echo "ok $n # skip swtpm, tpm2-abrmd or dbus-daemon missing"; done
 fi
 
 # --- figures: configpull vs curl, same document, key file ---------------------------

@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "configpull.h"
 #include "doc.h"
+#include "nodecert.h"
 #include "out.h"
 #include "torrc.h"
 
@@ -291,28 +292,152 @@ static void test_apply_atomic(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(good, strlen(good), dir, &p, &err), CP_EXIT_CHANGED);
-	assert_int_equal(apply_document(good, strlen(good), dir, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
 	snprintf(path, sizeof path, "%s/torrc.a", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	before = read_all(path);
-	assert_int_equal(apply_document(bad, strlen(bad), dir, &p, &err), CP_EXIT_REJECTED);
+	assert_int_equal(apply_document(bad, strlen(bad), dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
 	assert_non_null(strstr(err.msg, "Sandbox"));
 	after = read_all(path);
 	assert_string_equal(before, after);
 	free(after);
-	assert_int_equal(apply_document(good2, strlen(good2), dir, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good2, strlen(good2), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	after = read_all(path);
 	assert_string_not_equal(before, after);
 	free(before);
 	free(after);
 	/* A directory that cannot be written: failure, no temporary left. */
-	assert_int_equal(out_write("/nonexistent-dir", "x", "y", 1, &err), 0);
+	assert_int_equal(out_write("/nonexistent-dir", "x", OUT_GID_NONE, "y", 1, &err), 0);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/node.conf", dir);
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/* --group: directory root:GID 02750, files 0640 in GID; a file left in
+ * another group is rewritten; a symlinked output directory is refused. */
+static void test_apply_group(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir, sub[128], path[256], link[256];
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const char *good = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{\"Nickname\":\"a\"}}]}";
+	const gid_t g = 65534;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown to another group needs root */
+	dir = mkdtemp(tmpl);
+	assert_non_null(dir);
+	snprintf(sub, sizeof sub, "%s/out", dir);
+	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02750);
+	assert_int_equal(st.st_gid, g);
+	snprintf(path, sizeof path, "%s/torrc.a", sub);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, g);
+	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(chown(path, (uid_t)-1, 0), 0);
+	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_gid, g);
+	snprintf(link, sizeof link, "%s/link", dir);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(out_dir_prepare(link, g, &err), 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof path, "%s/node.conf", sub);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* An instance dropped from the document loses its torrc, after node.conf. */
+static void test_apply_prune(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[128];
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const char *two = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}},"
+			  "{\"name\":\"b\",\"torrc\":{}}]}";
+	const char *one = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}}]}";
+	const char *names[] = { "torrc.a", "node.conf", ".keep", "other" };
+	size_t i;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	snprintf(path, sizeof path, "%s/torrc.b", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* Files that are not torrc.* (and dot files: temporaries) are left alone. */
+	for (i = 2; i < 4; i++) {
+		char q[128];
+		FILE *f;
+		snprintf(q, sizeof q, "%s/%s", dir, names[i]);
+		assert_non_null(f = fopen(q, "w"));
+		fclose(f);
+	}
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
+	/* A stale file alone makes the document "changed". */
+	{
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(access(path, F_OK), -1);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The certificate URL keeps only the document URL's origin. */
+static void test_nodecert_url(void **state)
+{
+	struct cp_err err = { "" };
+	char url[128];
+
+	(void)state;
+	assert_int_equal(nodecert_url("https://cfg.example:8443/v1/node.json", "ab", url, sizeof url, &err), 1);
+	assert_string_equal(url, "https://cfg.example:8443/v1/certs/ab.pem");
+	assert_int_equal(nodecert_url("https://h", "ab", url, sizeof url, &err), 1);
+	assert_string_equal(url, "https://h/v1/certs/ab.pem");
+	assert_int_equal(nodecert_url("http://h/x", "ab", url, sizeof url, &err), 0);
+	assert_int_equal(nodecert_url("https:///x", "ab", url, sizeof url, &err), 0);
+	assert_int_equal(nodecert_url("https://a-very-long-host-name.example/x", "ab", url, 16, &err), 0);
+}
+
+/* Whatever the server sends that is not one certificate is refused. */
+static void test_nodecert_garbage(void **state)
+{
+	struct cp_err err = { "" };
+	char *out = (char *)1, *big;
+	size_t outlen = 0;
+
+	(void)state;
+	assert_int_equal(nodecert_check("", 0, NULL, "/nonexistent", &out, &outlen, &err), CP_EXIT_TLS);
+	assert_null(out);
+	assert_int_equal(nodecert_check("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+					 56, NULL, "/nonexistent", &out, &outlen, &err),
+			 CP_EXIT_TLS);
+	assert_non_null(strstr(err.msg, "not a PEM certificate"));
+	big = calloc(1, NODECERT_SIZE_MAX + 1);
+	assert_non_null(big);
+	assert_int_equal(nodecert_check(big, NODECERT_SIZE_MAX + 1, NULL, "/nonexistent", &out, &outlen, &err),
+			 CP_EXIT_TLS);
+	assert_non_null(strstr(err.msg, "larger"));
+	free(big);
 }
 
 static void test_size_limit(void **state)
@@ -340,6 +465,10 @@ int main(void)
 		cmocka_unit_test(test_document_fields),
 		cmocka_unit_test(test_render_order),
 		cmocka_unit_test(test_apply_atomic),
+		cmocka_unit_test(test_apply_group),
+		cmocka_unit_test(test_apply_prune),
+		cmocka_unit_test(test_nodecert_url),
+		cmocka_unit_test(test_nodecert_garbage),
 		cmocka_unit_test(test_size_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
