@@ -560,7 +560,7 @@ static int render_values(const struct opt *o, const json_t *v, struct sbuf *out)
 	return !out->overflow;
 }
 
-int torrc_render(const char *instance, const json_t *torrc, int family,
+int torrc_render(const char *instance, size_t index, const json_t *torrc, int family,
 		 const struct torrc_paths *p, struct sbuf *out)
 {
 	size_t i;
@@ -569,9 +569,10 @@ int torrc_render(const char *instance, const json_t *torrc, int family,
 		    instance);
 	sbuf_printf(out, "DataDirectory %s/%s\n", p->data_base, instance);
 	sbuf_printf(out, "CacheDirectory %s/%s\n", p->data_base, instance);
-	sbuf_printf(out, "KeyDirectory %s/%s\n", p->key_base, instance);
+	/* tpmseal unseals instance INDEX into KEYS/INDEX/keys (family key too) */
+	sbuf_printf(out, "KeyDirectory %s/%zu/keys\n", p->key_base, index);
 	if (family)
-		sbuf_printf(out, "FamilyKeyDirectory %s/%s\n", p->key_base, instance);
+		sbuf_printf(out, "FamilyKeyDirectory %s/%zu/keys\n", p->key_base, index);
 	sbuf_printf(out, "User %s\n", p->user);
 	sbuf_cat(out, "RunAsDaemon 0\n"
 		      "Sandbox 1\n"

@@ -26,8 +26,10 @@ int torrc_check(const json_t *torrc, int family, const char *where, struct cp_er
 
 /* Renders a checked instance to OUT: lethe's own options first, then the
  * server's in allowlist order (deterministic whatever the JSON order).
+ * INDEX is the instance's position in the document: its keys are where
+ * `tpmseal unseal --out KEYS` puts instance INDEX, KEYS/INDEX/keys.
  * 1 ok, 0 on overflow. */
-int torrc_render(const char *instance, const json_t *torrc, int family,
+int torrc_render(const char *instance, size_t index, const json_t *torrc, int family,
 		 const struct torrc_paths *paths, struct sbuf *out);
 
 /* Why NAME is refused, or NULL if it is on the allowlist.  For tests. */

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	insts = json_object_get(doc, "instances");
 	for (i = 0; i < json_array_size(insts); i++) {
 		const json_t *inst = json_array_get(insts, i);
-		if (!torrc_render(json_string_value(json_object_get(inst, "name")),
+		if (!torrc_render(json_string_value(json_object_get(inst, "name")), i,
 				  json_object_get(inst, "torrc"), doc_family(doc), &paths, &b))
 			abort();
 		fuzz_check_torrc(&b);

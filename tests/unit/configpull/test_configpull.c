@@ -253,8 +253,8 @@ static void test_render_order(void **state)
 	assert_non_null(db);
 	ta = json_object_get(json_array_get(json_object_get(da, "instances"), 0), "torrc");
 	tb = json_object_get(json_array_get(json_object_get(db, "instances"), 0), "torrc");
-	assert_true(torrc_render("x", ta, 0, &p, &ra));
-	assert_true(torrc_render("x", tb, 0, &p, &rb));
+	assert_true(torrc_render("x", 0, ta, 0, &p, &ra));
+	assert_true(torrc_render("x", 0, tb, 0, &p, &rb));
 	assert_string_equal(ra.s, rb.s);
 	assert_non_null(strstr(ra.s, "\nSandbox 1\n"));
 	assert_non_null(strstr(ra.s, "\nDataDirectory /d/x\n"));
