@@ -116,7 +116,6 @@ static void fuzz_one(const uint8_t *data, size_t size)
 	free(p);
 }
 
-#ifdef LETHE_LIBFUZZER
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -124,93 +123,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_one(data, size);
 	return 0;
 }
-#else
-static unsigned long replayed;
 
-static int replay_file(const char *path)
-{
-	struct ospkg_err e = { 0, "" };
-	struct buf b = BUF_ZERO;
-
-	if (file_read(path, "input", FUZZ_MAX_BYTES, &b, &e)) {
-		fprintf(stderr, "fuzz_ospkg: fatal: %s\n", e.msg);
-		return -1;
-	}
-	fuzz_one(b.p, b.len);
-	buf_free(&b);
-	replayed++;
-	return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int replay_path(const char *path)
-{
-	struct dirent *de;
-	struct stat st;
-	char **names = NULL;
-	size_t n = 0, i;
-	int rc = 0;
-	DIR *d;
-
-	if (stat(path, &st) < 0) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return replay_file(path);
-	d = opendir(path);
-	if (!d) {
-		perror(path);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		char **grown;
-
-		if (de->d_name[0] == '.')
-			continue;
-		grown = realloc(names, (n + 1) * sizeof *names);
-		if (!grown || asprintf(&grown[n], "%s/%s", path, de->d_name) < 0)
-			abort();
-		names = grown;
-		n++;
-	}
-	closedir(d);
-	/* Sorted, so a failure names the same input on every machine. */
-	if (n)
-		qsort(names, n, sizeof *names, cmp_names);
-	for (i = 0; i < n; i++) {
-		if (!rc && replay_path(names[i]) < 0)
-			rc = -1;
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
-int main(int argc, char **argv)
-{
-	int i;
-
-	if (argc < 2) {
-		struct buf b = BUF_ZERO;
-		uint8_t chunk[65536];
-		size_t r;
-
-		while ((r = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-			if (b.len + r > FUZZ_MAX_BYTES || buf_append(&b, chunk, r) < 0)
-				return 111;
-		fuzz_one(b.p ? b.p : chunk, b.len);
-		buf_free(&b);
-		return 0;
-	}
-	for (i = 1; i < argc; i++)
-		if (replay_path(argv[i]) < 0)
-			return 111;
-	printf("fuzz_ospkg: %lu inputs replayed\n", replayed);
-	return 0;
-}
-#endif
+#define FUZZ_NAME "fuzz_ospkg"
+#include "../replay.h"

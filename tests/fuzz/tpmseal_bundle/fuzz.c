@@ -47,4 +47,12 @@ static void fuzz_one(const uint8_t *p, size_t n)
 	}
 }
 
-#include "../tpmseal_replay.h"
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_one(data, size);
+	return 0;
+}
+
+#include "../replay.h"
