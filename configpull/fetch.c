@@ -58,6 +58,29 @@ static size_t fetch_body(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 /* ETag: kept only if short and printable, else ignored (no 304 next time). */
+void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off_t max_bytes,
+		  char *errbuf)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	/* A fresh handshake each time: no session reuse across identities. */
+	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, max_bytes);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+}
+
 static size_t fetch_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct hdrs *h = arg;
@@ -153,26 +176,10 @@ static int fetch_once(const struct fetch_opts *o, struct tls_id *id, const char 
 		snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
 		hl = curl_slist_append(NULL, inm);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, o->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
-	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	fetch_policy(c, o, o->url, (curl_off_t)DOC_SIZE_MAX, errbuf);
+	/* the client identity: the TPM key or a key file */
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, id);
-	/* A fresh handshake each time: no session reuse across identities. */
-	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DOC_SIZE_MAX);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_header);

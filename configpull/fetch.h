@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <curl/curl.h>
+
 #include "err.h"
 #include "torrc.h"
 
@@ -20,6 +22,14 @@ struct fetch_opts {
 	int attempts;           /* tries for transient failures */
 	long backoff_max;       /* seconds, cap of one wait */
 };
+
+/* The transport policy of every request configpull makes, in one place so
+ * the document fetch and the certificate fetch cannot drift apart: URL over
+ * https only, no redirects, TLS >= 1.2 verified against O's fleet CA alone
+ * (and the host name), no session reuse, no proxy, connect/total/low-speed
+ * timeouts from O, at most MAX_BYTES of body, curl's messages into ERRBUF. */
+void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off_t max_bytes,
+		  char *errbuf);
 
 /* One pull: fetch (with retries for transient failures), validate, apply.
  * Returns a CP_EXIT_* code; ERR set unless changed or unchanged. */

@@ -160,23 +160,7 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 		goto out;
 	}
 	/* Server authentication only: the fleet CA, the host name, TLS 1.2+. */
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
-	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)NODECERT_SIZE_MAX);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	fetch_policy(c, o, url, (curl_off_t)NODECERT_SIZE_MAX, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nodecert_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	cc = curl_easy_perform(c);

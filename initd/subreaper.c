@@ -100,6 +100,40 @@ static void subreaper_kill_rest(void)
 	}
 }
 
+/* What both test modes need before their loop runs, as PID 1 has it: every
+ * signal blocked and read from a signalfd, orphans reparented to us, the
+ * loop initialised, and the sd_notify socket bound when NOTIFY is given.
+ * Returns the signalfd, or -1 after logging why (nothing left open). */
+static int subreaper_setup(struct loop *l, int debug, const char *notify)
+{
+	int r, sfd;
+
+	r = sig_block();
+	if (r < 0) {
+		log_fatal("unable to block signals: %s", strerror(-r));
+		return -1;
+	}
+	sfd = sig_open();
+	if (sfd < 0) {
+		log_fatal("unable to open signalfd: %s", strerror(-sfd));
+		return -1;
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		log_fatal("unable to become a subreaper: %s", strerror(errno));
+		goto fail;
+	}
+	loop_init(l, sfd);
+	l->debug = debug;
+	if (notify && (r = loop_notify_open(l, notify)) < 0) {
+		log_fatal("unable to bind %s: %s", notify, strerror(-r));
+		goto fail;
+	}
+	return sfd;
+fail:
+	close(sfd);
+	return -1;
+}
+
 int subreaper_main(int argc, char **argv)
 {
 	static struct loop l;
@@ -142,31 +176,9 @@ int subreaper_main(int argc, char **argv)
 	    argc - optind > LOOP_ARGV_MAX)
 		goto usage;
 
-	r = sig_block();
-	if (r < 0) {
-		log_fatal("unable to block signals: %s", strerror(-r));
+	sfd = subreaper_setup(&l, debug, notify);
+	if (sfd < 0)
 		return LETHE_EXIT_TEMP;
-	}
-	sfd = sig_open();
-	if (sfd < 0) {
-		log_fatal("unable to open signalfd: %s", strerror(-sfd));
-		return LETHE_EXIT_TEMP;
-	}
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-		log_fatal("unable to become a subreaper: %s", strerror(errno));
-		close(sfd);
-		return LETHE_EXIT_TEMP;
-	}
-	loop_init(&l, sfd);
-	l.debug = debug;
-	if (notify) {
-		r = loop_notify_open(&l, notify);
-		if (r < 0) {
-			log_fatal("unable to bind %s: %s", notify, strerror(-r));
-			close(sfd);
-			return LETHE_EXIT_TEMP;
-		}
-	}
 	l.spawns_max = (uint64_t)spawns_max;
 	for (v = 0; v < n; v++) {
 		char name[16];
@@ -241,28 +253,9 @@ int subreaper_tor_main(int argc, char **argv)
 	p.pull_argv = pull_argv;
 	p.refresh_ms = (uint32_t)refresh;
 
-	r = sig_block();
-	if (r < 0) {
-		log_fatal("unable to block signals: %s", strerror(-r));
+	sfd = subreaper_setup(&l, debug, notify);
+	if (sfd < 0)
 		return LETHE_EXIT_TEMP;
-	}
-	sfd = sig_open();
-	if (sfd < 0) {
-		log_fatal("unable to open signalfd: %s", strerror(-sfd));
-		return LETHE_EXIT_TEMP;
-	}
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-		log_fatal("unable to become a subreaper: %s", strerror(errno));
-		close(sfd);
-		return LETHE_EXIT_TEMP;
-	}
-	loop_init(&l, sfd);
-	l.debug = debug;
-	if (notify && (r = loop_notify_open(&l, notify)) < 0) {
-		log_fatal("unable to bind %s: %s", notify, strerror(-r));
-		close(sfd);
-		return LETHE_EXIT_TEMP;
-	}
 	loop_add(&l, "configpull", pull_argv, &step);
 	loop_add(&l, "tpmseal", unseal_argv, &step);
 	loop_after(&l, 1, 0);
