@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -102,5 +103,21 @@ void log_msg(enum log_level level, char const *fmt, ...)
 	if (log_kmsg_fd >= 0 && write(log_kmsg_fd, line, len) < 0) {
 		/* Rate limited or gone: only the kmsg copy is lost. */
 	}
+	errno = saved_errno;
+}
+
+void log_mark(char const *name)
+{
+	char line[96];
+	struct timespec ts;
+	int n, saved_errno = errno;
+
+	if (log_console_fd < 0 || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		goto out;
+	n = snprintf(line, sizeof line, "LETHE-MARK %s t=%lld\n", name,
+		(long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	if (n > 0 && (size_t)n < sizeof line)
+		log_write_all(log_console_fd, line, (size_t)n);
+out:
 	errno = saved_errno;
 }

@@ -30,6 +30,13 @@ int log_open_kmsg(void);
 void log_msg(enum log_level level, char const *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Writes "LETHE-MARK <name> t=<ms>" to the console only: a boot timeline
+ * point for tests and `make bench-boot`, with CLOCK_BOOTTIME in
+ * milliseconds (the kernel's printk clock starts at the same zero).  NAME
+ * is a fixed word: init, modules, network, clock, config, keys, tor-exec,
+ * tor-ready, ready, poweroff. */
+void log_mark(char const *name);
+
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_fatal(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)

@@ -340,6 +340,7 @@ _Noreturn void pid1_run(void)
 	if (r < 0)
 		log_warn("unable to open /dev/kmsg: %s", strerror(-r));
 
+	log_mark("init");
 	pid1_report();
 	pid1_cmdline(&c);
 	rlimits_apply();
@@ -347,6 +348,7 @@ _Noreturn void pid1_run(void)
 	if (r >= 0)
 		log_info("sysctl: baseline applied (%d failed)", r);
 	pid1_modules(c.debug);
+	log_mark("modules");
 	r = net_link_up("lo");
 	if (r < 0)
 		log_warn("unable to bring lo up: %s", strerror(-r));
