@@ -91,7 +91,7 @@ UNIT_TESTS :=
 all: image sign
 
 include $(sort $(wildcard image/*/*.mk))
-include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk bench/*.mk))
+include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk bench/*.mk tests/*/*.mk))
 include image/image.mk
 include tests/tests.mk
 
