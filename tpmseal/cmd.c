@@ -50,15 +50,54 @@ static EVP_PKEY *cmd_read_key(const char *path, int private, char *err, size_t e
 	return k;
 }
 
-/* The policy a command seals to or unseals with.  *key is owned by the
- * caller; approvals are parsed into appr. */
-static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key,
-		    struct policy_approval *appr, char *err, size_t errlen)
+/* Appends the approval records of PATH to APPR (*n used of cap). */
+static int cmd_read_approvals(const char *path, struct policy_approval *appr, size_t cap, size_t *n,
+			      char *err, size_t errlen)
 {
-	size_t i;
+	static uint8_t buf[POLICY_APPROVALS_MAX * POLICY_APPROVAL_MAX_BYTES + 1];
+	FILE *f = fopen(path, "rb");
+	size_t len, got = 0;
+	int bad;
+
+	/* No file is no approval (configpull removes it when the server has
+	 * none): "another state", as when none matches. */
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "unable to open %s: %s", path, strerror(e));
+		return e == ENOENT ? TPMSEAL_EXIT_STATE : TPMSEAL_EXIT_USAGE;
+	}
+	len = fread(buf, 1, sizeof buf, f);
+	bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		snprintf(err, errlen, "unable to read %s: %s", path, strerror(errno));
+		return TPMSEAL_EXIT_USAGE;
+	}
+	if (len == sizeof buf) {
+		snprintf(err, errlen, "unable to parse %s: more than %u approval records", path,
+			 POLICY_APPROVALS_MAX);
+		return TPMSEAL_EXIT_USAGE;
+	}
+	if (policy_approvals_parse(buf, len, appr + *n, cap - *n, &got)) {
+		snprintf(err, errlen, "unable to parse %s: not tpmseal approval records, or more than "
+			 "%u in all", path, POLICY_APPROVALS_MAX);
+		return TPMSEAL_EXIT_USAGE;
+	}
+	*n += got;
+	return TPMSEAL_EXIT_OK;
+}
+
+/* The policy a command seals to or unseals with.  *key is owned by the
+ * caller; approvals are parsed into appr (room for cap records). */
+static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key,
+		    struct policy_approval *appr, size_t cap, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+	int r;
 
 	memset(a, 0, sizeof *a);
 	*key = NULL;
+	a->epoch_index = o->epoch_index;
 	if (!o->authkey) {
 		a->mode = TPM_MODE_AUTHORITY;
 		a->mask = o->mask;
@@ -69,24 +108,11 @@ static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key
 	if (!*key)
 		return TPMSEAL_EXIT_USAGE;
 	a->key = *key;
-	for (i = 0; i < o->n_approvals; i++) {
-		uint8_t buf[POLICY_APPROVAL_BYTES + 1];
-		FILE *f = fopen(o->approvals[i], "rb");
-		size_t n;
-
-		if (!f) {
-			snprintf(err, errlen, "unable to open %s: %s", o->approvals[i], strerror(errno));
-			return TPMSEAL_EXIT_USAGE;
-		}
-		n = fread(buf, 1, sizeof buf, f);
-		fclose(f);
-		if (policy_approval_parse(buf, n, &appr[i])) {
-			snprintf(err, errlen, "unable to parse %s: not a tpmseal approval", o->approvals[i]);
-			return TPMSEAL_EXIT_USAGE;
-		}
-	}
+	for (i = 0; i < o->n_approvals; i++)
+		if ((r = cmd_read_approvals(o->approvals[i], appr, cap, &n, err, errlen)))
+			return r;
 	a->approvals = appr;
-	a->n_approvals = o->n_approvals;
+	a->n_approvals = n;
 	return TPMSEAL_EXIT_OK;
 }
 
@@ -122,11 +148,11 @@ static int cmd_seal(const struct cmd_opts *o, struct bundle *b)
 	EVP_PKEY *key = NULL;
 	uint8_t *buf = sodium_malloc(BUNDLE_MAX_BYTES);
 	size_t len;
-	int r;
+	int r, epoch_created = 0;
 
 	if (!buf)
 		return cmd_fatal(TPMSEAL_EXIT_TPM, "unable to allocate locked memory");
-	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	r = cmd_auth(o, &a, &key, appr, 0, err, sizeof err);
 	if (r)
 		goto out;
 	len = bundle_marshal(b, buf, BUNDLE_MAX_BYTES);
@@ -150,17 +176,24 @@ static int cmd_seal(const struct cmd_opts *o, struct bundle *b)
 
 		if (pubinfo_from_bundle(b, (uint8_t)a.mode, a.mask, &pi) == 0)
 			rlen = pubinfo_render(&pi, rec, sizeof rec);
+		/* Authorized mode: the minimum epoch exists before any key does,
+		 * so no approval ever meets a node without one. */
+		r = TPMSEAL_EXIT_OK;
 		if (rlen == 0) {
 			snprintf(err, sizeof err, "unable to describe the keys: invalid keys");
 			r = TPMSEAL_EXIT_USAGE;
-		} else {
-			r = tpm_pub_write(&t, TPM_PUB_INDEX(o->index), rec, rlen, err, sizeof err);
+		} else if (a.mode == TPM_MODE_AUTHORIZED) {
+			r = tpm_epoch_create(&t, &a, o->epoch, &epoch_created, err, sizeof err);
 		}
+		if (r == TPMSEAL_EXIT_OK)
+			r = tpm_pub_write(&t, TPM_PUB_INDEX(o->index), rec, rlen, err, sizeof err);
 		if (r == TPMSEAL_EXIT_OK) {
 			r = tpm_nv_create(&t, o->index, &a, buf, len, err, sizeof err);
 			if (r)
 				tpm_nv_remove(&t, TPM_PUB_INDEX(o->index));
 		}
+		if (r && epoch_created)
+			tpm_nv_remove(&t, o->epoch_index);
 	}
 	tpm_close(&t);
 	if (r == TPMSEAL_EXIT_OK && cmd_print_ids(b)) {
@@ -229,7 +262,7 @@ int cmd_import(const struct cmd_opts *o)
 
 int cmd_unseal(const struct cmd_opts *o)
 {
-	struct policy_approval appr[CMD_MAX_APPROVALS];
+	static struct policy_approval appr[POLICY_APPROVALS_MAX];
 	struct keydir_ids ids[TPMSEAL_MAX_INSTANCES];
 	char fam[TORKEY_ED_ID_B64];
 	struct bundle *b = bundle_new();
@@ -246,7 +279,7 @@ int cmd_unseal(const struct cmd_opts *o)
 		r = TPMSEAL_EXIT_TPM;
 		goto out;
 	}
-	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	r = cmd_auth(o, &a, &key, appr, POLICY_APPROVALS_MAX, err, sizeof err);
 	if (r)
 		goto out;
 	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
@@ -293,10 +326,11 @@ int cmd_status(const struct cmd_opts *o)
 	uint8_t rec[PUBINFO_MAX_BYTES];
 	struct pubinfo pi;
 	size_t rlen = 0;
-	int r, have_pub = 0;
+	int r, have_pub = 0, have_epoch = 0;
+	uint64_t epoch = 0;
 	unsigned i;
 
-	r = cmd_auth(o, &a, &key, appr, err, sizeof err);
+	r = cmd_auth(o, &a, &key, appr, 0, err, sizeof err);
 	if (r)
 		return cmd_fatal(r, err);
 	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
@@ -309,6 +343,8 @@ int cmd_status(const struct cmd_opts *o)
 	    info.policy_len == POLICY_DIGEST && !memcmp(want, info.policy, POLICY_DIGEST))
 		mode = a.mode == TPM_MODE_AUTHORIZED ? "authorized (this key)" :
 		       "authority (current PCRs match)";
+	if (r == TPMSEAL_EXIT_OK && a.mode == TPM_MODE_AUTHORIZED)
+		have_epoch = tpm_epoch_read(&t, &a, &epoch, err, sizeof err) == 0;
 	if (r == TPMSEAL_EXIT_OK)
 		have_pub = tpm_pub_read(&t, TPM_PUB_INDEX(o->index), rec, sizeof rec, &rlen, err,
 					sizeof err) == 0 && pubinfo_parse(rec, rlen, &pi) == 0;
@@ -325,6 +361,12 @@ int cmd_status(const struct cmd_opts *o)
 	       (info.attributes & ~(uint32_t)TPMA_NV_WRITTEN & ~(uint32_t)TPMA_NV_READLOCKED) ==
 	       tpm_nv_attributes() ? " (ours)" : " (foreign)",
 	       info.attributes & TPMA_NV_READLOCKED ? " read-locked" : "", hex, mode);
+	if (a.mode == TPM_MODE_AUTHORIZED) {
+		if (have_epoch)
+			printf("epoch %llu\n", (unsigned long long)epoch);
+		else
+			printf("epoch absent or not ours (index 0x%08x)\n", o->epoch_index);
+	}
 	/* The public record is the owner's word, not the TPM's: say so. */
 	if (!have_pub) {
 		puts("record absent or unreadable");
@@ -350,13 +392,14 @@ int cmd_status(const struct cmd_opts *o)
 
 int cmd_approve(const struct cmd_opts *o)
 {
-	struct policy_approval ap = { .mask = o->pcr_mask };
-	uint8_t values[POLICY_PCR_MAX][32], rec[POLICY_APPROVAL_BYTES];
+	struct policy_approval ap = { .version = 1, .mask = o->pcr_mask };
+	uint8_t values[POLICY_PCR_MAX][32], rec[POLICY_APPROVAL_MAX_BYTES], authorize[POLICY_DIGEST];
+	uint8_t kname[POLICY_NAME_BYTES], ename[POLICY_NAME_BYTES], approved[POLICY_DIGEST];
 	char err[CMD_ERR], tmp[4200];
 	unsigned i, n = 0;
+	size_t len;
 	EVP_PKEY *key;
 	FILE *f;
-	int r = TPMSEAL_EXIT_TPM;
 
 	for (i = 0; i < POLICY_PCR_MAX; i++)
 		if (o->pcr_mask & (1u << i))
@@ -366,12 +409,21 @@ int cmd_approve(const struct cmd_opts *o)
 	key = cmd_read_key(o->signkey, 1, err, sizeof err);
 	if (!key)
 		return cmd_fatal(TPMSEAL_EXIT_USAGE, err);
-	if (policy_approval_sign(&ap, key)) {
+	/* v2: the epoch index is named after the key's own PolicyAuthorize,
+	 * as every node defines it (policy_epoch_public). */
+	if (o->have_epoch) {
+		ap.version = 2;
+		ap.epoch = o->epoch;
+	}
+	if (policy_authkey_name(key, kname) ||
+	    (policy_authorize_digest(kname, sizeof kname, authorize),
+	     policy_epoch_name(o->epoch_index, authorize, ename)) ||
+	    policy_approval_sign(&ap, key, ename)) {
 		EVP_PKEY_free(key);
 		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to sign the approval: key is not ECDSA P-256");
 	}
 	EVP_PKEY_free(key);
-	policy_approval_render(&ap, rec);
+	len = policy_approval_render(&ap, rec);
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", o->out) >= (int)sizeof tmp)
 		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to write the approval: path too long");
 	f = fopen(tmp, "wbx");
@@ -379,7 +431,7 @@ int cmd_approve(const struct cmd_opts *o)
 		snprintf(err, sizeof err, "unable to create %s: %s", tmp, strerror(errno));
 		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
 	}
-	if (fwrite(rec, 1, sizeof rec, f) != sizeof rec || fclose(f) != 0) {
+	if (fwrite(rec, 1, len, f) != len || fclose(f) != 0) {
 		snprintf(err, sizeof err, "unable to write %s: %s", tmp, strerror(errno));
 		remove(tmp);
 		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
@@ -389,10 +441,39 @@ int cmd_approve(const struct cmd_opts *o)
 		remove(tmp);
 		return cmd_fatal(TPMSEAL_EXIT_TPM, err);
 	}
-	sodium_bin2hex(tmp, sizeof tmp, ap.digest, sizeof ap.digest);
+	policy_approved(&ap, ename, approved);
+	sodium_bin2hex(tmp, sizeof tmp, approved, sizeof approved);
 	printf("approved policy %s\n", tmp);
-	r = TPMSEAL_EXIT_OK;
-	return r;
+	if (ap.version == 2)
+		printf("epoch %llu\n", (unsigned long long)ap.epoch);
+	return TPMSEAL_EXIT_OK;
+}
+
+int cmd_advance(const struct cmd_opts *o)
+{
+	static struct policy_approval appr[POLICY_APPROVALS_MAX];
+	char err[CMD_ERR];
+	struct tpm_auth a;
+	struct tpm t;
+	EVP_PKEY *key = NULL;
+	uint64_t from = 0, to = 0;
+	int r = cmd_auth(o, &a, &key, appr, POLICY_APPROVALS_MAX, err, sizeof err);
+
+	if (r == TPMSEAL_EXIT_OK) {
+		r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
+		if (r == TPMSEAL_EXIT_OK) {
+			r = tpm_epoch_advance(&t, &a, &from, &to, err, sizeof err);
+			tpm_close(&t);
+		}
+	}
+	EVP_PKEY_free(key);
+	if (r)
+		return cmd_fatal(r, err);
+	if (to == from)
+		printf("epoch %llu unchanged\n", (unsigned long long)to);
+	else
+		printf("epoch %llu raised from %llu\n", (unsigned long long)to, (unsigned long long)from);
+	return fflush(stdout) == 0 ? TPMSEAL_EXIT_OK : TPMSEAL_EXIT_TPM;
 }
 
 int cmd_probe(const char *tcti)

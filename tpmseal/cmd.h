@@ -8,7 +8,7 @@
 
 #include "policy.h"
 
-#define CMD_MAX_APPROVALS 16
+#define CMD_MAX_APPROVALS 16  /* --approval files; records: POLICY_APPROVALS_MAX in all */
 #define CMD_MAX_DIRS TPMSEAL_MAX_INSTANCES
 
 struct cmd_opts {
@@ -18,6 +18,9 @@ struct cmd_opts {
 	const char *authkey;        /* --authorize-key PUB.pem: authorized mode */
 	const char *approvals[CMD_MAX_APPROVALS];
 	size_t n_approvals;         /* --approval FILE ... */
+	uint32_t epoch_index;       /* --epoch-index */
+	uint64_t epoch;             /* approve --epoch, provision/import --epoch (initial minimum) */
+	int have_epoch;
 	unsigned instances;         /* provision --instances */
 	const char *family;         /* provision --family NAME */
 	const char *family_key;     /* import --family-key FILE */
@@ -36,6 +39,7 @@ int cmd_import(const struct cmd_opts *o);
 int cmd_unseal(const struct cmd_opts *o);
 int cmd_status(const struct cmd_opts *o);
 int cmd_approve(const struct cmd_opts *o);
+int cmd_advance(const struct cmd_opts *o);
 int cmd_probe(const char *tcti);
 
 #endif

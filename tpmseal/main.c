@@ -22,8 +22,11 @@ static const char usage[] =
 	"  provision --instances N [--family NAME] [--pcrs 7,13[,14] | --authorize-key PUB.pem]\n"
 	"  import [--family-key NAME.secret_family_key] [--pcrs LIST | --authorize-key PUB.pem] KEYDIR...\n"
 	"  unseal --out DIR [--owner UID:GID] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...]\n"
+	"  advance --authorize-key PUB.pem --approval FILE...\n"
 	"  status [--pcrs LIST | --authorize-key PUB.pem]\n"
-	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... --out FILE\n"
+	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... [--epoch N] --out FILE\n"
+	"  (provision, import: [--epoch N] initial minimum epoch in authorized mode, default 0;\n"
+	"   authorized mode and approve: [--epoch-index 0xHANDLE], default 0x01851e7d)\n"
 	"  probe [TCTI] | version\n"
 	"exit: 0 ok, 1 sealed to another state, 2 not provisioned, 3 corrupt bundle,\n"
 	"      4 already unsealed this boot, 5 already provisioned, 100 usage, 111 TPM or system error\n";
@@ -98,6 +101,8 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'O' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pcr", required_argument, NULL, 'P' },
+		{ "epoch", required_argument, NULL, 'E' },
+		{ "epoch-index", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_opts o;
@@ -107,6 +112,7 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.index = TPM_NV_INDEX_DEFAULT;
+	o.epoch_index = TPM_EPOCH_INDEX_DEFAULT;
 	o.mask = (1u << 7) | (1u << 13);
 	o.uid = (uid_t)-1;
 	o.gid = (gid_t)-1;
@@ -133,6 +139,24 @@ int main(int argc, char **argv)
 				return main_usage("unable to use --index: not in the owner range 0x01800000-0x01bfffff");
 			o.index = (uint32_t)v;
 			break;
+		case 'e':
+			if (main_u32(optarg, TPM_NV_OWNER_LAST, &v) || v < TPM_NV_OWNER_FIRST)
+				return main_usage("unable to use --epoch-index: not in the owner range 0x01800000-0x01bfffff");
+			o.epoch_index = (uint32_t)v;
+			break;
+		case 'E': {
+			char *end;
+			unsigned long long e;
+			if (!*optarg || *optarg < '0' || *optarg > '9')
+				return main_usage("unable to parse --epoch: want a decimal number");
+			errno = 0;
+			e = strtoull(optarg, &end, 10);
+			if (errno || *end)
+				return main_usage("unable to parse --epoch: want a decimal number");
+			o.epoch = (uint64_t)e;
+			o.have_epoch = 1;
+			break;
+		}
 		case 'p':
 			if (policy_mask_parse(optarg, &o.mask))
 				return main_usage("unable to parse --pcrs: want a list such as 7,13,14");
@@ -193,6 +217,11 @@ int main(int argc, char **argv)
 		if (o.authkey && !o.n_approvals)
 			return main_usage("unseal with --authorize-key needs --approval FILE");
 		return cmd_unseal(&o);
+	}
+	if (strcmp(cmd, "advance") == 0) {
+		if (!o.authkey || !o.n_approvals)
+			return main_usage("advance needs --authorize-key and --approval FILE");
+		return cmd_advance(&o);
 	}
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(&o);

@@ -5,11 +5,18 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <sodium.h>
+#include <tss2/tss2_mu.h>
 
 #include "policy.h"
 
 #define TPM_CC_POLICY_PCR 0x0000017Fu
 #define TPM_CC_POLICY_AUTHORIZE 0x0000016Au
+#define TPM_CC_POLICY_NV 0x00000149u
+#define TPM_CC_POLICY_OR 0x00000171u
+#define TPM_CC_POLICY_COMMAND_CODE 0x0000016Cu
+#define TPM_CC_POLICY_NV_WRITTEN 0x0000018Fu
+#define TPM_CC_NV_WRITE 0x00000137u
+#define TPM_EO_UNSIGNED_LE 0x0009u
 
 static const uint8_t policy_magic[4] = { 'L', 'T', 'A', 'P' };
 
@@ -19,6 +26,35 @@ static void policy_be32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+static void policy_be64(uint8_t *p, uint64_t v)
+{
+	policy_be32(p, (uint32_t)(v >> 32));
+	policy_be32(p + 4, (uint32_t)v);
+}
+
+static uint32_t policy_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* OUT = H(IN || CC || a || b): one policy command's extension. */
+static void policy_extend(const uint8_t in[POLICY_DIGEST], uint32_t code, const uint8_t *a,
+			  size_t alen, const uint8_t *b, size_t blen, uint8_t out[POLICY_DIGEST])
+{
+	crypto_hash_sha256_state st;
+	uint8_t cc[4];
+
+	policy_be32(cc, code);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, in, POLICY_DIGEST);
+	crypto_hash_sha256_update(&st, cc, sizeof cc);
+	if (alen)
+		crypto_hash_sha256_update(&st, a, alen);
+	if (blen)
+		crypto_hash_sha256_update(&st, b, blen);
+	crypto_hash_sha256_final(&st, out);
 }
 
 unsigned policy_mask_count(uint32_t mask)
@@ -88,6 +124,117 @@ void policy_approval_hash(const uint8_t approved[POLICY_DIGEST], uint8_t out[32]
 	crypto_hash_sha256_final(&st, out);
 }
 
+void policy_nv_le_digest(const uint8_t in[POLICY_DIGEST], uint64_t epoch, const uint8_t *name,
+			 size_t nlen, uint8_t out[POLICY_DIGEST])
+{
+	uint8_t args[POLICY_EPOCH_BYTES + 4], ah[32];
+
+	/* args = H(operandB || offset || operation) */
+	policy_be64(args, epoch);
+	args[8] = args[9] = 0;
+	args[10] = (uint8_t)(TPM_EO_UNSIGNED_LE >> 8);
+	args[11] = (uint8_t)TPM_EO_UNSIGNED_LE;
+	crypto_hash_sha256(ah, args, sizeof args);
+	policy_extend(in, TPM_CC_POLICY_NV, ah, sizeof ah, name, nlen, out);
+}
+
+void policy_first_write_digest(uint8_t out[POLICY_DIGEST])
+{
+	static const uint8_t zero[POLICY_DIGEST];
+	uint8_t cc[4], mid[POLICY_DIGEST], no = 0;
+
+	policy_be32(cc, TPM_CC_NV_WRITE);
+	policy_extend(zero, TPM_CC_POLICY_COMMAND_CODE, cc, sizeof cc, NULL, 0, mid);
+	policy_extend(mid, TPM_CC_POLICY_NV_WRITTEN, &no, 1, NULL, 0, out);
+}
+
+void policy_or_digest(const uint8_t a[POLICY_DIGEST], const uint8_t b[POLICY_DIGEST],
+		      uint8_t out[POLICY_DIGEST])
+{
+	static const uint8_t zero[POLICY_DIGEST];
+
+	policy_extend(zero, TPM_CC_POLICY_OR, a, POLICY_DIGEST, b, POLICY_DIGEST, out);
+}
+
+void policy_epoch_public(uint32_t index, const uint8_t authorize[POLICY_DIGEST], TPMS_NV_PUBLIC *pub)
+{
+	uint8_t first[POLICY_DIGEST];
+
+	memset(pub, 0, sizeof *pub);
+	pub->nvIndex = index;
+	pub->nameAlg = TPM2_ALG_SHA256;
+	/* Anyone reads it (PolicyNV needs a read authorization, and the
+	 * minimum is no secret); only its policy writes it: no OWNERWRITE. */
+	pub->attributes = (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT) | TPMA_NV_POLICYWRITE |
+			  TPMA_NV_AUTHREAD | TPMA_NV_NO_DA;
+	policy_first_write_digest(first);
+	pub->authPolicy.size = POLICY_DIGEST;
+	policy_or_digest(authorize, first, pub->authPolicy.buffer);
+	pub->dataSize = POLICY_EPOCH_BYTES;
+}
+
+/* nameAlg || SHA-256(marshalled public area) */
+static int policy_name_of(const uint8_t *buf, size_t len, uint8_t name[POLICY_NAME_BYTES])
+{
+	name[0] = (uint8_t)(TPM2_ALG_SHA256 >> 8);
+	name[1] = (uint8_t)TPM2_ALG_SHA256;
+	crypto_hash_sha256(name + 2, buf, len);
+	return 0;
+}
+
+int policy_epoch_name(uint32_t index, const uint8_t authorize[POLICY_DIGEST],
+		      uint8_t name[POLICY_NAME_BYTES])
+{
+	TPMS_NV_PUBLIC pub;
+	uint8_t buf[sizeof pub + 16];
+	size_t off = 0;
+
+	policy_epoch_public(index, authorize, &pub);
+	pub.attributes |= TPMA_NV_WRITTEN;
+	if (Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub, buf, sizeof buf, &off) != TSS2_RC_SUCCESS)
+		return -1;
+	return policy_name_of(buf, off, name);
+}
+
+int policy_authkey_public(EVP_PKEY *key, TPM2B_PUBLIC *pub)
+{
+	TPMT_PUBLIC *p = &pub->publicArea;
+
+	memset(pub, 0, sizeof *pub);
+	p->type = TPM2_ALG_ECC;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH;
+	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	p->unique.ecc.x.size = 32;
+	p->unique.ecc.y.size = 32;
+	return policy_p256_xy(key, p->unique.ecc.x.buffer, p->unique.ecc.y.buffer);
+}
+
+int policy_authkey_name(EVP_PKEY *key, uint8_t name[POLICY_NAME_BYTES])
+{
+	TPM2B_PUBLIC pub;
+	uint8_t buf[sizeof pub.publicArea];
+	size_t off = 0;
+
+	if (policy_authkey_public(key, &pub) ||
+	    Tss2_MU_TPMT_PUBLIC_Marshal(&pub.publicArea, buf, sizeof buf, &off) != TSS2_RC_SUCCESS)
+		return -1;
+	return policy_name_of(buf, off, name);
+}
+
+void policy_approved(const struct policy_approval *a, const uint8_t name[POLICY_NAME_BYTES],
+		     uint8_t out[POLICY_DIGEST])
+{
+	if (a->version == 1)
+		memcpy(out, a->digest, POLICY_DIGEST);
+	else
+		policy_nv_le_digest(a->digest, a->epoch, name, POLICY_NAME_BYTES, out);
+}
+
 int policy_mask_parse(const char *s, uint32_t *mask)
 {
 	uint32_t m = 0;
@@ -112,28 +259,73 @@ int policy_mask_parse(const char *s, uint32_t *mask)
 	return 0;
 }
 
-void policy_approval_render(const struct policy_approval *a, uint8_t out[POLICY_APPROVAL_BYTES])
+size_t policy_approval_render(const struct policy_approval *a, uint8_t out[POLICY_APPROVAL_MAX_BYTES])
 {
+	uint8_t *p = out + 12;
+
 	memcpy(out, policy_magic, 4);
-	out[4] = 1;
+	out[4] = a->version;
 	out[5] = out[6] = out[7] = 0;
 	policy_be32(out + 8, a->mask);
-	memcpy(out + 12, a->digest, 32);
-	memcpy(out + 44, a->r, 32);
-	memcpy(out + 76, a->s, 32);
+	if (a->version == 2) {
+		policy_be64(p, a->epoch);
+		p += 8;
+	}
+	memcpy(p, a->digest, 32);
+	memcpy(p + 32, a->r, 32);
+	memcpy(p + 64, a->s, 32);
+	return (size_t)(p + 96 - out);
+}
+
+/* The length of the record at P, from its header; 0 if not ours. */
+static size_t policy_record_length(const uint8_t *p, size_t n)
+{
+	if (n < 8 || memcmp(p, policy_magic, 4) || p[5] || p[6] || p[7])
+		return 0;
+	if (p[4] == 1)
+		return POLICY_APPROVAL_V1_BYTES;
+	if (p[4] == 2)
+		return POLICY_APPROVAL_V2_BYTES;
+	return 0;
 }
 
 int policy_approval_parse(const uint8_t *p, size_t n, struct policy_approval *a)
 {
-	if (n != POLICY_APPROVAL_BYTES || memcmp(p, policy_magic, 4) || p[4] != 1 || p[5] || p[6] ||
-	    p[7])
+	const uint8_t *q = p + 12;
+	size_t len = policy_record_length(p, n);
+
+	if (len == 0 || n != len)
 		return -1;
-	a->mask = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	memset(a, 0, sizeof *a);
+	a->version = p[4];
+	a->mask = policy_get32(p + 8);
 	if (a->mask == 0 || a->mask >> POLICY_PCR_MAX)
 		return -1;
-	memcpy(a->digest, p + 12, 32);
-	memcpy(a->r, p + 44, 32);
-	memcpy(a->s, p + 76, 32);
+	if (a->version == 2) {
+		a->epoch = (uint64_t)policy_get32(q) << 32 | policy_get32(q + 4);
+		q += 8;
+	}
+	memcpy(a->digest, q, 32);
+	memcpy(a->r, q + 32, 32);
+	memcpy(a->s, q + 64, 32);
+	return 0;
+}
+
+int policy_approvals_parse(const uint8_t *p, size_t n, struct policy_approval *out, size_t cap,
+			   size_t *count)
+{
+	size_t off = 0, k = 0;
+
+	*count = 0;
+	while (off < n) {
+		size_t len = policy_record_length(p + off, n - off);
+		if (len == 0 || len > n - off || k == cap ||
+		    policy_approval_parse(p + off, len, &out[k]))
+			return -1;
+		off += len;
+		k++;
+	}
+	*count = k;
 	return 0;
 }
 
@@ -153,8 +345,10 @@ static int policy_bn32(const BIGNUM *bn, uint8_t out[32])
 	return BN_bn2binpad(bn, out, 32) == 32 ? 0 : -1;
 }
 
-int policy_approval_sign(struct policy_approval *a, EVP_PKEY *key)
+int policy_approval_sign(struct policy_approval *a, EVP_PKEY *key,
+			 const uint8_t name[POLICY_NAME_BYTES])
 {
+	uint8_t approved[POLICY_DIGEST];
 	EVP_PKEY_CTX *ctx = NULL;
 	ECDSA_SIG *sig = NULL;
 	uint8_t h[32], der[128];
@@ -164,7 +358,8 @@ int policy_approval_sign(struct policy_approval *a, EVP_PKEY *key)
 
 	if (!policy_is_p256(key))
 		return -1;
-	policy_approval_hash(a->digest, h);
+	policy_approved(a, name, approved);
+	policy_approval_hash(approved, h);
 	ctx = EVP_PKEY_CTX_new(key, NULL);
 	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
 	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0 ||

@@ -181,21 +181,10 @@ static void tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *sel)
 static int tpm_load_authkey(struct tpm *t, EVP_PKEY *key, ESYS_TR *h, TPM2B_NAME **name,
 			    char *err, size_t errlen)
 {
-	TPM2B_PUBLIC pub = { 0 };
-	TPMT_PUBLIC *p = &pub.publicArea;
+	TPM2B_PUBLIC pub;
 	TSS2_RC rc;
 
-	p->type = TPM2_ALG_ECC;
-	p->nameAlg = TPM2_ALG_SHA256;
-	p->objectAttributes = TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH;
-	p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-	p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
-	p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-	p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-	p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-	p->unique.ecc.x.size = 32;
-	p->unique.ecc.y.size = 32;
-	if (policy_p256_xy(key, p->unique.ecc.x.buffer, p->unique.ecc.y.buffer)) {
+	if (policy_authkey_public(key, &pub)) {
 		snprintf(err, errlen, "unable to use the approval key: not an ECDSA P-256 public key");
 		return TPMSEAL_EXIT_USAGE;
 	}
@@ -321,10 +310,11 @@ out:
  * resets a policy session after each use, so every NV_Read chunk and the
  * ReadLock replays it. */
 struct tpm_polstate {
-	ESYS_TR session, key;
+	ESYS_TR session, key, epoch;
 	TPM2B_NAME *name;
 	TPMT_TK_VERIFIED *ticket;
 	const struct policy_approval *approval;
+	uint8_t approved[POLICY_DIGEST];
 };
 
 static TSS2_RC tpm_policy_pcr(struct tpm *t, ESYS_TR s, uint32_t mask)
@@ -335,38 +325,115 @@ static TSS2_RC tpm_policy_pcr(struct tpm *t, ESYS_TR s, uint32_t mask)
 	return Esys_PolicyPCR(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &sel);
 }
 
+/* PolicyNV(epoch index, offset 0, E, UNSIGNED_LE): "minimum <= E", checked
+ * by the TPM against the index it reads (anyone may: AUTHREAD, no auth). */
+static TSS2_RC tpm_policy_epoch(struct tpm *t, ESYS_TR s, ESYS_TR nv, uint64_t epoch)
+{
+	TPM2B_OPERAND b = { .size = POLICY_EPOCH_BYTES };
+	unsigned i;
+
+	for (i = 0; i < POLICY_EPOCH_BYTES; i++)
+		b.buffer[i] = (uint8_t)(epoch >> (56 - 8 * i));
+	return Esys_PolicyNV(t->esys, nv, nv, s, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &b, 0,
+			     TPM2_EO_UNSIGNED_LE);
+}
+
+static TSS2_RC tpm_digest(struct tpm *t, ESYS_TR s, uint8_t out[POLICY_DIGEST])
+{
+	TPM2B_DIGEST *d = NULL;
+	TSS2_RC rc = Esys_PolicyGetDigest(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d);
+
+	if (rc == TSS2_RC_SUCCESS && d->size != POLICY_DIGEST)
+		rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
+	if (rc == TSS2_RC_SUCCESS)
+		memcpy(out, d->buffer, POLICY_DIGEST);
+	Esys_Free(d);
+	return rc;
+}
+
+/* The current PCRs' PolicyPCR digest for MASK, computed by the TPM in
+ * session S; remembered per mask, since a file usually holds one. */
+struct tpm_pcrcache {
+	uint32_t mask[4];
+	uint8_t digest[4][POLICY_DIGEST];
+	unsigned n;
+};
+
+static TSS2_RC tpm_pcr_current(struct tpm *t, ESYS_TR s, uint32_t mask, struct tpm_pcrcache *c,
+			       uint8_t out[POLICY_DIGEST])
+{
+	TSS2_RC rc;
+	unsigned i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->mask[i] == mask) {
+			memcpy(out, c->digest[i], POLICY_DIGEST);
+			return TSS2_RC_SUCCESS;
+		}
+	rc = Esys_PolicyRestart(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = tpm_policy_pcr(t, s, mask);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = tpm_digest(t, s, out);
+	if (rc == TSS2_RC_SUCCESS && c->n < 4) {
+		c->mask[c->n] = mask;
+		memcpy(c->digest[c->n++], out, POLICY_DIGEST);
+	}
+	return rc;
+}
+
 /* Authorized mode, first pass: the approval whose PCR policy the TPM
- * reproduces from the current PCRs, its signature checked by the TPM. */
+ * reproduces from the current PCRs, whose epoch (v2) is not below the
+ * node's minimum (PolicyNV, in the TPM), its signature checked by the TPM.
+ * Leaves ps->session restarted. */
 static int tpm_find_approval(struct tpm *t, const struct tpm_auth *a, struct tpm_polstate *ps,
 			     char *err, size_t errlen)
 {
 	TPMT_SIGNATURE sig = { .sigAlg = TPM2_ALG_ECDSA };
 	TPM2B_DIGEST hash = { .size = 32 };
-	TPM2B_DIGEST *d = NULL;
+	struct tpm_pcrcache cache = { .n = 0 };
+	uint8_t cur[POLICY_DIGEST];
+	uint64_t below = 0;
 	TSS2_RC rc;
 	size_t i;
-	int r = tpm_load_authkey(t, a->key, &ps->key, &ps->name, err, errlen), sigbad = 0;
+	int r = tpm_load_authkey(t, a->key, &ps->key, &ps->name, err, errlen), sigbad = 0, rolled = 0;
+	int noepoch = 0;
 
 	if (r)
 		return r;
 	for (i = 0; i < a->n_approvals; i++) {
 		const struct policy_approval *ap = &a->approvals[i];
+		rc = tpm_pcr_current(t, ps->session, ap->mask, &cache, cur);
+		if (rc != TSS2_RC_SUCCESS)
+			return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "evaluate the PCR policy");
+		if (memcmp(cur, ap->digest, POLICY_DIGEST))
+			continue;  /* approves another image's PCRs */
 		rc = Esys_PolicyRestart(t->esys, ps->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
 		if (rc == TSS2_RC_SUCCESS)
 			rc = tpm_policy_pcr(t, ps->session, ap->mask);
-		if (rc == TSS2_RC_SUCCESS)
-			rc = Esys_PolicyGetDigest(t->esys, ps->session, ESYS_TR_NONE, ESYS_TR_NONE,
-						  ESYS_TR_NONE, &d);
-		if (rc != TSS2_RC_SUCCESS)
-			return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "evaluate the PCR policy");
-		if (d->size != POLICY_DIGEST || memcmp(d->buffer, ap->digest, POLICY_DIGEST)) {
-			Esys_Free(d);
-			d = NULL;
-			continue;  /* approves another image's PCRs */
+		if (rc == TSS2_RC_SUCCESS && ap->version == 2) {
+			if (ps->epoch == ESYS_TR_NONE) {
+				noepoch = 1;  /* no epoch index: no v2 approval can hold */
+				continue;
+			}
+			rc = tpm_policy_epoch(t, ps->session, ps->epoch, ap->epoch);
+			if (tpm_rc_base(rc) == TPM2_RC_POLICY) {
+				rolled = 1;  /* the node's minimum is above this image */
+				below = ap->epoch;
+				continue;
+			}
+			/* Unwritten, or an index the owner put there that we
+			 * may not read: no v2 approval holds, fail closed. */
+			if (rc != TSS2_RC_SUCCESS && (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER) {
+				noepoch = 1;
+				continue;
+			}
 		}
-		Esys_Free(d);
-		d = NULL;
-		policy_approval_hash(ap->digest, hash.buffer);
+		if (rc == TSS2_RC_SUCCESS)
+			rc = tpm_digest(t, ps->session, ps->approved);
+		if (rc != TSS2_RC_SUCCESS)
+			return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "evaluate the approved policy");
+		policy_approval_hash(ps->approved, hash.buffer);
 		sig.signature.ecdsa.hash = TPM2_ALG_SHA256;
 		sig.signature.ecdsa.signatureR.size = 32;
 		memcpy(sig.signature.ecdsa.signatureR.buffer, ap->r, 32);
@@ -379,11 +446,22 @@ static int tpm_find_approval(struct tpm *t, const struct tpm_auth *a, struct tpm
 			continue;
 		}
 		ps->approval = ap;
+		rc = Esys_PolicyRestart(t->esys, ps->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
+		if (rc != TSS2_RC_SUCCESS)
+			return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "restart the policy session");
 		return TPMSEAL_EXIT_OK;
 	}
-	snprintf(err, errlen, "unable to unseal: %s", sigbad ?
-		 "no valid approval signature for the current PCR values" :
-		 "no approval matches the current PCR values");
+	if (sigbad)
+		snprintf(err, errlen, "unable to unseal: no valid approval signature for the current PCR values");
+	else if (rolled)
+		snprintf(err, errlen, "unable to unseal: the approval for the current PCR values is for "
+			 "epoch %llu, below this node's minimum epoch (rollback refused)",
+			 (unsigned long long)below);
+	else if (noepoch)
+		snprintf(err, errlen, "unable to unseal: the approval for the current PCR values needs "
+			 "the minimum-epoch NV index 0x%08x: absent, unwritten or unreadable", a->epoch_index);
+	else
+		snprintf(err, errlen, "unable to unseal: no approval matches the current PCR values");
 	return TPMSEAL_EXIT_STATE;
 }
 
@@ -397,9 +475,11 @@ static TSS2_RC tpm_policy_run(struct tpm *t, const struct tpm_auth *a, struct tp
 	if (a->mode == TPM_MODE_AUTHORITY)
 		return tpm_policy_pcr(t, ps->session, a->mask);
 	rc = tpm_policy_pcr(t, ps->session, ps->approval->mask);
+	if (rc == TSS2_RC_SUCCESS && ps->approval->version == 2)
+		rc = tpm_policy_epoch(t, ps->session, ps->epoch, ps->approval->epoch);
 	if (rc != TSS2_RC_SUCCESS)
 		return rc;
-	memcpy(approved.buffer, ps->approval->digest, POLICY_DIGEST);
+	memcpy(approved.buffer, ps->approved, POLICY_DIGEST);
 	memcpy(ref.buffer, POLICY_REF, TPM_POLICY_REF_LEN);
 	return Esys_PolicyAuthorize(t->esys, ps->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 				    &approved, &ref, ps->name, ps->ticket);
@@ -420,11 +500,42 @@ static int tpm_read_fail(TSS2_RC rc, char *err, size_t errlen)
 	return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read the NV index");
 }
 
+static void tpm_polstate_free(struct tpm *t, struct tpm_polstate *ps)
+{
+	Esys_Free(ps->ticket);
+	Esys_Free(ps->name);
+	ps->ticket = NULL;
+	ps->name = NULL;
+	if (ps->key != ESYS_TR_NONE)
+		Esys_FlushContext(t->esys, ps->key);
+	if (ps->session != ESYS_TR_NONE)
+		Esys_FlushContext(t->esys, ps->session);
+	if (ps->epoch != ESYS_TR_NONE)
+		Esys_TR_Close(t->esys, &ps->epoch);
+	ps->key = ps->session = ps->epoch = ESYS_TR_NONE;
+}
+
+/* The epoch index's ESYS_TR if it is defined, else ESYS_TR_NONE (then v2
+ * approvals cannot hold, v1 ones still can).  Its name is the TPM's: if
+ * someone replaced it with another public area, PolicyNV extends another
+ * name and no approval verifies. */
+static int tpm_epoch_handle(struct tpm *t, const struct tpm_auth *a, ESYS_TR *h, char *err,
+			    size_t errlen)
+{
+	int r = tpm_nv_handle(t, a->epoch_index, h, err, errlen);
+
+	if (r == TPMSEAL_EXIT_NOBUNDLE) {
+		*h = ESYS_TR_NONE;
+		return TPMSEAL_EXIT_OK;
+	}
+	return r;
+}
+
 int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8_t *out,
 		  size_t cap, size_t *len, char *err, size_t errlen)
 {
 	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
-	struct tpm_polstate ps = { .session = ESYS_TR_NONE, .key = ESYS_TR_NONE };
+	struct tpm_polstate ps = { .session = ESYS_TR_NONE, .key = ESYS_TR_NONE, .epoch = ESYS_TR_NONE };
 	struct tpm_nvinfo info;
 	uint8_t want[POLICY_DIGEST];
 	TPM2B_MAX_NV_BUFFER *chunk = NULL;
@@ -473,14 +584,11 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 		goto out;
 	}
 	if (a->mode == TPM_MODE_AUTHORIZED) {
-		r = tpm_find_approval(t, a, &ps, err, errlen);
+		r = tpm_epoch_handle(t, a, &ps.epoch, err, errlen);
+		if (r == TPMSEAL_EXIT_OK)
+			r = tpm_find_approval(t, a, &ps, err, errlen);
 		if (r)
 			goto out;
-		rc = Esys_PolicyRestart(t->esys, ps.session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
-		if (rc != TSS2_RC_SUCCESS) {
-			r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "restart the policy session");
-			goto out;
-		}
 	}
 	/* Response parameter encryption: key bytes come back encrypted. */
 	rc = Esys_TRSess_SetAttributes(t->esys, t->enc, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
@@ -521,12 +629,7 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 out:
 	if (r)
 		sodium_memzero(out, cap);
-	Esys_Free(ps.ticket);
-	Esys_Free(ps.name);
-	if (ps.key != ESYS_TR_NONE)
-		Esys_FlushContext(t->esys, ps.key);
-	if (ps.session != ESYS_TR_NONE)
-		Esys_FlushContext(t->esys, ps.session);
+	tpm_polstate_free(t, &ps);
 	if (h != ESYS_TR_NONE)
 		Esys_TR_Close(t->esys, &h);
 	return r;
@@ -622,4 +725,229 @@ int tpm_pub_read(struct tpm *t, uint32_t index, uint8_t *out, size_t cap, size_t
 		return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read the public NV index");
 	*len = off;
 	return TPMSEAL_EXIT_OK;
+}
+
+/* The epoch index's expected public area under A; its authPolicy is
+ * PolicyOR(PolicyAuthorize(operator key), first write). */
+static int tpm_epoch_expected(struct tpm *t, const struct tpm_auth *a, TPMS_NV_PUBLIC *pub,
+			      uint8_t authorize[POLICY_DIGEST], char *err, size_t errlen)
+{
+	int r = tpm_policy_expected(t, a, authorize, err, errlen);
+
+	if (r == TPMSEAL_EXIT_OK)
+		policy_epoch_public(a->epoch_index, authorize, pub);
+	return r;
+}
+
+/* Whether the index at a->epoch_index is ours; NOBUNDLE if absent. */
+static int tpm_epoch_check(struct tpm *t, const struct tpm_auth *a,
+			   uint8_t authorize[POLICY_DIGEST], char *err, size_t errlen)
+{
+	struct tpm_nvinfo info;
+	TPMS_NV_PUBLIC pub;
+	int r = tpm_epoch_expected(t, a, &pub, authorize, err, errlen);
+
+	if (r == TPMSEAL_EXIT_OK)
+		r = tpm_nv_info(t, a->epoch_index, &info, err, errlen);
+	if (r)
+		return r;
+	if ((info.attributes & ~(uint32_t)TPMA_NV_WRITTEN) != pub.attributes ||
+	    info.size != POLICY_EPOCH_BYTES || info.policy_len != POLICY_DIGEST ||
+	    memcmp(info.policy, pub.authPolicy.buffer, POLICY_DIGEST)) {
+		snprintf(err, errlen, "unable to use NV index 0x%08x: not a minimum-epoch index for "
+			 "this approval key (attributes 0x%08x)", a->epoch_index, info.attributes);
+		return TPMSEAL_EXIT_CORRUPT;
+	}
+	if (!(info.attributes & TPMA_NV_WRITTEN)) {
+		snprintf(err, errlen, "unable to use NV index 0x%08x: minimum epoch never written",
+			 a->epoch_index);
+		return TPMSEAL_EXIT_NOBUNDLE;
+	}
+	return TPMSEAL_EXIT_OK;
+}
+
+static void tpm_epoch_bytes(uint64_t v, TPM2B_MAX_NV_BUFFER *b)
+{
+	unsigned i;
+
+	b->size = POLICY_EPOCH_BYTES;
+	for (i = 0; i < POLICY_EPOCH_BYTES; i++)
+		b->buffer[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* PolicyOR over the two branches of the epoch index's policy, the current
+ * one being in S already. */
+static TSS2_RC tpm_epoch_or(struct tpm *t, ESYS_TR s, const uint8_t authorize[POLICY_DIGEST])
+{
+	TPML_DIGEST list = { .count = 2 };
+
+	list.digests[0].size = list.digests[1].size = POLICY_DIGEST;
+	memcpy(list.digests[0].buffer, authorize, POLICY_DIGEST);
+	policy_first_write_digest(list.digests[1].buffer);
+	return Esys_PolicyOR(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &list);
+}
+
+int tpm_epoch_create(struct tpm *t, const struct tpm_auth *a, uint64_t initial, int *created,
+		     char *err, size_t errlen)
+{
+	static const TPM2B_AUTH noauth = { 0 };
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
+	uint8_t authorize[POLICY_DIGEST], want[POLICY_NAME_BYTES];
+	TPM2B_NV_PUBLIC pub = { 0 };
+	TPM2B_MAX_NV_BUFFER data;
+	TPM2B_NAME *name = NULL;
+	ESYS_TR h = ESYS_TR_NONE, s = ESYS_TR_NONE, h2 = ESYS_TR_NONE;
+	TPM2_CC cc = TPM2_CC_NV_Write;
+	TSS2_RC rc;
+	int r;
+
+	*created = 0;
+	r = tpm_epoch_check(t, a, authorize, err, errlen);
+	if (r != TPMSEAL_EXIT_NOBUNDLE)
+		return r;  /* ours and written: kept, never lowered */
+	if (tpm_nv_info(t, a->epoch_index, &(struct tpm_nvinfo){ 0 }, err, errlen) == TPMSEAL_EXIT_OK)
+		tpm_nv_remove(t, a->epoch_index);  /* ours but never written: start again */
+	policy_epoch_public(a->epoch_index, authorize, &pub.nvPublic);
+	if (policy_epoch_name(a->epoch_index, authorize, want)) {
+		snprintf(err, errlen, "unable to name the minimum-epoch index");
+		return TPMSEAL_EXIT_TPM;
+	}
+	rc = Esys_NV_DefineSpace(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				 &noauth, &pub, &h);
+	if (rc != TSS2_RC_SUCCESS)
+		return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "define the minimum-epoch NV index");
+	/* The first write needs no approval: PolicyNvWritten(NO) makes this
+	 * branch useless once the index holds a value. */
+	rc = Esys_StartAuthSession(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256, &s);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_PolicyCommandCode(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, cc);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_PolicyNvWritten(t->esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_NO);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = tpm_epoch_or(t, s, authorize);
+	tpm_epoch_bytes(initial, &data);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_NV_Write(t->esys, h, h, s, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0);
+	if (rc != TSS2_RC_SUCCESS) {
+		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "write the minimum-epoch NV index");
+		goto undefine;
+	}
+	/* Approvals are signed offline for the name we compute: the TPM must
+	 * agree, or no v2 approval could ever verify on this node. */
+	rc = Esys_TR_FromTPMPublic(t->esys, a->epoch_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h2);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TR_GetName(t->esys, h2, &name);
+	if (rc != TSS2_RC_SUCCESS) {
+		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "name the minimum-epoch NV index");
+		goto undefine;
+	}
+	if (name->size != POLICY_NAME_BYTES || memcmp(name->name, want, POLICY_NAME_BYTES)) {
+		snprintf(err, errlen, "unable to create the minimum-epoch NV index: the TPM names it "
+			 "differently from approvals");
+		r = TPMSEAL_EXIT_TPM;
+		goto undefine;
+	}
+	*created = 1;
+	r = TPMSEAL_EXIT_OK;
+	goto out;
+undefine:
+	Esys_NV_UndefineSpace(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	h = ESYS_TR_NONE;
+out:
+	Esys_Free(name);
+	if (s != ESYS_TR_NONE)
+		Esys_FlushContext(t->esys, s);
+	if (h2 != ESYS_TR_NONE)
+		Esys_TR_Close(t->esys, &h2);
+	if (h != ESYS_TR_NONE)
+		Esys_TR_Close(t->esys, &h);
+	return r;
+}
+
+int tpm_epoch_read(struct tpm *t, const struct tpm_auth *a, uint64_t *val, char *err, size_t errlen)
+{
+	uint8_t authorize[POLICY_DIGEST];
+	TPM2B_MAX_NV_BUFFER *d = NULL;
+	ESYS_TR h = ESYS_TR_NONE;
+	TSS2_RC rc;
+	unsigned i;
+	int r = tpm_epoch_check(t, a, authorize, err, errlen);
+
+	if (r == TPMSEAL_EXIT_OK)
+		r = tpm_nv_handle(t, a->epoch_index, &h, err, errlen);
+	if (r)
+		return r;
+	rc = Esys_NV_Read(t->esys, h, h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+			  POLICY_EPOCH_BYTES, 0, &d);
+	Esys_TR_Close(t->esys, &h);
+	if (rc == TSS2_RC_SUCCESS && d->size != POLICY_EPOCH_BYTES)
+		rc = TSS2_ESYS_RC_MALFORMED_RESPONSE;
+	if (rc != TSS2_RC_SUCCESS) {
+		Esys_Free(d);
+		return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read the minimum-epoch NV index");
+	}
+	*val = 0;
+	for (i = 0; i < POLICY_EPOCH_BYTES; i++)
+		*val = *val << 8 | d->buffer[i];
+	Esys_Free(d);
+	return TPMSEAL_EXIT_OK;
+}
+
+int tpm_epoch_advance(struct tpm *t, const struct tpm_auth *a, uint64_t *from, uint64_t *to,
+		      char *err, size_t errlen)
+{
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
+	struct tpm_polstate ps = { .session = ESYS_TR_NONE, .key = ESYS_TR_NONE, .epoch = ESYS_TR_NONE };
+	uint8_t authorize[POLICY_DIGEST];
+	TPM2B_MAX_NV_BUFFER data;
+	TSS2_RC rc;
+	int r = tpm_epoch_read(t, a, from, err, errlen);
+
+	*to = *from;
+	if (r)
+		return r;
+	r = tpm_policy_expected(t, a, authorize, err, errlen);
+	if (r == TPMSEAL_EXIT_OK)
+		r = tpm_epoch_handle(t, a, &ps.epoch, err, errlen);
+	if (r)
+		return r;
+	rc = Esys_StartAuthSession(t->esys, t->salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256, &ps.session);
+	if (rc != TSS2_RC_SUCCESS) {
+		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "start the policy session");
+		goto out;
+	}
+	r = tpm_find_approval(t, a, &ps, err, errlen);
+	if (r) {
+		if (!strncmp(err, "unable to unseal", 16))
+			memcpy(err, "unable to advance", 17);  /* same reasons, our verb */
+		goto out;
+	}
+	if (ps.approval->version != 2) {
+		snprintf(err, errlen, "unable to advance: the approval for the current PCR values "
+			 "carries no epoch (version 1)");
+		r = TPMSEAL_EXIT_STATE;
+		goto out;
+	}
+	/* PolicyNV in the approval held: minimum <= epoch.  Equal: nothing to
+	 * write (NV wears; a normal boot writes nothing). */
+	*to = ps.approval->epoch;
+	if (*to == *from)
+		goto out;
+	tpm_epoch_bytes(*to, &data);
+	rc = tpm_policy_run(t, a, &ps);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = tpm_epoch_or(t, ps.session, authorize);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_NV_Write(t->esys, ps.epoch, ps.epoch, ps.session, ESYS_TR_NONE, ESYS_TR_NONE,
+				   &data, 0);
+	if (rc != TSS2_RC_SUCCESS) {
+		*to = *from;
+		r = tpm_fail(rc, tpm_rc_base(rc) == TPM2_RC_POLICY_FAIL ? TPMSEAL_EXIT_STATE : TPMSEAL_EXIT_TPM,
+			     err, errlen, "raise the minimum epoch");
+	}
+out:
+	tpm_polstate_free(t, &ps);
+	return r;
 }

@@ -20,6 +20,9 @@
 #include "policy.h"
 
 #define TPM_NV_INDEX_DEFAULT 0x01851E7Eu
+/* The minimum image epoch (rollback): its own index, next to the bundle's
+ * pair but fixed, since approvals name it (policy.h). */
+#define TPM_EPOCH_INDEX_DEFAULT 0x01851E7Du
 #define TPM_NV_OWNER_FIRST 0x01800000u
 #define TPM_NV_OWNER_LAST 0x01BFFFFFu
 
@@ -41,6 +44,7 @@ struct tpm_auth {
 	EVP_PKEY *key;                 /* authorized: the operator's P-256 public key */
 	const struct policy_approval *approvals;
 	size_t n_approvals;
+	uint32_t epoch_index;          /* authorized: what v2 approvals' PolicyNV names */
 };
 
 struct tpm_nvinfo {
@@ -81,6 +85,22 @@ int tpm_pub_read(struct tpm *t, uint32_t index, uint8_t *out, size_t cap, size_t
 		 size_t errlen);
 /* Undefines an index of ours (owner auth); used to roll back. */
 void tpm_nv_remove(struct tpm *t, uint32_t index);
+
+/* The minimum-epoch index (policy_epoch_public): created by provision and
+ * import in authorized mode with the value INITIAL, through its first-write
+ * branch; an existing one of ours is kept as it is (*created 0), a foreign
+ * one refused (CORRUPT).  The TPM's name for it is checked against the one
+ * approvals are signed for. */
+int tpm_epoch_create(struct tpm *t, const struct tpm_auth *a, uint64_t initial, int *created,
+		     char *err, size_t errlen);
+/* The current minimum; NOBUNDLE when the index is absent or unwritten,
+ * CORRUPT when it is not ours (A given) or malformed. */
+int tpm_epoch_read(struct tpm *t, const struct tpm_auth *a, uint64_t *val, char *err, size_t errlen);
+/* After an authorized unseal: finds the approval for the current PCRs (as
+ * unseal does) and raises the minimum to its epoch through it.  *from and
+ * *to get the minimum before and after; no write when they are equal. */
+int tpm_epoch_advance(struct tpm *t, const struct tpm_auth *a, uint64_t *from, uint64_t *to,
+		      char *err, size_t errlen);
 
 /* The attributes every index of ours has (WRITTEN/READLOCKED aside). */
 uint32_t tpm_nv_attributes(void);

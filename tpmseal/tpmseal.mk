@@ -7,7 +7,8 @@
 #   $(HB)/fuzz_tpmseal_keyfile  replays tests/fuzz/tpmseal_keyfile/corpus
 #   $(B)/libfuzzer/fuzz_tpmseal_{bundle,keyfile}   the same under libFuzzer
 #   check-tpmseal             swtpm tests (tests/tpm/*.t), in CHECK_TARGETS
-#   bench-tpm                 unseal latency on swtpm, ours vs tpm2-tools
+#   bench-tpm                 unseal latency on swtpm, ours vs tpm2-tools, and
+#                             PolicyAuthorize (+ PolicyNV epoch) vs literal PolicyPCR
 
 TPMSEAL_SRCS := $(sort $(wildcard tpmseal/*.c))
 TPMSEAL_HDRS := $(sort $(wildcard tpmseal/*.h)) include/lethe_exit.h

@@ -2,6 +2,7 @@
 #
 #   . tests/tpm/lib.sh
 #   tpm_start                 a fresh swtpm (own state dir) for this test
+#                             (SWTPM_LOGLEVEL=20: swtpm logs every command's bytes)
 #   tpm_reboot                simulated reboot: swtpm_ioctl -i + Startup(CLEAR)
 #   ok NAME CMD...            one TAP test line: CMD must succeed
 #   is_rc RC NAME CMD...      CMD must exit with RC (its stderr kept in $T/rc.err)
@@ -36,7 +37,7 @@ tpm_start() {
 	mkdir -p "$T/tpm"
 	swtpm socket --tpm2 --server type=unixio,path="$T/tpm/sock" \
 		--ctrl type=unixio,path="$T/tpm/sock.ctrl" --flags startup-clear \
-		--tpmstate dir="$T/tpm" --log file="$T/tpm/swtpm.log" &
+		--tpmstate dir="$T/tpm" --log file="$T/tpm/swtpm.log"${SWTPM_LOGLEVEL:+,level=$SWTPM_LOGLEVEL} &
 	SWTPM_PID=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
@@ -52,6 +53,14 @@ tpm_start() {
 tpm_reboot() {
 	swtpm_ioctl --unix "$T/tpm/sock.ctrl" -i >/dev/null
 	tpm2_startup -c
+}
+
+# How many TPM2_NV_Write commands (CC 0x137) swtpm received for NV index
+# $1 (8 hex digits), whatever the auth handle: from its command dump, so
+# only with SWTPM_LOGLEVEL=20.
+nv_writes() {
+	grep -E '^( [0-9A-F]{2})+ ?$' "$T/tpm/swtpm.log" | tr -d ' \n' |
+		grep -oiE "8002[0-9A-F]{8}00000137[0-9A-F]{8}$1" | wc -l
 }
 
 # The sha256 value of PCR $1, 64 hex digits.

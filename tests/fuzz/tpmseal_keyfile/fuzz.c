@@ -1,6 +1,7 @@
 /* Fuzz harness for the parsers `tpmseal import` and `unseal` run on files:
  * tor's PKCS#1 `secret_id_key`, the tagged ed25519 files (master and
- * family tags), approval records and the public record `status` reads.  Whatever parses must render back to
+ * family tags), approval records (one, or a file of them back to back)
+ * and the public record `status` reads.  Whatever parses must render back to
  * something that parses to the same key. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,12 +48,33 @@ static void fuzz_ed(const uint8_t *p, size_t n, const char *tag)
 static void fuzz_approval(const uint8_t *p, size_t n)
 {
 	struct policy_approval a;
-	uint8_t out[POLICY_APPROVAL_BYTES];
+	uint8_t out[POLICY_APPROVAL_MAX_BYTES];
 
 	if (policy_approval_parse(p, n, &a))
 		return;
-	policy_approval_render(&a, out);
-	if (memcmp(out, p, sizeof out))
+	if (policy_approval_render(&a, out) != n || memcmp(out, p, n))
+		abort();
+}
+
+/* An approvals file (unseal --approval): records back to back, bounded;
+ * what parses renders back to the same bytes. */
+static void fuzz_approvals(const uint8_t *p, size_t n)
+{
+	static struct policy_approval a[POLICY_APPROVALS_MAX];
+	uint8_t out[POLICY_APPROVAL_MAX_BYTES];
+	size_t count, i, off = 0;
+
+	if (policy_approvals_parse(p, n, a, POLICY_APPROVALS_MAX, &count))
+		return;
+	if (count > POLICY_APPROVALS_MAX)
+		abort();
+	for (i = 0; i < count; i++) {
+		size_t len = policy_approval_render(&a[i], out);
+		if (len > n - off || memcmp(out, p + off, len))
+			abort();
+		off += len;
+	}
+	if (off != n)
 		abort();
 }
 
@@ -73,6 +95,7 @@ static void fuzz_one(const uint8_t *p, size_t n)
 	fuzz_ed(p, n, TORKEY_TAG_MASTER);
 	fuzz_ed(p, n, TORKEY_TAG_FAMILY);
 	fuzz_approval(p, n);
+	fuzz_approvals(p, n);
 	fuzz_pubinfo(p, n);
 }
 
