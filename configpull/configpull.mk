@@ -10,7 +10,7 @@
 #   check-configpull                tor --verify-config and nginx mTLS tests (in CHECK_TARGETS)
 
 CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
-	apply.c fetch.c identity.c tpmkey.c nodecert.c hint.c)
+	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
 CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h
 CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-rc

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 
 #include "apply.h"
+#include "approvals.h"
 #include "configpull.h"
 #include "doc.h"
 #include "fetch.h"
@@ -145,6 +146,10 @@ static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
 		return CURLE_SSL_CERTPROBLEM;
 	/* TLS 1.2 is the floor (also set through libcurl); 1.3 is preferred. */
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	/* an EC node key (the TPM's is ECDSA/SHA-256 only) signs with SHA-256 */
+	if (EVP_PKEY_get_base_id(id->key) == EVP_PKEY_EC &&
+	    SSL_CTX_set1_client_sigalgs_list(ctx, "ECDSA+SHA256") != 1)
 		return CURLE_SSL_CERTPROBLEM;
 	return CURLE_OK;
 }
@@ -296,6 +301,13 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 			break;
 		fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1, o->attempts,
 			err->msg);
+	}
+	/* With the document in place, the approvals tpmseal needs: a failure
+	 * here is reported but is not the document's (the old file stays). */
+	if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED) {
+		struct cp_err e3;
+		if (!approvals_fetch(o, &e3))
+			fprintf(stderr, "configpull: warning: %s\n", e3.msg);
 	}
 	EVP_PKEY_free(id.key);
 	curl_global_cleanup();

@@ -4,16 +4,15 @@
  * the key lives in a file or in the TPM, and the fleet can check a CSR
  * against it without trusting anything else in the request. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/provider.h>
-#include <openssl/rand.h>
-#include <openssl/store.h>
 #include <openssl/x509.h>
 
 #include "identity.h"
+#include "tpmsign.h"
 
 static const char *ossl_reason(void)
 {
@@ -38,50 +37,11 @@ static EVP_PKEY *identity_load_file(const char *path, struct cp_err *err)
 	return key;
 }
 
-/* The tpm2 provider first, then default: in the other order OpenSSL fetches
- * signatures from the default provider, which cannot use a TPM key
- * (docs/operating.md, "missing private key"). */
+/* The TPM key signs through ESYS itself, not the tpm2 provider (tpmsign.c
+ * says why); TCTI from TPM2OPENSSL_TCTI (--tcti), else the loader's default. */
 static EVP_PKEY *identity_load_tpm(unsigned handle, struct cp_err *err)
 {
-	static OSSL_PROVIDER *tpm2, *dflt;
-	OSSL_STORE_CTX *st = NULL;
-	EVP_PKEY *key = NULL;
-	char uri[32];
-
-	/* Randomness stays with the default provider: loaded first, tpm2 would
-	 * also serve RAND, and TLS asks for far more than a TPM should give
-	 * (it failed as "Insufficient randomness" through tabrmd). */
-	if (RAND_set_DRBG_type(NULL, "CTR-DRBG", "provider=default", NULL, NULL) != 1 ||
-	    RAND_set_seed_source_type(NULL, "SEED-SRC", "provider=default") != 1) {
-		err_set(err, "unable to keep RAND on the default provider: %s", ossl_reason());
-		return NULL;
-	}
-	if (!tpm2 && !(tpm2 = OSSL_PROVIDER_load(NULL, "tpm2"))) {
-		err_set(err, "unable to load the tpm2 OpenSSL provider: %s", ossl_reason());
-		return NULL;
-	}
-	if (!dflt && !(dflt = OSSL_PROVIDER_load(NULL, "default"))) {
-		err_set(err, "unable to load the default OpenSSL provider: %s", ossl_reason());
-		return NULL;
-	}
-	snprintf(uri, sizeof uri, "handle:0x%08x", handle);
-	st = OSSL_STORE_open(uri, NULL, NULL, NULL, NULL);
-	if (!st) {
-		err_set(err, "unable to open TPM key %s: %s", uri, ossl_reason());
-		return NULL;
-	}
-	while (!key && !OSSL_STORE_eof(st)) {
-		OSSL_STORE_INFO *info = OSSL_STORE_load(st);
-		if (!info)
-			break;
-		if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-			key = OSSL_STORE_INFO_get1_PKEY(info);
-		OSSL_STORE_INFO_free(info);
-	}
-	OSSL_STORE_close(st);
-	if (!key)
-		err_set(err, "unable to load TPM key %s: %s", uri, ossl_reason());
-	return key;
+	return tpmsign_load(handle, getenv("TPM2OPENSSL_TCTI"), err);
 }
 
 EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err)

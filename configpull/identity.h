@@ -1,5 +1,5 @@
 /* The node's TLS identity: its private key (a file for tests, or the
- * TPM-resident key through the tpm2 OpenSSL provider), its node id, its CSR. */
+ * TPM-resident key, signing through ESYS: tpmsign.h), its node id, its CSR. */
 #ifndef CONFIGPULL_IDENTITY_H
 #define CONFIGPULL_IDENTITY_H
 
@@ -11,8 +11,9 @@
 #define IDENTITY_ID_LEN 64
 
 /* Loads the key: from KEYFILE if not NULL, else from the TPM persistent
- * HANDLE through the tpm2 provider (TCTI from TPM2OPENSSL_TCTI, default
- * /dev/tpmrm0).  NULL with ERR set. */
+ * HANDLE (tpmsign_load; TCTI from TPM2OPENSSL_TCTI, which --tcti sets,
+ * else the TCTI loader's default: /dev/tpmrm0 on the relay).  NULL with
+ * ERR set. */
 EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err);
 
 /* The node id: lowercase hex sha256 of the DER SubjectPublicKeyInfo. */

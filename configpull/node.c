@@ -32,8 +32,10 @@ int node_render(const json_t *doc, struct sbuf *out)
 	sbuf_printf(out, "image_version=%s\n", str_or(json_object_get(img, "version"), ""));
 	sbuf_printf(out, "image_sha256=%s\n", str_or(json_object_get(img, "sha256"), ""));
 	sbuf_printf(out, "family=%d\n", doc_family(doc));
-	sbuf_printf(out, "allocator=%s\n", str_or(json_object_get(doc, "allocator"), "glibc"));
-	sbuf_printf(out, "zram=%d\n", json_is_true(json_object_get(zram, "enabled")));
+	/* defaults from the allocator bench (docs/performance.md): jemalloc,
+	 * and zram on at a quarter of RAM (size 0: initd's auto) with zstd */
+	sbuf_printf(out, "allocator=%s\n", str_or(json_object_get(doc, "allocator"), "jemalloc"));
+	sbuf_printf(out, "zram=%d\n", zram ? json_is_true(json_object_get(zram, "enabled")) : 1);
 	v = json_object_get(zram, "size_mib");
 	sbuf_printf(out, "zram_size_mib=%lld\n", v ? (long long)json_integer_value(v) : 0LL);
 	sbuf_printf(out, "zram_algorithm=%s\n", str_or(json_object_get(zram, "algorithm"), "zstd"));

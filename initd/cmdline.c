@@ -7,7 +7,7 @@
 
 enum cmdline_key {
 	KEY_CONFIG, KEY_NET, KEY_IP, KEY_GW, KEY_DNS, KEY_HOSTNAME, KEY_NTP,
-	KEY_NETWAIT, KEY_DEBUG, KEY_RESCUE, KEY_N,
+	KEY_NETWAIT, KEY_DEBUG, KEY_RESCUE, KEY_PCRS, KEY_OFFLINE, KEY_N,
 };
 
 static struct {
@@ -24,6 +24,8 @@ static struct {
 	[KEY_NETWAIT] = { "netwait", 0 },
 	[KEY_DEBUG] = { "debug", 1 },
 	[KEY_RESCUE] = { "rescue", 1 },
+	[KEY_PCRS] = { "pcrs", 0 },
+	[KEY_OFFLINE] = { "offline", 1 },
 };
 
 struct cmdline_state {
@@ -228,6 +230,28 @@ static char const *cmdline_value(struct cmdline *c, enum cmdline_key key,
 	case KEY_RESCUE:
 		c->rescue = 1;
 		return NULL;
+	case KEY_PCRS: {
+		/* strictly ascending: one spelling per set, as tpmseal records it */
+		long last = -1;
+
+		if (vlen > CMDLINE_PCRS_MAX)
+			return "must be ascending PCR numbers 0..23, comma-separated";
+		for (i = 0, start = 0; i <= vlen; i++) {
+			if (i < vlen && v[i] != ',')
+				continue;
+			n = cmdline_number(v + start, i - start, 23);
+			if (n < 0 || n <= last)
+				return "must be ascending PCR numbers 0..23, comma-separated";
+			last = n;
+			start = i + 1;
+		}
+		memcpy(c->pcrs, v, vlen);
+		c->pcrs[vlen] = '\0';
+		return NULL;
+	}
+	case KEY_OFFLINE:
+		c->offline = 1;
+		return NULL;
 	case KEY_N:
 		break;
 	}
@@ -287,6 +311,7 @@ static void cmdline_defaults(struct cmdline *c)
 	memset(c, 0, sizeof *c);
 	c->net = CMDLINE_NET_DHCP;
 	c->netwait_s = CMDLINE_NETWAIT_DEFAULT;
+	memcpy(c->pcrs, CMDLINE_PCRS_DEFAULT, sizeof CMDLINE_PCRS_DEFAULT);
 }
 
 size_t cmdline_parse(char const *buf, size_t len, struct cmdline *c,

@@ -20,6 +20,12 @@
  *   lethe.netwait=SECONDS      link and lease deadline, 1..3600 (default 60)
  *   lethe.debug                more log lines
  *   lethe.rescue               a shell on the console, nothing unsealed
+ *   lethe.pcrs=N[,N...]        the literal PCR set of tpmseal's authority
+ *                              mode (provision and unseal): ascending
+ *                              numbers 0..23 (default 7,13: stboot; QEMU
+ *                              direct-boot tests use 7,9)
+ *   lethe.offline              tor runs with DisableNetwork 1 (demos, tests:
+ *                              the relay never touches the Tor network)
  *
  * Cross checks: lethe.net=static needs lethe.ip; lethe.ip, lethe.gw and
  * lethe.dns need lethe.net=static. */
@@ -35,6 +41,8 @@
 #define CMDLINE_NTP_MAX 4
 #define CMDLINE_NETWAIT_MAX 3600
 #define CMDLINE_NETWAIT_DEFAULT 60
+#define CMDLINE_PCRS_MAX 63     /* "0,1,...,23" is 61 bytes */
+#define CMDLINE_PCRS_DEFAULT "7,13"
 #define CMDLINE_WORD_SHOWN 48  /* bytes of an offending word kept for the report */
 
 enum cmdline_net {
@@ -58,6 +66,8 @@ struct cmdline {
 	unsigned netwait_s;
 	int debug;
 	int rescue;
+	char pcrs[CMDLINE_PCRS_MAX + 1]; /* validated: "N,N,..." ascending */
+	int offline;
 };
 
 struct cmdline_error {

@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,50 @@ fail:
 	return r;
 }
 
+int loop_add_fd(struct loop *l, int fd, short events,
+	void (*cb)(struct loop *l, int fd, short revents, void *ctx), void *ctx)
+{
+	if (fd < 0 || !cb)
+		return -EINVAL;
+	if (l->nfds == LOOP_FDS_MAX)
+		return -ENOSPC;
+	l->fds[l->nfds].fd = fd;
+	l->fds[l->nfds].events = events;
+	l->fds[l->nfds].cb = cb;
+	l->fds[l->nfds].ctx = ctx;
+	l->nfds++;
+	return 0;
+}
+
+/* In the child, before exec: PID 1's -1000 must not be inherited (the
+ * kernel would then have nothing it may kill), and a tor instance gets its
+ * own cores.  Failures only cost the tuning, never the start. */
+static void loop_child_tune(struct loop const *l, struct loop_svc const *s)
+{
+	if (l->pid1) {
+		char v[16];
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		int n = snprintf(v, sizeof v, "%d\n", s->oom_adj);
+
+		if (fd >= 0) {
+			if (write(fd, v, (size_t)n) < 0) {
+				/* keeps the inherited value */
+			}
+			close(fd);
+		}
+	}
+	if (s->cpus) {
+		cpu_set_t set;
+		unsigned c;
+
+		CPU_ZERO(&set);
+		for (c = 0; c < 64; c++)
+			if (s->cpus & ((uint64_t)1 << c))
+				CPU_SET(c, &set);
+		sched_setaffinity(0, sizeof set, &set);
+	}
+}
+
 int loop_add(struct loop *l, char const *name, char *const argv[],
 	struct super_params const *p)
 {
@@ -140,11 +186,24 @@ int loop_after(struct loop *l, size_t i, size_t dep)
 	return 0;
 }
 
-static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
+void loop_child_reset(void)
 {
 	sigset_t none;
-	pid_t pid;
 	int i;
+
+	/* The child gets a clean signal state (ignored dispositions survive
+	 * exec, and whoever started us may have ignored SIGINT) and its own
+	 * session, so that the whole group can be killed at once. */
+	for (i = 1; i < NSIG; i++)
+		signal(i, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+}
+
+static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
+{
+	pid_t pid;
 
 	if (l->hook && l->hook(l, (size_t)(s - l->svc), LOOP_HOOK_SPAWN, 0) != 0) {
 		l->spawns++;
@@ -154,15 +213,8 @@ static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
 	}
 	pid = fork();
 	if (pid == 0) {
-		/* The child gets a clean signal state (ignored dispositions
-		 * survive exec, and whoever started us may have ignored
-		 * SIGINT) and its own session, so that the whole group can be
-		 * killed at once. */
-		for (i = 1; i < NSIG; i++)
-			signal(i, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
+		loop_child_reset();
+		loop_child_tune(l, s);
 		execve(s->argv[0], s->argv, s->env);
 		dprintf(2, "initd: warning: unable to exec %s: %s\n", s->argv[0], strerror(errno));
 		_exit(127);
@@ -240,6 +292,8 @@ static void loop_exited(struct loop *l, struct loop_svc *s, int st, uint64_t now
 	}
 	if (l->hook)
 		l->hook(l, i, LOOP_HOOK_EXIT, st);
+	if (s->periodic && !WIFSIGNALED(st))
+		return;
 	if (s->sv.p.oneshot && WIFSIGNALED(st))
 		log_warn("waiting for %s: killed by signal %d; retry in %u ms", s->name,
 			WTERMSIG(st), s->sv.last_delay_ms);
@@ -272,11 +326,26 @@ static void loop_reap(struct loop *l)
 		for (i = 0; i < l->n; i++)
 			if (l->svc[i].sv.pid == pid)
 				break;
-		if (i < l->n)
+		if (i < l->n) {
 			loop_exited(l, &l->svc[i], st, now);
-		else if (l->debug)
+			continue;
+		}
+		if (l->debug)
 			log_info("reaped orphan pid %ld", (long)pid);
+		if (l->hook) {
+			l->reaped_pid = pid;
+			l->hook(l, SIZE_MAX, LOOP_HOOK_ORPHAN, st);
+		}
 	}
+}
+
+void loop_shutdown(struct loop *l, int signo)
+{
+	if (l->stop_signal)
+		return;
+	log_mark("poweroff");
+	l->stop_signal = signo;
+	loop_stop_all(l, loop_now_ms());
 }
 
 /* Reads every queued signal; returns 0 or a negative errno. */
@@ -299,8 +368,7 @@ static int loop_signals(struct loop *l)
 				loop_reap(l);
 			else if (sig_is_shutdown(signo) && !l->stop_signal) {
 				log_info("received %s", sig_name(signo));
-				l->stop_signal = signo;
-				loop_stop_all(l, loop_now_ms());
+				loop_shutdown(l, signo);
 			} else if (l->debug) {
 				log_info("ignored %s", sig_name(signo));
 			}
@@ -325,6 +393,8 @@ static void loop_notify_one(struct loop *l, char const *buf, size_t len, pid_t s
 	if ((m.flags & NOTIFY_READY) && !l->svc[i].ready) {
 		l->svc[i].ready = 1;
 		log_info("%s: ready", l->svc[i].name);
+		if (l->hook)
+			l->hook(l, i, LOOP_HOOK_READY, 0);
 	}
 	if (m.flags & (NOTIFY_READY | NOTIFY_WATCHDOG))
 		l->svc[i].last_ping_ms = loop_now_ms();
@@ -393,14 +463,19 @@ int loop_run(struct loop *l)
 
 	for (;;) {
 		uint64_t next = SUPER_NO_DEADLINE;
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[2 + LOOP_FDS_MAX] = {
 			{ .fd = l->sfd, .events = POLLIN },
 			{ .fd = l->notify_fd, .events = POLLIN },
 		};
+		size_t nfds = l->nfds;
 		int timeout;
 
 		/* SIGCHLD may have coalesced with a death before the signalfd
-		 * existed; reaping is cheap, so do it every round. */
+		 * existed; reaping is cheap, so do it every round.  Datagrams
+		 * first: a sender is found by its session only until it is
+		 * reaped (tor's STOPPING=1 comes just before its exit). */
+		if (l->notify_fd >= 0)
+			loop_notify_read(l);
 		loop_reap(l);
 		now = loop_now_ms();
 		if (!stopping && (l->stop_signal ||
@@ -454,13 +529,26 @@ int loop_run(struct loop *l)
 			return 0;
 		timeout = next == SUPER_NO_DEADLINE ? -1
 			: next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
-		r = poll(pfd, l->notify_fd >= 0 ? 2 : 1, timeout);
+		/* a negative fd is ignored by poll: the notify slot stays */
+		for (i = 0; i < nfds; i++) {
+			pfd[2 + i].fd = stopping ? -1 : l->fds[i].fd;
+			pfd[2 + i].events = l->fds[i].events;
+			pfd[2 + i].revents = 0;
+		}
+		r = poll(pfd, 2 + nfds, timeout);
 		if (r < 0 && errno != EINTR) {
 			r = -errno;
 			goto fail;
 		}
 		if (r > 0 && l->notify_fd >= 0 && pfd[1].revents)
 			loop_notify_read(l);
+		for (i = 0; r > 0 && i < nfds; i++)
+			if (pfd[2 + i].revents) {
+				l->fds[i].cb(l, l->fds[i].fd, pfd[2 + i].revents, l->fds[i].ctx);
+				/* a gone device or trigger would wake every round */
+				if (pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL))
+					l->fds[i].fd = -1;
+			}
 		if (r > 0 && pfd[0].revents) {
 			r = loop_signals(l);
 			if (r < 0)

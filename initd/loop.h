@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "super.h"
 
@@ -29,6 +30,9 @@ struct loop_svc {
 	int crash_logged;
 	uint64_t not_before_ms;        /* first start not before this (0: at once) */
 	uint64_t timer_ms;             /* LOOP_HOOK_TIMER due (SUPER_NO_DEADLINE: none) */
+	uint64_t cpus;                 /* CPU affinity mask of the child (0: inherited) */
+	int oom_adj;                   /* the child's oom_score_adj, with l->pid1 */
+	int periodic;                  /* runs and exits by design (the re-pull): the hook reports */
 };
 
 /* What the owner of a loop is told (l->hook), in the loop's own context. */
@@ -37,6 +41,19 @@ enum loop_hook_event {
 	LOOP_HOOK_EXIT,  /* service i ended with wait status st (not when stopping) */
 	LOOP_HOOK_DONE,  /* one-shot step i is done */
 	LOOP_HOOK_TIMER, /* loop_timer() of service i is due */
+	LOOP_HOOK_READY, /* service i said READY=1 (once per run) */
+	LOOP_HOOK_ORPHAN, /* a child that is no service ended (i: SIZE_MAX, pid: l->reaped_pid) */
+};
+
+/* A descriptor of the owner's in the loop's poll (PSI triggers, input
+ * devices): cb runs when poll reports any of events on it. */
+#define LOOP_FDS_MAX 8
+struct loop;
+struct loop_fd {
+	int fd;
+	short events;
+	void (*cb)(struct loop *l, int fd, short revents, void *ctx);
+	void *ctx;
 };
 
 struct loop {
@@ -50,6 +67,10 @@ struct loop {
 	uint64_t notify_dropped; /* datagrams refused: malformed or from strangers */
 	int (*hook)(struct loop *l, size_t i, enum loop_hook_event ev, int st);
 	void *ctx;               /* for the hook */
+	pid_t reaped_pid;        /* for LOOP_HOOK_ORPHAN */
+	int pid1;                /* PID 1: children set their svc.oom_adj (its own is -1000) */
+	size_t nfds;
+	struct loop_fd fds[LOOP_FDS_MAX];
 	size_t n;
 	struct loop_svc svc[LOOP_SVC_MAX];
 };
@@ -91,11 +112,25 @@ void loop_timer(struct loop *l, size_t i, uint64_t at_ms);
  * boot pipeline's order.  Returns 0 or -EINVAL. */
 int loop_after(struct loop *l, size_t i, size_t dep);
 
+/* Adds fd to the loop's poll: cb(l, fd, revents, ctx) when poll reports
+ * one of events.  Returns 0 or -ENOSPC/-EINVAL. */
+int loop_add_fd(struct loop *l, int fd, short events,
+	void (*cb)(struct loop *l, int fd, short revents, void *ctx), void *ctx);
+
+/* Starts the shutdown as the signal signo would (the power button, for
+ * one): every service is stopped, loop_run returns when they have ended.
+ * A second call does nothing. */
+void loop_shutdown(struct loop *l, int signo);
+
 /* Starts every service and supervises them until a shutdown signal (or
  * spawns_max) stops them all: SIGINT, SIGKILL after stop_ms, give up after
  * kill_ms.  Returns 0 when every service ended, or a negative errno when
  * the signalfd failed (the services are then killed first). */
 int loop_run(struct loop *l);
+
+/* In a freshly forked child: default signal dispositions, an empty mask,
+ * its own session (what every service gets before exec). */
+void loop_child_reset(void);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t loop_now_ms(void);

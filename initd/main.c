@@ -6,7 +6,6 @@
  * release file the way PID 1 does, and a hidden "--supervise ..." that runs
  * the supervisor core as a child subreaper (subreaper.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "log.h"
 #include "pid1.h"
 #include "release.h"
+#include "seal.h"
 #include "sntp.h"
 #include "subreaper.h"
 
@@ -44,12 +44,8 @@ static int main_version(char const *path)
 
 int main(int argc, char **argv)
 {
-	static struct option const longopts[] = {
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char const *release = RELEASE_PATH;
-	int version = 0, c;
+	int version = 0, i;
 
 	if (getpid() == 1)
 		pid1_run();
@@ -61,22 +57,23 @@ int main(int argc, char **argv)
 		return sntp_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "--supervise-tor") == 0)
 		return subreaper_tor_main(argc - 1, argv + 1);
+	/* PID 1's pipeline steps around configpull, tpmseal and tor (seal.h). */
+	if (argc > 1 && strcmp(argv[1], "--pull") == 0)
+		return seal_pull_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "--seal") == 0)
+		return seal_main(argc - 1, argv + 1);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'V':
+	/* "--version [-r FILE]" in either order; by hand, since getopt_long
+	 * costs more of the size budget than this */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--version") == 0)
 			version = 1;
+		else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+			release = argv[++i];
+		else
 			break;
-		case 'r':
-			release = optarg;
-			break;
-		default:
-			log_fatal("must run as PID 1");
-			return LETHE_EXIT_USAGE;
-		}
 	}
-	if (!version || optind != argc) {
+	if (!version || i != argc) {
 		log_fatal("must run as PID 1");
 		return LETHE_EXIT_USAGE;
 	}

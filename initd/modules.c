@@ -258,51 +258,62 @@ fail:
 	return NULL;
 }
 
-/* One pass over /sys/bus/ * /devices/ * /modalias. */
+/* The modalias of every entry of dir (a bus's devices, or a class). */
+static void modules_scan(struct modules_ctx *c, char const *dir, char const *alias, size_t alias_len)
+{
+	char path[512];
+	struct dirent *d;
+	DIR *devs = opendir(dir);
+
+	if (!devs)
+		return;
+	while ((d = readdir(devs))) {
+		char ma[256];
+		ssize_t n;
+		int fd;
+
+		if (d->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s/modalias", dir, d->d_name) >= sizeof path)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, ma, sizeof ma - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		while (n > 0 && (ma[n - 1] == '\n' || ma[n - 1] == '\0'))
+			n--;
+		ma[n] = '\0';
+		if (n > 0)
+			modules_alias_match(alias, alias_len, ma, modules_cb, c);
+	}
+	closedir(devs);
+}
+
+/* One pass over /sys/bus/ * /devices/ * /modalias, and the input class
+ * (input devices are a class, not a bus: the power button's evdev). */
 static void modules_pass(struct modules_ctx *c, char const *sys, char const *alias, size_t alias_len)
 {
 	char path[512];
-	DIR *buses, *devs;
-	struct dirent *b, *d;
+	DIR *buses;
+	struct dirent *b;
 
 	snprintf(path, sizeof path, "%s/bus", sys);
 	buses = opendir(path);
-	if (!buses)
-		return;
-	while ((b = readdir(buses))) {
-		if (b->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(path, sizeof path, "%s/bus/%s/devices", sys, b->d_name) >= sizeof path)
-			continue;
-		devs = opendir(path);
-		if (!devs)
-			continue;
-		while ((d = readdir(devs))) {
-			char ma[256];
-			ssize_t n;
-			int fd;
-
-			if (d->d_name[0] == '.')
+	if (buses) {
+		while ((b = readdir(buses))) {
+			if (b->d_name[0] == '.' ||
+			    (size_t)snprintf(path, sizeof path, "%s/bus/%s/devices", sys, b->d_name) >=
+			    sizeof path)
 				continue;
-			if ((size_t)snprintf(path, sizeof path, "%s/bus/%s/devices/%s/modalias", sys,
-			    b->d_name, d->d_name) >= sizeof path)
-				continue;
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			n = read(fd, ma, sizeof ma - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			while (n > 0 && (ma[n - 1] == '\n' || ma[n - 1] == '\0'))
-				n--;
-			ma[n] = '\0';
-			if (n > 0)
-				modules_alias_match(alias, alias_len, ma, modules_cb, c);
+			modules_scan(c, path, alias, alias_len);
 		}
-		closedir(devs);
+		closedir(buses);
 	}
-	closedir(buses);
+	if ((size_t)snprintf(path, sizeof path, "%s/class/input", sys) < sizeof path)
+		modules_scan(c, path, alias, alias_len);
 }
 
 int modules_coldplug(char const *sys, char const *moddir, int debug)
@@ -335,4 +346,20 @@ int modules_coldplug(char const *sys, char const *moddir, int debug)
 	free(alias);
 	free(c.dep);
 	return total;
+}
+
+int modules_load_name(char const *moddir, char const *name)
+{
+	static struct modules_ctx c;
+
+	memset(&c, 0, sizeof c);
+	c.moddir = moddir;
+	if (strlen(name) > MODULES_NAME_MAX)
+		return -1;
+	c.dep = modules_read(moddir, "modules.dep", &c.dep_len);
+	if (!c.dep)
+		return -1;
+	modules_load(&c, name, strlen(name));
+	free(c.dep);
+	return c.loaded_now;
 }

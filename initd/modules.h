@@ -34,4 +34,10 @@ int modules_dep_find(char const *text, size_t len, char const *name, size_t name
  * or -1 when modules.alias or modules.dep cannot be read. */
 int modules_coldplug(char const *sys, char const *moddir, int debug);
 
+/* Loads module name (and its modules.dep dependencies) from moddir, for
+ * what no device asks for (zram, a compression algorithm).  Returns 1
+ * when it is in the kernel now, 0 when it could not be loaded (logged), -1
+ * when modules.dep cannot be read. */
+int modules_load_name(char const *moddir, char const *name);
+
 #endif

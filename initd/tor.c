@@ -1,15 +1,20 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "log.h"
+#include "mem.h"
+#include "net.h"
 #include "tor.h"
+#include "zram.h"
 
 /* /proc/PID/maps of tor is some 30 KB; the allocator is mapped with the
  * other libraries, well inside this. */
@@ -90,7 +95,9 @@ fail:
 	return r;
 }
 
-static char tor_buf_a[TORRC_BYTES_MAX], tor_buf_b[TORRC_BYTES_MAX];
+/* room for the lines lethe appends (tor_effective) */
+#define TOR_APPEND_MAX 128
+static char tor_buf_a[TORRC_BYTES_MAX + TOR_APPEND_MAX], tor_buf_b[TORRC_BYTES_MAX + TOR_APPEND_MAX];
 
 static int tor_nodeconf(struct tor const *t, struct nodeconf *nc)
 {
@@ -121,9 +128,20 @@ static long tor_read_rendered(struct tor const *t, size_t k)
 	long n;
 
 	snprintf(path, sizeof path, "%s/torrc.%s", t->p.conf_dir, t->nc.name[k]);
-	n = tor_read(path, tor_buf_a, sizeof tor_buf_a);
-	if (n < 0)
+	n = tor_read(path, tor_buf_a, TORRC_BYTES_MAX);
+	if (n < 0) {
 		log_warn("unable to read %s: %s", path, strerror((int)-n));
+		return n;
+	}
+	/* what lethe adds unless the operator set it (docs/performance.md);
+	 * the running copy holds it too, so it never reads as a change */
+	if (t->queues_mib && !mem_torrc_sets(tor_buf_a, (size_t)n, "MaxMemInQueues")) {
+		if (n > 0 && tor_buf_a[n - 1] != '\n')
+			tor_buf_a[n++] = '\n';
+		n += snprintf(tor_buf_a + n, TOR_APPEND_MAX - 1,
+			"# lethe: (MemTotal - 1 GiB) / instances / 2\nMaxMemInQueues %u MB\n",
+			(unsigned)t->queues_mib);
+	}
 	return n;
 }
 
@@ -180,6 +198,188 @@ static void tor_check_alloc(struct tor *t, struct loop *l, size_t k)
 			alloc_name(got), nodeconf_alloc_name(t->nc.alloc));
 }
 
+/* Reads /proc/meminfo-like files (small) into buf; length or -1. */
+static long tor_read_small(char const *path, char *buf, size_t max)
+{
+	long n = tor_read(path, buf, max);
+
+	return n == -EFBIG ? (long)max : n;
+}
+
+/* When every instance is ready: each one's identity (DataDirectory/
+ * fingerprint, fingerprint-ed25519; root reads them) and initd's RSS. */
+static void tor_all_ready(struct tor *t, struct loop *l)
+{
+	static char const *const files[] = { "fingerprint", "fingerprint-ed25519" };
+	char path[TOR_PATH_MAX + 64], buf[MEM_MEMINFO_BYTES];
+	uint64_t kib;
+	size_t k, f;
+	long n;
+
+	for (k = 0; k < t->nc.n; k++)
+		for (f = 0; f < 2; f++) {
+			snprintf(path, sizeof path, "%s/%s/%s", t->p.data_dir, t->nc.name[k], files[f]);
+			n = tor_read(path, buf, 200);
+			if (n <= 0)
+				continue;
+			while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+				n--;
+			log_info("%s: identity %s%.*s", l->svc[t->inst[k].svc].name,
+				f ? "ed25519 " : "", (int)n, buf);
+		}
+	n = tor_read_small("/proc/self/status", buf, sizeof buf);
+	if (n > 0 && mem_parse_kb(buf, (size_t)n, "VmRSS:", &kib) == 0)
+		log_info("ready: initd rss %llu kB", (unsigned long long)kib);
+	else
+		log_info("ready");
+}
+
+static void tor_ready(struct tor *t, struct loop *l)
+{
+	size_t k;
+
+	if (!t->marked_ready) {
+		log_mark("tor-ready");
+		t->marked_ready = 1;
+	}
+	if (t->marked_all)
+		return;
+	for (k = 0; k < t->nc.n; k++)
+		if (!l->svc[t->inst[k].svc].ready)
+			return;
+	t->marked_all = 1;
+	log_mark("ready");
+	tor_all_ready(t, l);
+}
+
+/* The nearest of instance k's own deadlines as its loop timer. */
+static void tor_arm(struct tor *t, struct loop *l, size_t k)
+{
+	struct tor_inst *in = &t->inst[k];
+	uint64_t at = SUPER_NO_DEADLINE;
+
+	if (in->maps_due)
+		at = in->maps_due;
+	if (in->verify_pid && in->verify_due < at)
+		at = in->verify_due;
+	loop_timer(l, in->svc, at);
+}
+
+/* tor --verify-config -f torrc.NAME.new as a child with a deadline, as
+ * root like tor itself, with the allocator's environment and nothing
+ * else; its own session, so that the deadline kills all of it.  Returns
+ * the pid or -1. */
+static pid_t tor_verify_spawn(struct tor *t, size_t k)
+{
+	struct tor_inst *in = &t->inst[k];
+	pid_t pid;
+
+	in->verify_argv[0] = (char *)t->p.tor;
+	in->verify_argv[1] = "--verify-config";
+	in->verify_argv[2] = "--hush";
+	in->verify_argv[3] = "-f";
+	in->verify_argv[4] = in->torrc_new;
+	in->verify_argv[5] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		loop_child_reset();
+		execve(in->verify_argv[0], in->verify_argv, t->verify_env);
+		dprintf(2, "initd: warning: unable to exec %s: %s\n", in->verify_argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* A changed torrc for instance k (in tor_buf_a, len bytes): staged as
+ * torrc.NAME.new and verified by tor before the instance is touched. */
+static void tor_verify_start(struct tor *t, struct loop *l, size_t k, size_t len, int restart)
+{
+	struct tor_inst *in = &t->inst[k];
+	struct loop_svc *s = &l->svc[in->svc];
+	int r;
+
+	if (in->verify_pid) {
+		/* a newer configuration replaces the one being verified */
+		kill(-in->verify_pid, SIGKILL);
+		kill(in->verify_pid, SIGKILL);
+		in->verify_pid = 0;
+	}
+	r = tor_write(in->torrc_new, tor_buf_a, len, 0644);
+	if (r < 0) {
+		log_warn("%s: unable to write %s: %s", s->name, in->torrc_new, strerror(-r));
+		return;
+	}
+	in->verify_pid = tor_verify_spawn(t, k);
+	if (in->verify_pid < 0) {
+		log_warn("%s: unable to run tor --verify-config: %s", s->name, strerror(errno));
+		in->verify_pid = 0;
+		unlink(in->torrc_new);
+		return;
+	}
+	in->verify_for = s->sv.pid;
+	in->verify_restart = restart;
+	in->verify_due = loop_now_ms() + TOR_VERIFY_MS;
+	log_info("%s: torrc changed; tor --verify-config (pid %ld)", s->name, (long)in->verify_pid);
+	tor_arm(t, l, k);
+}
+
+/* The verdict of tor --verify-config for instance k (wait status st). */
+static void tor_verify_done(struct tor *t, struct loop *l, size_t k, int st)
+{
+	struct tor_inst *in = &t->inst[k];
+	struct loop_svc *s = &l->svc[in->svc];
+
+	in->verify_pid = 0;
+	tor_arm(t, l, k);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		unlink(in->torrc_new);
+		if (WIFSIGNALED(st))
+			log_fatal("%s: NEW TORRC NOT APPLIED: tor --verify-config killed by signal %d; "
+				"the running instance keeps its configuration", s->name, WTERMSIG(st));
+		else
+			log_fatal("%s: NEW TORRC REFUSED by tor --verify-config (exit %d); "
+				"the running instance keeps its configuration", s->name, WEXITSTATUS(st));
+		return;
+	}
+	if (s->sv.state != SUPER_UP || s->sv.pid != in->verify_for) {
+		/* it restarted meanwhile, from a fresh copy */
+		unlink(in->torrc_new);
+		return;
+	}
+	if (rename(in->torrc_new, in->torrc) < 0) {
+		log_warn("%s: unable to rename %s: %s", s->name, in->torrc_new, strerror(errno));
+		unlink(in->torrc_new);
+		return;
+	}
+	if (in->verify_restart) {
+		/* SIGINT: the supervisor restarts it from the new copy */
+		log_info("%s: torrc changed: restart (SIGINT to pid %ld)", s->name, (long)s->sv.pid);
+		kill(s->sv.pid, SIGINT);
+	} else {
+		log_info("%s: torrc changed (reloadable options): SIGHUP", s->name);
+		kill(s->sv.pid, SIGHUP);
+	}
+}
+
+/* MaxMemInQueues per instance, from MemTotal and the instance count. */
+static void tor_size(struct tor *t)
+{
+	char buf[MEM_MEMINFO_BYTES];
+	uint64_t kib;
+	long n = tor_read_small("/proc/meminfo", buf, sizeof buf);
+
+	if (n < 0 || mem_parse_kb(buf, (size_t)n, "MemTotal:", &kib) < 0) {
+		log_warn("tor: unable to read MemTotal from /proc/meminfo; no MaxMemInQueues added");
+		t->queues_mib = 0;
+		return;
+	}
+	t->queues_mib = mem_queues_mib(kib, (unsigned)t->nc.n);
+	log_info("tor: MaxMemInQueues %u MB per instance (MemTotal %llu MB, %zu instance(s)) "
+		"unless its torrc sets it", (unsigned)t->queues_mib,
+		(unsigned long long)(kib / 1024u), t->nc.n);
+}
+
 static void tor_start(struct tor *t, struct loop *l)
 {
 	struct super_params tp = {
@@ -190,6 +390,7 @@ static void tor_start(struct tor *t, struct loop *l)
 	struct super_params pp = { .stop_ms = 5000, .kill_ms = 2000, .run_ms = 120000 };
 	char const *lib;
 	uint32_t refresh;
+	unsigned cores;
 	size_t k;
 
 	if (tor_nodeconf(t, &t->nc) < 0) {
@@ -207,16 +408,37 @@ static void tor_start(struct tor *t, struct loop *l)
 		snprintf(t->env_conf, sizeof t->env_conf,
 			"MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000");
 	log_info("tor: %zu instance(s), allocator %s", t->nc.n, nodeconf_alloc_name(t->nc.alloc));
+	tor_size(t);
+	k = 0;
+	if (lib)
+		t->verify_env[k++] = t->env_preload;
+	if (t->env_conf[0])
+		t->verify_env[k++] = t->env_conf;
+	t->verify_env[k] = NULL;
+	{
+		cpu_set_t set;
+
+		cores = sched_getaffinity(0, sizeof set, &set) == 0 ? (unsigned)CPU_COUNT(&set) : 1;
+	}
+	if (mem_cpus(0, (unsigned)t->nc.n, cores))
+		log_info("tor: %u cores: each instance pinned to its own round-robin set", cores);
 	for (k = 0; k < t->nc.n; k++) {
 		struct tor_inst *in = &t->inst[k];
 		char name[LOOP_NAME_MAX + 1];
 
 		snprintf(name, sizeof name, "tor.%s", t->nc.name[k]);
 		snprintf(in->torrc, sizeof in->torrc, "%s/torrc.%s", t->p.run_dir, t->nc.name[k]);
+		snprintf(in->torrc_new, sizeof in->torrc_new, "%s.new", in->torrc);
 		in->argv[0] = (char *)t->p.tor;
 		in->argv[1] = "-f";
 		in->argv[2] = in->torrc;
 		in->argv[3] = NULL;
+		if (t->p.offline) {
+			/* the command line beats the torrc: lethe's, not the server's */
+			in->argv[3] = "--DisableNetwork";
+			in->argv[4] = "1";
+			in->argv[5] = NULL;
+		}
 		if (loop_add(l, name, in->argv, &tp) < 0) {
 			log_fatal("unable to add %s", name);
 			continue;
@@ -226,6 +448,10 @@ static void tor_start(struct tor *t, struct loop *l)
 			loop_setenv(l, in->svc, t->env_preload);
 		if (t->env_conf[0])
 			loop_setenv(l, in->svc, t->env_conf);
+		if (l->notify_fd >= 0)
+			loop_watchdog(l, in->svc, t->p.watchdog_ms ? t->p.watchdog_ms : TOR_WATCHDOG_MS);
+		l->svc[in->svc].oom_adj = TOR_OOM_ADJ;
+		l->svc[in->svc].cpus = mem_cpus((unsigned)k, (unsigned)t->nc.n, cores);
 	}
 	t->started = 1;
 	/* the re-pull: the backoff with min = max is the interval, with
@@ -234,6 +460,7 @@ static void tor_start(struct tor *t, struct loop *l)
 	pp.min_ms = pp.max_ms = refresh;
 	if (loop_add(l, "repull", t->p.pull_argv, &pp) == 0) {
 		t->pull = l->n - 1;
+		l->svc[t->pull].periodic = 1;
 		l->svc[t->pull].not_before_ms = loop_now_ms() + refresh;
 	}
 }
@@ -256,35 +483,45 @@ static void tor_reconcile(struct tor *t, struct loop *l)
 	for (k = 0; k < t->nc.n; k++) {
 		struct loop_svc *s = &l->svc[t->inst[k].svc];
 		long a = tor_read_rendered(t, k), b;
+		enum torrc_change ch;
 
 		if (a < 0)
 			continue;
 		b = tor_read(t->inst[k].torrc, tor_buf_b, sizeof tor_buf_b);
 		if (b < 0)
 			b = 0; /* no copy: anything differs */
-		switch (torrc_compare(tor_buf_b, (size_t)b, tor_buf_a, (size_t)a)) {
-		case TORRC_SAME:
-			break;
-		case TORRC_RELOAD:
-			if (s->sv.state != SUPER_UP)
-				break; /* the next start copies it */
-			if (tor_write(t->inst[k].torrc, tor_buf_a, (size_t)a, 0644) < 0) {
-				log_warn("%s: unable to update %s", s->name, t->inst[k].torrc);
-				break;
-			}
-			log_info("%s: torrc changed (reloadable options): SIGHUP", s->name);
-			kill(s->sv.pid, SIGHUP);
-			break;
-		case TORRC_RESTART:
-			if (s->sv.state != SUPER_UP)
-				break;
-			/* SIGINT: the supervisor restarts it from the new copy */
-			log_info("%s: torrc changed: restart (SIGINT to pid %ld)", s->name,
-				(long)s->sv.pid);
-			kill(s->sv.pid, SIGINT);
-			break;
-		}
+		ch = torrc_compare(tor_buf_b, (size_t)b, tor_buf_a, (size_t)a);
+		/* the next start copies it anyway */
+		if (ch != TORRC_SAME && s->sv.state == SUPER_UP)
+			tor_verify_start(t, l, k, (size_t)a, ch == TORRC_RESTART);
 	}
+}
+
+/* PID 1, after the first successful configpull: zram as node.conf says
+ * (never fatal: a relay without swap still runs). */
+static void tor_zram(struct tor *t)
+{
+	char moddir[128], buf[MEM_MEMINFO_BYTES];
+	struct zram_paths zp = {
+		.block = "/sys/block/zram0", .dev = "/dev/zram0", .moddir = moddir,
+		.proc_sys = "/proc/sys", .swapon = 1,
+	};
+	struct nodeconf nc;
+	struct utsname u;
+	uint64_t kib;
+	long n;
+
+	if (tor_nodeconf(t, &nc) < 0 || !nc.zram)
+		return;
+	n = tor_read_small("/proc/meminfo", buf, sizeof buf);
+	if (n < 0 || mem_parse_kb(buf, (size_t)n, "MemTotal:", &kib) < 0) {
+		log_warn("zram: unable to read MemTotal; no zram");
+		return;
+	}
+	if (uname(&u) < 0 || (size_t)snprintf(moddir, sizeof moddir, "/usr/lib/modules/%s",
+	    u.release) >= sizeof moddir)
+		zp.moddir = NULL;
+	zram_setup(&zp, nc.zram_algorithm, mem_zram_mib(kib, nc.zram_size_mib));
 }
 
 static int tor_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
@@ -292,6 +529,14 @@ static int tor_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
 	struct tor *t = l->ctx;
 	size_t k;
 
+	if (ev == LOOP_HOOK_DONE && l->pid1 && strcmp(l->svc[i].name, "network") == 0 &&
+	    net_renew_add(l, i) < 0)
+		log_warn("network: unable to add the lease renewal");
+	if (ev == LOOP_HOOK_DONE && l->pid1 && !t->zram_done &&
+	    strcmp(l->svc[i].name, "configpull") == 0) {
+		t->zram_done = 1;
+		tor_zram(t);
+	}
 	if (ev == LOOP_HOOK_DONE && i == t->gate && !t->started) {
 		tor_start(t, l);
 		return 0;
@@ -303,20 +548,51 @@ static int tor_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
 		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 			log_info("repull: configuration changed");
 			tor_reconcile(t, l);
+		} else if (WIFEXITED(st)) {
+			log_warn("repull: failed; the running configuration stays (exit %d)",
+				WEXITSTATUS(st));
 		} else {
 			log_warn("repull: failed; the running configuration stays");
 		}
 		return 0;
 	}
+	if (t->started && ev == LOOP_HOOK_ORPHAN) {
+		for (k = 0; k < t->nc.n; k++)
+			if (t->inst[k].verify_pid && t->inst[k].verify_pid == l->reaped_pid)
+				tor_verify_done(t, l, k, st);
+		return 0;
+	}
 	for (k = 0; t->started && k < t->nc.n; k++) {
-		if (t->inst[k].svc != i)
+		struct tor_inst *in = &t->inst[k];
+
+		if (in->svc != i)
 			continue;
 		if (ev == LOOP_HOOK_SPAWN) {
 			if (tor_prepare(t, k) < 0)
 				return -1;
-			loop_timer(l, i, loop_now_ms() + TOR_MAPS_DELAY_MS);
+			if (!t->marked_exec) {
+				log_mark("tor-exec");
+				t->marked_exec = 1;
+			}
+			in->maps_due = loop_now_ms() + TOR_MAPS_DELAY_MS;
+			tor_arm(t, l, k);
 		} else if (ev == LOOP_HOOK_TIMER) {
-			tor_check_alloc(t, l, k);
+			uint64_t now = loop_now_ms();
+
+			if (in->maps_due && in->maps_due <= now) {
+				in->maps_due = 0;
+				tor_check_alloc(t, l, k);
+			}
+			if (in->verify_pid && in->verify_due <= now) {
+				log_warn("%s: tor --verify-config still running after %u ms; SIGKILL",
+					l->svc[i].name, (unsigned)TOR_VERIFY_MS);
+				kill(-in->verify_pid, SIGKILL);
+				kill(in->verify_pid, SIGKILL);
+				in->verify_due = SUPER_NO_DEADLINE - 1;
+			}
+			tor_arm(t, l, k);
+		} else if (ev == LOOP_HOOK_READY) {
+			tor_ready(t, l);
 		}
 		return 0;
 	}
@@ -334,5 +610,28 @@ int tor_setup(struct tor *t, struct loop *l, struct tor_paths const *p, size_t g
 	t->pull = SIZE_MAX;
 	l->hook = tor_hook;
 	l->ctx = t;
+	return 0;
+}
+
+int tor_notify_open(struct loop *l, char const *dir, gid_t gid)
+{
+	char path[TOR_PATH_MAX];
+	int r;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/notify", dir) >= sizeof path)
+		return -ENAMETOOLONG;
+	/* 0750 root:debian-tor: tor reaches the socket after dropping root,
+	 * nobody else does */
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	if (chown(dir, 0, gid) < 0 || chmod(dir, 0750) < 0)
+		return -errno;
+	unlink(path);
+	r = loop_notify_open(l, path);
+	if (r < 0)
+		return r;
+	/* connect(2) on a socket needs write permission on it */
+	if (chown(path, 0, gid) < 0 || chmod(path, 0660) < 0)
+		return -errno;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lethe_exit.h"
+#include "mem.h"
 #include "nodeconf.h"
 
 #define FUZZ_INPUT_MAX (1u << 16)
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		fuzz_check(nc.n >= 1 && nc.n <= NODECONF_INSTANCES_MAX);
 		for (i = 0; i < nc.n; i++)
 			fuzz_check(strlen(nc.name[i]) >= 1 && strlen(nc.name[i]) <= NODECONF_NAME_MAX);
-		fuzz_check(!nc.zram || (nc.zram_size_mib >= 16 && nc.zram_size_mib <= 65536));
+		fuzz_check(nc.zram_size_mib == 0 || (nc.zram_size_mib >= 16 && nc.zram_size_mib <= 65536));
 	} else {
 		fuzz_check(err.what != NULL);
 	}
@@ -49,6 +50,16 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 	c = torrc_compare(buf, half, buf + half, size - half);
 	fuzz_check(c == TORRC_SAME || c == TORRC_RELOAD || c == TORRC_RESTART);
 	fuzz_check(torrc_compare(buf, size, buf, size) == TORRC_SAME);
+	/* what initd reads besides: the torrc's own MaxMemInQueues, and
+	 * /proc/meminfo and /proc/self/status lines */
+	(void)mem_torrc_sets(buf, size, "MaxMemInQueues");
+	{
+		uint64_t kib;
+
+		if (mem_parse_kb(buf, size, "MemTotal:", &kib) == 0)
+			fuzz_check(kib < 10000000000000ull);
+		(void)mem_parse_kb(buf, size, "VmRSS:", &kib);
+	}
 	free(buf);
 	return 0;
 }

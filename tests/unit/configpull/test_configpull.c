@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "configpull.h"
 #include "doc.h"
+#include "node.h"
 #include "nodecert.h"
 #include "out.h"
 #include "torrc.h"
@@ -453,10 +454,38 @@ static void test_size_limit(void **state)
 	free(buf);
 }
 
+/* node.conf defaults (docs/performance.md): jemalloc, zram on at auto size
+ * (0: a quarter of RAM, initd's choice) with zstd; an explicit zram object
+ * and allocator win. */
+static void test_node_defaults(void **state)
+{
+	const char *dflt = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}}]}";
+	const char *off = "{\"version\":1,\"allocator\":\"glibc\",\"zram\":{\"enabled\":false},"
+			  "\"instances\":[{\"name\":\"a\",\"torrc\":{}}]}";
+	struct cp_err err = { "" };
+	struct sbuf r = SBUF_ZERO;
+	json_t *d;
+
+	(void)state;
+	d = doc_load(dflt, strlen(dflt), &err);
+	assert_non_null(d);
+	assert_true(node_render(d, &r));
+	assert_non_null(strstr(r.s, "\nallocator=jemalloc\nzram=1\nzram_size_mib=0\nzram_algorithm=zstd\n"));
+	sbuf_free(&r);
+	json_decref(d);
+	d = doc_load(off, strlen(off), &err);
+	assert_non_null(d);
+	assert_true(node_render(d, &r));
+	assert_non_null(strstr(r.s, "\nallocator=glibc\nzram=0\n"));
+	sbuf_free(&r);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_valid),
+		cmocka_unit_test(test_node_defaults),
 		cmocka_unit_test(test_minimal_valid),
 		cmocka_unit_test(test_bad_json_and_version),
 		cmocka_unit_test(test_unknown_keys),

@@ -192,6 +192,38 @@ static void test_bounds(void **state)
 	free(big);
 }
 
+/* lethe.pcrs (tpmseal's literal PCR set) and lethe.offline */
+static void test_pcrs_offline(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("quiet"), 0);
+	assert_string_equal(c.pcrs, CMDLINE_PCRS_DEFAULT);
+	assert_false(c.offline);
+	assert_int_equal(parse("lethe.pcrs=7,9 lethe.offline"), 0);
+	assert_string_equal(c.pcrs, "7,9");
+	assert_true(c.offline);
+	assert_int_equal(parse("lethe.pcrs=0"), 0);
+	assert_string_equal(c.pcrs, "0");
+	assert_int_equal(parse("lethe.pcrs=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23"), 0);
+	assert_string_equal(c.pcrs, "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23");
+	expect_one("lethe.pcrs=9,7", "lethe.pcrs=9,7", "ascending");
+	expect_one("lethe.pcrs=7,7", "lethe.pcrs=7,7", "ascending");
+	expect_one("lethe.pcrs=24", "lethe.pcrs=24", "0..23");
+	expect_one("lethe.pcrs=07", "lethe.pcrs=07", "ascending");
+	expect_one("lethe.pcrs=7,", "lethe.pcrs=7,", "ascending");
+	expect_one("lethe.pcrs=,7", "lethe.pcrs=,7", "ascending");
+	expect_one("lethe.pcrs=7;9", "lethe.pcrs=7;9", "ascending");
+	expect_one("lethe.pcrs=-1", "lethe.pcrs=-1", "ascending");
+	expect_one("lethe.pcrs=", "lethe.pcrs=", "needs a value");
+	expect_one("lethe.pcrs", "lethe.pcrs", "needs a value");
+	/* a refused value leaves the default */
+	assert_string_equal(c.pcrs, CMDLINE_PCRS_DEFAULT);
+	expect_one("lethe.pcrs=7 lethe.pcrs=9", "lethe.pcrs=9", "twice");
+	assert_string_equal(c.pcrs, "7");
+	expect_one("lethe.offline=1", "lethe.offline=1", "takes no value");
+	assert_false(c.offline);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_pcrs_offline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,11 @@ static void test_nodeconf_ok(void **state)
 		"zram_algorithm=zstd\ninstances=a b c d e f g h\n", &nc, &err), 0);
 	assert_int_equal(nc.n, 8);
 	assert_int_equal(nc.alloc, NODECONF_ALLOC_GLIBC);
+	/* zram on with size 0: auto, a quarter of RAM (the default) */
+	assert_int_equal(parse("refresh_interval=60\nallocator=jemalloc\nzram=1\nzram_size_mib=0\n"
+		"zram_algorithm=zstd\ninstances=a\n", &nc, &err), 0);
+	assert_int_equal(nc.zram, 1);
+	assert_int_equal(nc.zram_size_mib, 0);
 }
 
 static void test_nodeconf_bad(void **state)
@@ -72,8 +77,6 @@ static void test_nodeconf_bad(void **state)
 		{ "allocator=glibc", 1 },
 		/* complete lines, a key missing */
 		{ "refresh_interval=60\nallocator=glibc\nzram=0\nzram_size_mib=0\nzram_algorithm=zstd\n", 0 },
-		{ "refresh_interval=60\nallocator=glibc\nzram=1\nzram_size_mib=0\nzram_algorithm=zstd\n"
-		  "instances=a\n", 0 },
 	};
 	struct nodeconf nc;
 	struct nodeconf_error err;

@@ -1,0 +1,99 @@
+#!/bin/bash
+# configpull fetches the approvals file (GET /v1/approvals on the document's
+# origin, server-authenticated TLS) with the node document, from real nginx
+# (scripts/configserver/nginx.conf) on loopback, and keeps
+# OUTDIR/approvals equal to it: 0640, replaced atomically, removed when the
+# server has none (404), kept when a fetch fails, never a document error.
+set -eu -o pipefail
+CONFIGPULL=${CONFIGPULL:-build/host/configpull}
+CONFIGPULL=$(realpath "$CONFIGPULL")
+TOP=$PWD
+T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-approvals.XXXXXX")
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+echo "1..9"
+
+fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+fleet init "$T/fleet" >/dev/null 2>&1
+fleet server "$T/fleet" localhost >/dev/null 2>&1
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/a.key" 2>/dev/null
+id=$(fleet nodeid "$T/a.key")
+openssl req -new -key "$T/a.key" -subj "/CN=$id" -out "$T/a.csr" 2>/dev/null
+fleet sign "$T/fleet" "$T/a.csr" >/dev/null 2>&1
+cp "$T/fleet/certs/$id.pem" "$T/a.pem"
+sed "s/\"node\": \"[0-9a-f]*\"/\"node\": \"$id\"/" tests/configpull/example.json >"$T/a.json"
+fleet doc "$T/fleet" "$id" "$T/a.json"
+chmod -R a+rX "$T/fleet/nodes" "$T/fleet/certs"
+
+P=$(freeport)
+d=$T/ngx
+mkdir -p "$d/tmp"
+sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$T/fleet|g" -e "s|@LISTEN@|127.0.0.1:$P|g" -e "s|@NAME@|localhost|g" \
+	scripts/configserver/nginx.conf >"$d/nginx.conf"
+nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
+PIDS+=($!)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$P") 2>/dev/null && break; sleep 0.1; done
+
+pull() {
+	local rc=0
+	"$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
+		--cert "$T/a.pem" --key "$T/a.key" -o "$T/out" -d "$T/data" -k "$T/keys" -g nogroup \
+		--attempts 1 --connect-timeout 2 --timeout 5 >"$T/stdout" 2>"$T/stderr" || rc=$?
+	sed 's/^/# /' "$T/stderr" >&2
+	echo "$rc"
+}
+serve() { install -m 644 "$1" "$T/fleet/approvals"; }
+
+rc=$(pull)
+check "no approvals on the server (404): the document still applies, no file, no warning (rc=$rc)" \
+	bash -c "[ '$rc' = 0 ] && [ ! -e '$T/out/approvals' ] && ! grep -q warning '$T/stderr'"
+head -c 232 /dev/urandom >"$T/ap1"
+serve "$T/ap1"
+check "the approvals are public: fetchable without a client certificate" \
+	bash -c "curl -sf --cacert '$T/fleet/ca.pem' https://localhost:$P/v1/approvals | cmp -s - '$T/ap1'"
+rc=$(pull)
+check "approvals stored at OUTDIR/approvals, 0640, the output group (rc=$rc, document unchanged)" \
+	bash -c "[ '$rc' = 3 ] && cmp -s '$T/ap1' '$T/out/approvals' && [ \"\$(stat -c '%a %G' '$T/out/approvals')\" = '640 nogroup' ]"
+head -c 116 /dev/urandom >"$T/ap2"
+serve "$T/ap2"
+rc=$(pull)
+check "new approvals replace the old, with an unchanged document (304) (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && cmp -s '$T/ap2' '$T/out/approvals'"
+head -c $((8 * 1024 + 1)) /dev/zero >"$T/big"
+serve "$T/big"
+rc=$(pull)
+check "approvals over 8 KiB: refused with a warning, the old file kept, the document fine (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && grep -q 'approvals refused' '$T/stderr' && cmp -s '$T/ap2' '$T/out/approvals'"
+: >"$T/empty"
+serve "$T/empty"
+rc=$(pull)
+check "an empty approvals file is stored as such (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && [ -f '$T/out/approvals' ] && [ ! -s '$T/out/approvals' ]"
+serve "$T/ap1"
+pull >/dev/null
+rm -f "$T/fleet/approvals"
+rc=$(pull)
+check "approvals withdrawn on the server (404): the file is removed (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && [ ! -e '$T/out/approvals' ]"
+serve "$T/ap1"
+pull >/dev/null
+kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
+PIDS=()
+rc=$(pull)
+check "server unreachable: the document fails as before, the approvals kept (rc=$rc)" \
+	bash -c "[ '$rc' = 111 ] && cmp -s '$T/ap1' '$T/out/approvals'"
+check "no temporaries left" [ -z "$(find "$T/out" -name '.*tmp*')" ]
+exit $fail
