@@ -31,7 +31,7 @@ check "cpio lists the spec's entries, parents first" bash -c "
 required=(/init /dev/console /usr/bin/tor /usr/bin/busybox /usr/bin/udhcpc /usr/bin/sh
 	/usr/bin/tpmseal /usr/bin/configpull /etc/lethe-release
 	/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
-	/usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
+	/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
 	/lib /lib64 /usr/lib64/ld-linux-x86-64.so.2)
 check "every required entry is in the manifest" bash -c "
 	for p in ${required[*]}; do awk -v p=\$p '\$5 == p { f = 1 } END { exit !f }' $manifest || { echo missing \$p; exit 1; }; done"
