@@ -88,7 +88,7 @@ MUSL_LDFLAGS := -static -Wl,--build-id=sha1
 UNIT_TESTS :=
 
 .PHONY: all image sign check unit unit-san clean distclean
-all: image sign
+all: image sign predict
 
 include $(sort $(wildcard image/*/*.mk))
 include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk bench/*.mk tests/*/*.mk))

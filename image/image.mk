@@ -112,8 +112,8 @@ $(O)/manifest.txt: $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins $(LOCK) image/ma
 	image/manifest.sh $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins $(LOCK) > $@.tmp && mv -f $@.tmp $@
 
 $(O)/SHA256SUMS: $(O)/vmlinuz $(O)/initramfs.cpio.zst $(O)/lethe.zip $(O)/lethe.unsigned.json \
-		$(O)/manifest.txt
-	(cd $(O) && sha256sum vmlinuz initramfs.cpio.zst lethe.zip lethe.unsigned.json manifest.txt) > $@.tmp
+		$(O)/manifest.txt $(O)/lethe.efi
+	(cd $(O) && sha256sum vmlinuz initramfs.cpio.zst lethe.zip lethe.unsigned.json manifest.txt lethe.efi) > $@.tmp
 	mv -f $@.tmp $@
 
 # Signing happens after the reproducible build, over its bytes.  The signed
