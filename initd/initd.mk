@@ -49,7 +49,7 @@ $(HB)/test_initd_release: tests/unit/initd/test_release.c $(HB)/initd/release.o 
 $(HB)/test_initd_mount: tests/unit/initd/test_mount.c $(HB)/initd/mount.o $(HB)/initd/log.o $(INITD_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/mount.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) -Wl,--wrap=mount $(INITD_TEST_LIBS)
+		$(HOST_LDFLAGS) -Wl,--wrap=mount -Wl,--wrap=umount2 $(INITD_TEST_LIBS)
 
 $(HB)/test_initd_log: tests/unit/initd/test_log.c $(HB)/initd/log.o $(INITD_HDRS)
 	@mkdir -p $(@D)

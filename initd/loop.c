@@ -366,7 +366,11 @@ static int loop_signals(struct loop *l)
 
 			if (signo == SIGCHLD)
 				loop_reap(l);
-			else if (sig_is_shutdown(signo) && !l->stop_signal) {
+			else if (l->pid1 && sig_pid1_action(signo) == SIG_ACTION_NONE &&
+			    sig_is_shutdown(signo)) {
+				log_info("ignored %s (SIGUSR1: power off, SIGINT: reboot, "
+					"SIGUSR2: halt)", sig_name(signo));
+			} else if (sig_is_shutdown(signo) && !l->stop_signal) {
 				log_info("received %s", sig_name(signo));
 				loop_shutdown(l, signo);
 			} else if (l->debug) {

@@ -68,7 +68,8 @@ struct loop {
 	int (*hook)(struct loop *l, size_t i, enum loop_hook_event ev, int st);
 	void *ctx;               /* for the hook */
 	pid_t reaped_pid;        /* for LOOP_HOOK_ORPHAN */
-	int pid1;                /* PID 1: children set their svc.oom_adj (its own is -1000) */
+	int pid1;                /* PID 1: children set their svc.oom_adj (its own is -1000);
+	                            shutdown signals as sig_pid1_action() maps them */
 	size_t nfds;
 	struct loop_fd fds[LOOP_FDS_MAX];
 	size_t n;

@@ -29,4 +29,9 @@ int mount_is_mountpoint(char const *path);
  * the rest of the table.  Returns the number of entries that failed. */
 size_t mount_apply(char const *root, struct mount_entry const *entries, size_t n);
 
+/* Unmounts entries[0..n) under root in reverse order, at shutdown; what is
+ * busy is detached (MNT_DETACH).  Not mounted (EINVAL) counts as done.
+ * Returns the number of entries that could not be unmounted. */
+size_t mount_release(char const *root, struct mount_entry const *entries, size_t n);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/swap.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -481,6 +482,20 @@ _Noreturn void pid1_run(void)
 	pid1_rss();
 	log_info("stopping everything else");
 	pid1_kill_rest(sfd);
-	log_info("powering off");
-	power_off();
+	/* swap first: zram pages may hold tor's heap */
+	if (swapoff("/dev/zram0") < 0 && errno != ENOENT && errno != EINVAL)
+		log_warn("unable to swapoff /dev/zram0: %s", strerror(errno));
+	sync();
+	r = (int)mount_release("", mount_table, mount_table_len);
+	switch (sig_pid1_action(l.stop_signal)) {
+	case SIG_ACTION_REBOOT:
+		log_info("unmounted (%d failed); rebooting", r);
+		power_reboot();
+	case SIG_ACTION_HALT:
+		log_info("unmounted (%d failed); halting", r);
+		power_halt();
+	default:
+		log_info("unmounted (%d failed); powering off", r);
+		power_off();
+	}
 }

@@ -7,4 +7,8 @@
  * since the kernel panics when it does. */
 _Noreturn void power_off(void);
 
+/* The same for a reboot (RB_AUTOBOOT) or a halt (RB_HALT_SYSTEM). */
+_Noreturn void power_reboot(void);
+_Noreturn void power_halt(void);
+
 #endif

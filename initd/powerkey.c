@@ -46,7 +46,7 @@ static void powerkey_read(struct loop *l, int fd, short revents, void *ctx)
 			return;
 		if (powerkey_pressed(ev, (size_t)r / sizeof ev[0])) {
 			log_info("power button pressed: powering off");
-			loop_shutdown(l, SIGUSR2);
+			loop_shutdown(l, SIGUSR1);
 			return;
 		}
 	}

@@ -60,6 +60,21 @@ int sig_is_shutdown(int signo)
 		signo == SIGUSR2 || signo == SIGPWR;
 }
 
+enum sig_action sig_pid1_action(int signo)
+{
+	switch (signo) {
+	case SIGINT:
+		return SIG_ACTION_REBOOT;
+	case SIGUSR1:
+	case SIGPWR:
+		return SIG_ACTION_POWEROFF;
+	case SIGUSR2:
+		return SIG_ACTION_HALT;
+	default:
+		return SIG_ACTION_NONE;
+	}
+}
+
 char const *sig_name(int signo)
 {
 	size_t i;

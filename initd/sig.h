@@ -18,6 +18,13 @@ int sig_open(void);
  * ctrl-alt-del after RB_DISABLE_CAD), SIGTERM, SIGUSR1, SIGUSR2, SIGPWR. */
 int sig_is_shutdown(int signo);
 
+/* What a shutdown signal asks of PID 1, as s6-linux-init defines it on a
+ * machine: SIGINT (ctrl-alt-del) reboot, SIGUSR1 and SIGPWR power off,
+ * SIGUSR2 halt; SIGTERM nothing (its .s6-svscan/SIGTERM is empty outside
+ * containers), nor does any other signal. */
+enum sig_action { SIG_ACTION_NONE, SIG_ACTION_REBOOT, SIG_ACTION_POWEROFF, SIG_ACTION_HALT };
+enum sig_action sig_pid1_action(int signo);
+
 /* "SIGINT" and so on, or "signal" for one we have no name for. */
 char const *sig_name(int signo);
 

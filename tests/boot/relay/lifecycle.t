@@ -37,10 +37,10 @@ mark_figures() { # LABEL: the LETHE-MARK times of this boot
 	figures+=("$1:$line")
 	echo "# $1 marks (ms since kernel start):$line"
 }
-power_cad() { # clean power-off by ctrl-alt-del
+power_cad() { # clean stop by ctrl-alt-del (a reboot; qemu -no-reboot exits)
 	boot_mark
 	boot_qmp send-key "$cad" >"$BOOT_DIR/qmp.out" 2>&1 && boot_wait_exit 120 &&
-		boot_log_has 'reboot: Power down'
+		boot_log_has 'reboot: Restarting system'
 }
 
 

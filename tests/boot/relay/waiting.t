@@ -52,10 +52,10 @@ check "no identity minted, no keys, tor not started" \
 cad='{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}'
 boot_mark
 if boot_qmp send-key "$cad" >"$BOOT_DIR/qmp.out" 2>&1 && boot_wait_exit 120 &&
-	boot_log_has 'reboot: Power down'; then
-	ok "powers off cleanly while waiting"
+	boot_log_has 'reboot: Restarting system'; then
+	ok "stops cleanly while waiting (ctrl-alt-del: reboot)"
 else
-	not_ok "powers off cleanly while waiting"
+	not_ok "stops cleanly while waiting (ctrl-alt-del: reboot)"
 fi
 echo "1..$n"
 [[ $failed -eq 0 ]]

@@ -57,6 +57,26 @@ int __wrap_mount(char const *source, char const *target, char const *fstype,
 	return 0;
 }
 
+static char ucalls[CALLS_MAX][PATH_MAX];
+static size_t nucalls;
+static int ubusy; /* umount2 without MNT_DETACH fails with EBUSY */
+
+int __wrap_umount2(char const *target, int flags);
+
+int __wrap_umount2(char const *target, int flags)
+{
+	if (nucalls >= CALLS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	snprintf(ucalls[nucalls++], PATH_MAX, "%s%s", flags & MNT_DETACH ? "detach " : "", target);
+	if (ubusy && !(flags & MNT_DETACH)) {
+		errno = EBUSY;
+		return -1;
+	}
+	return 0;
+}
+
 struct scratch {
 	char root[PATH_MAX];
 	int logpipe[2];
@@ -169,7 +189,31 @@ static void test_apply_all(void **state)
 	assert_true(calls[0].flags & MS_NODEV);
 	assert_string_equal(calls[3].fstype, "devtmpfs");
 	assert_false(calls[3].flags & MS_NODEV);
-	assert_string_equal(calls[5].data, "mode=1777,size=20%");
+	assert_string_equal(calls[mount_table_len - 1].data, "mode=1777,size=20%");
+}
+
+/* Shutdown: reverse order, children first; busy ones are detached. */
+static void test_release_reverse(void **state)
+{
+	size_t i;
+
+	(void)state;
+	nucalls = 0;
+	ubusy = 0;
+	assert_int_equal(mount_release("/r", mount_table, mount_table_len), 0);
+	assert_int_equal(nucalls, mount_table_len);
+	for (i = 0; i < mount_table_len; i++) {
+		char want[PATH_MAX];
+
+		snprintf(want, sizeof want, "/r%s", mount_table[mount_table_len - 1 - i].target);
+		assert_string_equal(ucalls[i], want);
+	}
+	nucalls = 0;
+	ubusy = 1;
+	assert_int_equal(mount_release("", mount_table, 1), 0);
+	assert_int_equal(nucalls, 2);
+	assert_string_equal(ucalls[1], "detach /proc");
+	ubusy = 0;
 }
 
 /* EBUSY means someone mounted it already: done, not failed. */
@@ -205,7 +249,7 @@ static void test_failure_goes_on(void **state)
 static void test_mkdir_failure(void **state)
 {
 	static struct mount_entry const table[] = {
-		{ "x", "/missing/parent", "tmpfs", MS_NOSUID, NULL, 0755 },
+		{ "x", "/missing/deeper/parent", "tmpfs", MS_NOSUID, NULL, 0755 },
 		{ "y", "/run", "tmpfs", MS_NOSUID, NULL, 0755 },
 	};
 	struct scratch *s = *state;
@@ -214,8 +258,10 @@ static void test_mkdir_failure(void **state)
 	assert_int_equal(mount_apply(s->root, table, 2), 1);
 	assert_int_equal(ncalls, 1);
 	read_log(s, log, sizeof log);
-	assert_non_null(strstr(log, "unable to mount tmpfs on /missing/parent: No such file"));
+	assert_non_null(strstr(log, "unable to mount tmpfs on /missing/deeper/parent: No such file"));
 }
+
+/* (one missing parent level is created: /sys/fs/cgroup in a scratch root) */
 
 /* An existing mount point is left alone: the host's /proc is one. */
 static void test_already_mounted(void **state)
@@ -260,6 +306,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_order),
+		cmocka_unit_test(test_release_reverse),
 		cmocka_unit_test_setup_teardown(test_apply_all, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_ebusy_tolerated, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_failure_goes_on, scratch_setup, scratch_teardown),

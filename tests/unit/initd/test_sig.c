@@ -103,6 +103,13 @@ static void test_names(void **state)
 	assert_true(sig_is_shutdown(SIGPWR));
 	assert_false(sig_is_shutdown(SIGHUP));
 	assert_false(sig_is_shutdown(SIGCHLD));
+	/* s6-linux-init on a machine: cad reboots, USR1/PWR power off, USR2 halts */
+	assert_int_equal(sig_pid1_action(SIGINT), SIG_ACTION_REBOOT);
+	assert_int_equal(sig_pid1_action(SIGUSR1), SIG_ACTION_POWEROFF);
+	assert_int_equal(sig_pid1_action(SIGPWR), SIG_ACTION_POWEROFF);
+	assert_int_equal(sig_pid1_action(SIGUSR2), SIG_ACTION_HALT);
+	assert_int_equal(sig_pid1_action(SIGTERM), SIG_ACTION_NONE);
+	assert_int_equal(sig_pid1_action(SIGHUP), SIG_ACTION_NONE);
 }
 
 int main(void)
