@@ -573,7 +573,12 @@ int torrc_render(const char *instance, size_t index, const json_t *torrc, int fa
 	sbuf_printf(out, "KeyDirectory %s/%zu/keys\n", p->key_base, index);
 	if (family)
 		sbuf_printf(out, "FamilyKeyDirectory %s/%zu/keys\n", p->key_base, index);
-	sbuf_printf(out, "User %s\n", p->user);
+	/* one user per instance (rootfs-overlay/etc/passwd: uid 100 + index,
+	 * group debian-tor): one tor cannot read another's keys */
+	if (index == 0)
+		sbuf_printf(out, "User %s\n", p->user);
+	else
+		sbuf_printf(out, "User %s%zu\n", p->user, index);
 	sbuf_cat(out, "RunAsDaemon 0\n"
 		      "Sandbox 1\n"
 		      "Log notice stdout\n"

@@ -313,7 +313,7 @@ int seal_main(int argc, char **argv)
 	static char conf[SEAL_CONF_MAX];
 	static char out[SEAL_OUT_MAX];
 	char inst[8];
-	char *unseal_argv[12], *prov_argv[12];
+	char *unseal_argv[16], *prov_argv[16];
 	struct seal_node nd;
 	size_t a = 0, b = 0;
 	long len;
@@ -344,6 +344,8 @@ int seal_main(int argc, char **argv)
 	unseal_argv[a++] = SEAL_KEYDIR;
 	unseal_argv[a++] = "--owner";
 	unseal_argv[a++] = SEAL_OWNER;
+	/* instance i is uid 100 + i's (debian-tor, debian-tor1..7) */
+	unseal_argv[a++] = "--owner-step";
 	prov_argv[b++] = SEAL_TPMSEAL;
 	prov_argv[b++] = "provision";
 	prov_argv[b++] = "--instances";

@@ -164,8 +164,9 @@ static int tor_prepare(struct tor *t, size_t k)
 		log_warn("unable to create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* tor refuses a DataDirectory that is not its own user's, 0700 */
-	if ((t->p.chown && chown(dir, TOR_UID, TOR_GID) < 0) || chmod(dir, 0700) < 0) {
+	/* tor refuses a DataDirectory that is not its own user's, 0700;
+	 * instance k runs as uid TOR_UID + k (configpull renders its User) */
+	if ((t->p.chown && chown(dir, TOR_UID + (uid_t)k, TOR_GID) < 0) || chmod(dir, 0700) < 0) {
 		log_warn("unable to give %s to tor: %s", dir, strerror(errno));
 		return -1;
 	}

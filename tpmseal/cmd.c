@@ -296,7 +296,7 @@ int cmd_unseal(const struct cmd_opts *o)
 		goto out;
 	}
 	/* All or nothing: a key that does not rebuild leaves no file. */
-	r = keydir_write(o->out, b, o->uid, o->gid, ids, fam, err, sizeof err);
+	r = keydir_write(o->out, b, o->uid, o->gid, o->uid_step, ids, fam, err, sizeof err);
 	if (r) {
 		r = r == -2 ? TPMSEAL_EXIT_CORRUPT : TPMSEAL_EXIT_TPM;
 		goto out;

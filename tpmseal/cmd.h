@@ -27,6 +27,7 @@ struct cmd_opts {
 	const char *out;            /* unseal --out DIR, approve --out FILE */
 	uid_t uid;                  /* unseal --owner */
 	gid_t gid;
+	int uid_step;               /* unseal --owner-step: instance i gets uid + i */
 	const char *signkey;        /* approve --key PRIV.pem */
 	uint32_t pcr_mask;          /* approve --pcr N=HEX ... */
 	uint8_t pcr_values[POLICY_PCR_MAX][32];

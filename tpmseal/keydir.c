@@ -171,7 +171,7 @@ out:
 	return r;
 }
 
-int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid,
+int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid, int uid_step,
 		 struct keydir_ids ids[TPMSEAL_MAX_INSTANCES], char family_id[TORKEY_ED_ID_B64],
 		 char *err, size_t errlen)
 {
@@ -194,8 +194,8 @@ int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid,
 		goto out;
 	}
 	outfd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (outfd < 0 || fchmod(outfd, 0700) < 0 ||
-	    (uid != (uid_t)-1 && fchown(outfd, uid, gid) < 0)) {
+	if (outfd < 0 || fchmod(outfd, uid_step ? 0710 : 0700) < 0 ||
+	    (uid != (uid_t)-1 && fchown(outfd, uid_step ? 0 : uid, gid) < 0)) {
 		snprintf(err, errlen, "unable to open directory %s: %s", out, strerror(errno));
 		goto out;
 	}
@@ -210,7 +210,9 @@ int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid,
 		torkey_ed_id(pk, family_id);
 	}
 	for (i = 0; i < b->count; i++) {
-		r = keydir_write_instance(outfd, out, i, b, uid, gid, s, &w, &ids[i], err, errlen);
+		uid_t u = uid != (uid_t)-1 && uid_step ? uid + (uid_t)i : uid;
+
+		r = keydir_write_instance(outfd, out, i, b, u, gid, s, &w, &ids[i], err, errlen);
 		if (r)
 			goto out;
 	}

@@ -28,10 +28,12 @@ int keydir_identities(const struct bundle *b, struct keydir_ids ids[TPMSEAL_MAX_
 		      char family_id[TORKEY_ED_ID_B64]);
 
 /* Writes B under OUT and fills IDS/FAMILY_ID from the very keys written.
- * uid/gid (uid_t)-1 keep the caller's.  Returns 0; -1 on a system error;
+ * uid/gid (uid_t)-1 keep the caller's.  With uid_step, instance i is
+ * uid + i's (one user per tor instance) and OUT itself root:gid 0710, so
+ * every instance's user can reach its own directory and no other's.  Returns 0; -1 on a system error;
  * -2 if a sealed key does not rebuild (corrupt bundle); with a one-line
  * reason in err (no secret ever goes into it) and no file left behind. */
-int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid,
+int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid, int uid_step,
 		 struct keydir_ids ids[TPMSEAL_MAX_INSTANCES], char family_id[TORKEY_ED_ID_B64],
 		 char *err, size_t errlen);
 

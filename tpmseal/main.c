@@ -21,7 +21,7 @@ static const char usage[] =
 	"tpmseal: usage: tpmseal COMMAND [--tcti CONF] [--index 0xHANDLE] [OPTIONS]\n"
 	"  provision --instances N [--family NAME] [--pcrs 7,13[,14] | --authorize-key PUB.pem]\n"
 	"  import [--family-key NAME.secret_family_key] [--pcrs LIST | --authorize-key PUB.pem] KEYDIR...\n"
-	"  unseal --out DIR [--owner UID:GID] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...]\n"
+	"  unseal --out DIR [--owner UID:GID [--owner-step]] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...]\n"
 	"  advance --authorize-key PUB.pem --approval FILE...\n"
 	"  status [--pcrs LIST | --authorize-key PUB.pem]\n"
 	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... [--epoch N] --out FILE\n"
@@ -99,6 +99,7 @@ int main(int argc, char **argv)
 		{ "family-key", required_argument, NULL, 'F' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "owner", required_argument, NULL, 'O' },
+		{ "owner-step", no_argument, NULL, 'S' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pcr", required_argument, NULL, 'P' },
 		{ "epoch", required_argument, NULL, 'E' },
@@ -185,12 +186,15 @@ int main(int argc, char **argv)
 			if (!colon)
 				return main_usage("unable to parse --owner: want UID:GID");
 			*colon = '\0';
-			if (main_u32(optarg, 0xFFFFFFFEul, &u) || main_u32(colon + 1, 0xFFFFFFFEul, &g))
+			/* room for --owner-step's uid + 7 */
+			if (main_u32(optarg, 0xFFFFFFFEul - TPMSEAL_MAX_INSTANCES, &u) ||
+			    main_u32(colon + 1, 0xFFFFFFFEul, &g))
 				return main_usage("unable to parse --owner: want UID:GID");
 			o.uid = (uid_t)u;
 			o.gid = (gid_t)g;
 			break;
 		}
+		case 'S': o.uid_step = 1; break;
 		case 'k': o.signkey = optarg; break;
 		case 'P':
 			if (main_pcr(&o, optarg))
@@ -216,6 +220,8 @@ int main(int argc, char **argv)
 			return main_usage("unseal needs --out DIR");
 		if (o.authkey && !o.n_approvals)
 			return main_usage("unseal with --authorize-key needs --approval FILE");
+		if (o.uid_step && o.uid == (uid_t)-1)
+			return main_usage("--owner-step needs --owner UID:GID");
 		return cmd_unseal(&o);
 	}
 	if (strcmp(cmd, "advance") == 0) {

@@ -10,7 +10,14 @@
 #                      tests/boot/relay/*.t: lifecycle.t and waiting.t boot
 #                      the demo image (issue 6, scenarios 1-8, about 5 min
 #                      under TCG); privnet.t is scenario 9 at the host level
-#                      (tpmseal + swtpm + a one-authority Tor network, 15 s)
+#                      (tpmseal + swtpm + a one-authority Tor network, 15 s);
+#                      authorized.t boots the demo-auth image (issue 7:
+#                      approvals, update, rollback; six boots, about 3 min)
+#   make demo-auth-image
+#                      the demo image in authorized mode: plus
+#                      /etc/lethe/policy.pub of a test policy key made in
+#                      $(B)/demo-auth/policy.pem (never committed):
+#                      $(O)/demo-auth/vmlinuz, $(O)/demo-auth/initramfs.cpio.zst
 #
 # The default image is untouched: the demo is the same build with its own
 # IMG_B and O (no FLEET_CA in build/image, out/ stays what check-repro
@@ -33,11 +40,33 @@ demo-image: $(DEMO_FLEET)/ca.pem
 	$(MAKE) --no-print-directory IMG_B=$(DEMO_B)/image O=$(DEMO_O) \
 		FLEET_CA=$(DEMO_FLEET)/ca.pem $(DEMO_O)/vmlinuz $(DEMO_O)/initramfs.cpio.zst
 
+# The demo image in authorized mode (issue 7 booted, tests/boot/relay/authorized.t):
+# the same build with /etc/lethe/policy.pub from a test policy key made here,
+# never committed.  $(O)/demo-auth/{vmlinuz,initramfs.cpio.zst}.
+DEMO_AUTH_B := $(B)/demo-auth
+DEMO_AUTH_O := $(O)/demo-auth
+
+.PHONY: demo-auth-image
+
+$(DEMO_AUTH_B)/policy.pem:
+	@mkdir -p -m 0700 $(@D)
+	(umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out $@.tmp) && mv -f $@.tmp $@
+
+$(DEMO_AUTH_B)/policy.pub: $(DEMO_AUTH_B)/policy.pem
+	openssl ec -in $< -pubout -out $@.tmp 2>/dev/null && mv -f $@.tmp $@
+
+demo-auth-image: $(DEMO_FLEET)/ca.pem $(DEMO_AUTH_B)/policy.pub
+	$(MAKE) --no-print-directory IMG_B=$(DEMO_AUTH_B)/image O=$(DEMO_AUTH_O) \
+		FLEET_CA=$(DEMO_FLEET)/ca.pem POLICY_PUB=$(DEMO_AUTH_B)/policy.pub \
+		$(DEMO_AUTH_O)/vmlinuz $(DEMO_AUTH_O)/initramfs.cpio.zst
+
 run: demo-image $(HB)/configpull
 	CONFIGPULL=$(HB)/configpull FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst scripts/run
 
-check-boot-relay: demo-image $(HB)/configpull $(HB)/tpmseal
+check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict
 	CONFIGPULL=$(HB)/configpull TPMSEAL=$(HB)/tpmseal FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst \
+	AUTH_KERNEL=$(DEMO_AUTH_O)/vmlinuz AUTH_INITRD=$(DEMO_AUTH_O)/initramfs.cpio.zst \
+	POLICY_KEY=$(DEMO_AUTH_B)/policy.pem PCRPREDICT=$(HB)/pcrpredict PCR_PROFILE=$(PCR_PROFILE) \
 	LETHE_VERSION='$(LETHE_VERSION)' LETHE_TIMEOUT_SCALE=$(TIMEOUT_SCALE) \
 	prove -v tests/boot/relay/*.t
 

@@ -21,6 +21,7 @@
 #   BOOT_OVMF_VARS       firmware variables template (/usr/share/OVMF/OVMF_VARS_4M.fd)
 #   BOOT_MEM             guest RAM in MiB (1024)
 #   BOOT_SMP             guest CPUs (2)
+#   BOOT_SWTPM_LOGLEVEL  swtpm's log level (1; 20 dumps every TPM command)
 #   BOOT_NETDEV          the -netdev value; id must be n0; "none": no NIC
 #                        (default user,id=n0,restrict=on: the guest reaches
 #                        no network; add guestfwd=/hostfwd= to this string)
@@ -131,7 +132,7 @@ boot_swtpm_start() {
 	# No --flags startup-clear: the firmware sends TPM2_Startup itself.
 	swtpm socket --tpm2 --tpmstate dir="$state" \
 		--ctrl type=unixio,path="$sock" \
-		--log file="$BOOT_DIR/swtpm.log",level=1 \
+		--log file="$BOOT_DIR/swtpm.log",level="${BOOT_SWTPM_LOGLEVEL:-1}" \
 		</dev/null >>"$BOOT_DIR/swtpm.log" 2>&1 &
 	BOOT_SWTPM_PID=$!
 	BOOT_TPM_DIR=$state

@@ -119,10 +119,13 @@ relay_enroll() {
 	chmod a+r "$RELAY_FLEET/certs/$RELAY_NODE.pem"
 }
 
-# relay_doc_json ALLOW INSTANCES EXTRA: a document for $RELAY_NODE.
+# relay_doc_json ALLOW INSTANCES EXTRA: a document for $RELAY_NODE, with
+# "allocator": $RELAY_ALLOCATOR (default mimalloc; "default": no allocator
+# key, so the node's default, jemalloc).
 relay_doc_json() {
-	local allow=${1:-true} n=${2:-2} extra=${3:-} i sep=
-	printf '{"version":1,"node":"%s","refresh_interval":60,"allocator":"mimalloc",' "$RELAY_NODE"
+	local allow=${1:-true} n=${2:-2} extra=${3:-} i sep= alloc=${RELAY_ALLOCATOR:-mimalloc}
+	printf '{"version":1,"node":"%s","refresh_interval":60,' "$RELAY_NODE"
+	[[ $alloc == default ]] || printf '"allocator":"%s",' "$alloc"
 	printf '"provisioning":{"allow_new_identities":%s},"instances":[' "$allow"
 	for ((i = 1; i <= n; i++)); do
 		printf '%s{"name":"relay%d","torrc":{"Nickname":"lethedemo%d","ORPort":"%d",' "$sep" "$i" "$i" $((9000 + i))
@@ -150,13 +153,15 @@ relay_mark_ms() {
 		sed -n "s/^.*LETHE-MARK $1 t=\([0-9]*\).*$/\1/p" | head -n 1
 }
 
-# relay_tamper IN OUT: IN (zstd newc cpio) with one byte of /etc/hosts's
-# payload changed, recompressed: the same image but for one byte.
+# relay_tamper IN OUT [OFFSET]: IN (zstd newc cpio) with one byte of
+# /etc/hosts's payload (at OFFSET, default 10) changed, recompressed: the
+# same image but for one byte.
 relay_tamper() {
 	zstd -dcq -- "$1" >"$BOOT_DIR/tamper.cpio" || return 1
-	python3 - "$BOOT_DIR/tamper.cpio" <<'PY' || return 1
+	python3 - "$BOOT_DIR/tamper.cpio" "${3:-10}" <<'PY' || return 1
 import sys
 p = sys.argv[1]
+off = int(sys.argv[2])
 b = bytearray(open(p, 'rb').read())
 o = 0
 while o + 110 <= len(b):
@@ -167,7 +172,7 @@ while o + 110 <= len(b):
     name = b[o + 110:o + 110 + nsz - 1].decode()
     data = (o + 110 + nsz + 3) & ~3
     if name == 'etc/hosts' and size > 0:
-        b[data + min(10, size - 1)] ^= 0x20
+        b[data + min(off, size - 1)] ^= 0x20
         open(p, 'wb').write(b)
         sys.exit(0)
     if name == 'TRAILER!!!':

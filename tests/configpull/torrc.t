@@ -9,15 +9,26 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
 fail=0
-echo "1..12"
+echo "1..13"
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
 
 if render tests/configpull/example.json "$T/out" >/dev/null; then ok "example renders"; else notok "example renders"; fi
 
+# Instance i runs as user BASE (i = 0) or BASEi: the image has debian-tor1..7,
+# this host has no root1, so tor checks the second file under the base user.
+check_user() { grep -qx "User $2" "$T/out/torrc.$1"; }
+if check_user relay1 "$(id -un)" && check_user relay2 "$(id -un)1"; then
+	ok "one user per instance: User $(id -un), User $(id -un)1"
+else
+	notok "one user per instance"; grep '^User' "$T"/out/torrc.* | sed 's/^/# /'
+fi
+sed "s/^User .*/User $(id -un)/" "$T/out/torrc.relay2" >"$T/relay2.as-base"
 for inst in relay1 relay2; do
-	if timeout 60 tor --verify-config --defaults-torrc /dev/null -f "$T/out/torrc.$inst" \
+	f=$T/out/torrc.$inst
+	[ "$inst" = relay2 ] && f=$T/relay2.as-base
+	if timeout 60 tor --verify-config --defaults-torrc /dev/null -f "$f" \
 		--DisableNetwork 1 >"$T/tor.log" 2>&1 && grep -q 'Configuration was valid' "$T/tor.log"; then
 		ok "tor --verify-config accepts torrc.$inst"
 	else

@@ -45,6 +45,14 @@ tpm_reboot
 ok "unseal --owner 4242:4343" "$TPMSEAL" unseal --out "$T/owned" --owner 4242:4343
 ok "every directory and file is owned by the instance user" \
 	bash -c "[ -z \"\$(find '$T/owned' ! -user 4242 -o ! -group 4343)\" ] && [ \$(find '$T/owned' -type f | wc -l) = 6 ]"
+tpm_reboot
+ok "unseal --owner 4242:4343 --owner-step" "$TPMSEAL" unseal --out "$T/stepped" --owner 4242:4343 --owner-step
+ok "one user per instance: 0 is 4242's, 1 is 4243's; the top is root:4343 0710" \
+	bash -c "[ -z \"\$(find '$T/stepped/0' ! -user 4242 -o ! -group 4343)\" ] &&
+		[ -z \"\$(find '$T/stepped/1' ! -user 4243 -o ! -group 4343)\" ] &&
+		[ \"\$(stat -c '%u:%g %a' '$T/stepped')\" = '0:4343 710' ] &&
+		[ \$(stat -c %a '$T/stepped/1/keys') = 700 ]"
+is_rc 100 "--owner-step without --owner: usage" "$TPMSEAL" unseal --out "$T/x" --owner-step
 is_rc 111 "no TPM: TPM error" "$TPMSEAL" status --tcti "swtpm:path=$T/nonexistent"
 is_rc 100 "usage error" "$TPMSEAL" provision --instances 9
 done_testing

@@ -71,7 +71,7 @@ check "boot 1: tor runs with DisableNetwork (lethe.offline), and says so" \
 		boot_log_has "DisableNetwork is set. Tor will not make or accept" "$1"' _ "$BOOT_DIR/serial.log"
 boot_expect 'LETHE-MARK ready t=' 60 >/dev/null 2>&1
 mark_figures "boot 1 (enroll+provision)"
-check "boot 1: powers off (ctrl-alt-del)" power_cad
+check "boot 1: stops cleanly (ctrl-alt-del: reboot)" power_cad
 
 # --- boot 2: one byte of the initramfs changed --------------------------------
 if relay_tamper "$INITRD" "$BOOT_DIR/tampered.cpio.zst"; then
@@ -87,7 +87,7 @@ check "boot 2 (tampered): unseal refused, the console says why" \
 sleep 5
 check "boot 2 (tampered): nothing provisioned, no identity, tor not started" \
 	bash -c '! grep -aE "initd: tpmseal: (provisioning [0-9]|provisioned)|initd: identity|starting tor|LETHE-MARK keys" "$1"' _ "$BOOT_DIR/serial.log"
-check "boot 2: powers off (ctrl-alt-del)" power_cad
+check "boot 2: stops cleanly (ctrl-alt-del: reboot)" power_cad
 rm -f -- "$BOOT_DIR/tampered.cpio.zst"
 
 # --- boot 3: the good image, provisioning now forbidden ----------------------
