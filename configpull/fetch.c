@@ -6,6 +6,7 @@
  * bytes is cut off, and the body (the write callback refuses past 1 MiB, so
  * a 10 MB answer costs no more memory than a 1 MiB one). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,66 @@ void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+}
+
+int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t outlen,
+		     struct cp_err *err)
+{
+	const char *host, *slash;
+	size_t origin;
+
+	if (strncmp(doc_url, "https://", 8) != 0)
+		return err_set(err, "url must start with https://");
+	host = doc_url + 8;
+	slash = strchr(host, '/');
+	origin = slash ? (size_t)(slash - doc_url) : strlen(doc_url);
+	if (origin == 8 || origin > INT_MAX ||
+	    snprintf(out, outlen, "%.*s%s", (int)origin, doc_url, path) >= (int)outlen)
+		return err_set(err, "unable to derive the URL of %s from %s", path, doc_url);
+	return 1;
+}
+
+struct fetch_smallbuf {
+	char *buf;
+	size_t cap, len;
+	int too_big;
+};
+
+static size_t fetch_small_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch_smallbuf *b = arg;
+	size_t n = size * nmemb;
+
+	if (n > b->cap - b->len) {
+		b->too_big = 1;
+		return 0;
+	}
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+	return n;
+}
+
+CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
+		     int *too_big, long *status, char *errbuf)
+{
+	struct fetch_smallbuf b = { .buf = buf, .cap = cap };
+	CURL *c = curl_easy_init();
+	CURLcode cc;
+
+	*len = 0;
+	*too_big = 0;
+	*status = 0;
+	if (!c)
+		return CURLE_FAILED_INIT;
+	fetch_policy(c, o, url, (curl_off_t)cap, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_small_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	*len = b.len;
+	*too_big = b.too_big;
+	return cc;
 }
 
 static size_t fetch_header(char *p, size_t size, size_t nmemb, void *arg)

@@ -31,6 +31,19 @@ struct fetch_opts {
 void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off_t max_bytes,
 		  char *errbuf);
 
+/* OUT := the URL of PATH ("/v1/...") on DOC_URL's origin (https, host,
+ * port): the certificate and the approvals live next to the document.
+ * 1, or 0 with ERR (not https, no host, OUT too small). */
+int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t outlen,
+		     struct cp_err *err);
+
+/* A small body fetched whole: GET URL under fetch_policy into BUF (CAP
+ * bytes; more sets *TOO_BIG and stops the transfer).  Returns curl's code
+ * (CURLE_FAILED_INIT when libcurl cannot start) with the HTTP status in
+ * *STATUS and the length in *LEN; curl's message in ERRBUF. */
+CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
+		     int *too_big, long *status, char *errbuf);
+
 /* One pull: fetch (with retries for transient failures), validate, apply.
  * Returns a CP_EXIT_* code; ERR set unless changed or unchanged. */
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err);

@@ -19,40 +19,13 @@
 #include "nodecert.h"
 #include "out.h"
 
-struct certbuf {
-	char buf[NODECERT_SIZE_MAX];
-	size_t len;
-	int too_big;
-};
-
-static size_t nodecert_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct certbuf *b = arg;
-	size_t n = size * nmemb;
-
-	if (n > sizeof b->buf - b->len) {
-		b->too_big = 1;
-		return 0;
-	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-	return n;
-}
-
 int nodecert_url(const char *doc_url, const char *id, char *out, size_t outlen, struct cp_err *err)
 {
-	const char *host, *slash;
-	size_t origin;
+	char path[160];
 
-	if (strncmp(doc_url, "https://", 8) != 0)
-		return err_set(err, "url must start with https://");
-	host = doc_url + 8;
-	slash = strchr(host, '/');
-	origin = slash ? (size_t)(slash - doc_url) : strlen(doc_url);
-	if (origin == 8 || origin > INT_MAX ||
-	    snprintf(out, outlen, "%.*s/v1/certs/%s.pem", (int)origin, doc_url, id) >= (int)outlen)
-		return err_set(err, "unable to derive the certificate URL from %s", doc_url);
-	return 1;
+	if ((size_t)snprintf(path, sizeof path, "/v1/certs/%s.pem", id) >= sizeof path)
+		return err_set(err, "unable to use node id %s", id);
+	return fetch_origin_url(doc_url, path, out, outlen, err);
 }
 
 int nodecert_check(const char *pem, size_t len, EVP_PKEY *key, const char *cafile, char **out,
@@ -138,13 +111,11 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 {
 	char id[IDENTITY_ID_LEN + 1], url[2048], errbuf[CURL_ERROR_SIZE] = "", dir[PATH_MAX];
 	const char *base;
-	struct certbuf *b = NULL;
-	char *clean = NULL;
-	size_t cleanlen = 0;
-	CURL *c = NULL;
+	char *buf = NULL, *clean = NULL;
+	size_t len, cleanlen = 0;
 	CURLcode cc;
-	long status = 0;
-	int rc = CP_EXIT_TLS;
+	long status;
+	int too_big, rc = CP_EXIT_TLS;
 
 	if (!(base = nodecert_split(o->cert, dir, sizeof dir))) {
 		err_set(err, "unable to use %s as the node certificate path", o->cert);
@@ -153,19 +124,13 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 	if (!identity_node_id(key, id, err) || !nodecert_url(o->url, id, url, sizeof url, err))
 		return CP_EXIT_TLS;
 	rc = CP_EXIT_UNREACHABLE;
-	b = calloc(1, sizeof *b);
-	c = curl_easy_init();
-	if (!b || !c) {
-		err_set(err, "unable to initialise libcurl");
+	if (!(buf = malloc(NODECERT_SIZE_MAX))) {
+		err_set(err, "unable to allocate %zu bytes", NODECERT_SIZE_MAX);
 		goto out;
 	}
 	/* Server authentication only: the fleet CA, the host name, TLS 1.2+. */
-	fetch_policy(c, o, url, (curl_off_t)NODECERT_SIZE_MAX, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nodecert_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (b->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+	cc = fetch_small(o, url, buf, NODECERT_SIZE_MAX, &len, &too_big, &status, errbuf);
+	if (too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		err_set(err, "node certificate larger than %zu bytes", NODECERT_SIZE_MAX);
 		rc = CP_EXIT_TLS;
 	} else if (cc != CURLE_OK) {
@@ -182,14 +147,13 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 	} else if (status != 200) {
 		err_set(err, "unable to fetch %s: HTTP %ld", url, status);
 		rc = CP_EXIT_TLS;
-	} else if ((rc = nodecert_check(b->buf, b->len, key, o->ca, &clean, &cleanlen, err)) ==
+	} else if ((rc = nodecert_check(buf, len, key, o->ca, &clean, &cleanlen, err)) ==
 		   CP_EXIT_CHANGED) {
 		rc = out_write(dir, base, OUT_GID_NONE, clean, cleanlen, err) ? CP_EXIT_CHANGED
 									    : CP_EXIT_UNREACHABLE;
 	}
 out:
 	free(clean);
-	free(b);
-	curl_easy_cleanup(c);
+	free(buf);
 	return rc;
 }

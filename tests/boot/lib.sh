@@ -41,6 +41,7 @@ BOOT_SWTPM_PID=
 BOOT_TPM_DIR=
 BOOT_T0_US=
 BOOT_MARK=0
+BOOT_ARGS=()
 
 # Integer microseconds since the epoch (bash 5, LC_ALL=C: "sec.usec").
 boot_now_us() {
@@ -149,14 +150,14 @@ boot_swtpm_start() {
 # to serial.log, QMP on qmp.sock).  The kernel gets "console=ttyS0 panic=-1"
 # before CMDLINE.  To boot without the TPM after a boot with it, set
 # BOOT_TPM_DIR= first.  Extra QEMU ARGS go last, after ours.
-boot_qemu() {
-	local kernel=$1 initrd=$2 cmdline=$3 code vars
-	shift 3
-	local -a args
+# boot_machine_args SERIAL-CHARDEV: BOOT_ARGS := the machine every boot test
+# uses (q35, TCG, OVMF with this machine's variable store, QMP, the swtpm
+# of boot_swtpm_start if any), its serial console on the chardev
+# SERIAL-CHARDEV (id ser0).  The boot source and network are the caller's.
+boot_machine_args() {
+	local code vars
 	[[ -n $BOOT_DIR ]] || boot_die "boot_init first"
 	boot_alive "$BOOT_QEMU_PID" && boot_die "qemu is already running"
-	[[ -r $kernel ]] || boot_die "unable to read kernel $kernel"
-	[[ -r $initrd ]] || boot_die "unable to read initrd $initrd"
 	code=${BOOT_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 	vars=${BOOT_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 	[[ -r $code ]] || boot_die "unable to read firmware $code"
@@ -164,7 +165,7 @@ boot_qemu() {
 	if [[ ! -e $BOOT_DIR/vars.fd ]]; then
 		cp -- "$vars" "$BOOT_DIR/vars.fd" || boot_die "unable to copy $vars"
 	fi
-	args=(
+	BOOT_ARGS=(
 		-name "lethe-$BOOT_NAME"
 		-machine q35 -accel tcg
 		-smp "${BOOT_SMP:-2}" -m "${BOOT_MEM:-1024}"
@@ -172,20 +173,32 @@ boot_qemu() {
 		-display none -vga none -monitor none
 		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
 		-drive "if=pflash,format=raw,unit=1,file=$BOOT_DIR/vars.fd"
-		-chardev "file,id=ser0,path=$BOOT_DIR/serial.log"
+		-chardev "$1"
 		-serial chardev:ser0
 		-qmp "unix:$BOOT_DIR/qmp.sock,server=on,wait=off"
-		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1${cmdline:+ $cmdline}"
 	)
 	if [[ -n $BOOT_TPM_DIR ]]; then
 		boot_alive "$BOOT_SWTPM_PID" || boot_die "swtpm is not running: boot_swtpm_start again"
-		args+=(
+		BOOT_ARGS+=(
 			-chardev "socket,id=chrtpm,path=$BOOT_TPM_DIR/sock"
 			-tpmdev emulator,id=tpm0,chardev=chrtpm
 			-device tpm-tis,tpmdev=tpm0
 		)
 	fi
+}
+
+boot_qemu() {
+	local kernel=$1 initrd=$2 cmdline=$3
+	shift 3
+	local -a args
+	[[ -r $kernel ]] || boot_die "unable to read kernel $kernel"
+	[[ -r $initrd ]] || boot_die "unable to read initrd $initrd"
+	boot_machine_args "file,id=ser0,path=$BOOT_DIR/serial.log"
+	args=(
+		"${BOOT_ARGS[@]}"
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1${cmdline:+ $cmdline}"
+	)
 	if [[ ${BOOT_NETDEV-} != none ]]; then
 		args+=(
 			-netdev "${BOOT_NETDEV:-user,id=n0,restrict=on}"

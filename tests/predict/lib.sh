@@ -35,15 +35,7 @@ predict_boot_kernel() {
 # predict_boot QEMU-ARGS...: the machine, firmware, console and TPM; the
 # boot source comes from the arguments.
 predict_boot() {
-	local code vars
-	local -a args
-	[[ -n $BOOT_DIR ]] || boot_die "boot_init first"
-	boot_alive "$BOOT_QEMU_PID" && boot_die "qemu is already running"
-	code=${BOOT_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
-	vars=${BOOT_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
-	if [[ ! -e $BOOT_DIR/vars.fd ]]; then
-		cp -- "$vars" "$BOOT_DIR/vars.fd" || boot_die "unable to copy $vars"
-	fi
+	boot_machine_args "pipe,id=ser0,path=$BOOT_DIR/ser"
 	rm -f -- "$BOOT_DIR/ser.in" "$BOOT_DIR/ser.out"
 	mkfifo -m 0600 -- "$BOOT_DIR/ser.in" "$BOOT_DIR/ser.out" || boot_die "unable to make fifos"
 	: >"$BOOT_DIR/serial.log"
@@ -52,31 +44,11 @@ predict_boot() {
 	cat -- "$BOOT_DIR/ser.out" >>"$BOOT_DIR/serial.log" &
 	PREDICT_CAT_PID=$!
 	exec {PREDICT_IN_FD}<>"$BOOT_DIR/ser.in"
-	args=(
-		-name "lethe-$BOOT_NAME"
-		-machine q35 -accel tcg
-		-smp "${BOOT_SMP:-2}" -m "${BOOT_MEM:-1024}"
-		-nodefaults -no-user-config -no-reboot
-		-display none -vga none -monitor none
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-		-drive "if=pflash,format=raw,unit=1,file=$BOOT_DIR/vars.fd"
-		-chardev "pipe,id=ser0,path=$BOOT_DIR/ser"
-		-serial chardev:ser0
-		-qmp "unix:$BOOT_DIR/qmp.sock,server=on,wait=off"
-	)
-	if [[ -n $BOOT_TPM_DIR ]]; then
-		boot_alive "$BOOT_SWTPM_PID" || boot_die "swtpm is not running: boot_swtpm_start again"
-		args+=(
-			-chardev "socket,id=chrtpm,path=$BOOT_TPM_DIR/sock"
-			-tpmdev emulator,id=tpm0,chardev=chrtpm
-			-device tpm-tis,tpmdev=tpm0
-		)
-	fi
 	rm -f -- "$BOOT_DIR/qmp.sock"
 	BOOT_MARK=0
 	BOOT_QEMU_STATUS=
 	BOOT_T0_US=$(boot_now_us)
-	"${BOOT_QEMU:-qemu-system-x86_64}" "${args[@]}" "$@" </dev/null >>"$BOOT_DIR/qemu.log" 2>&1 &
+	"${BOOT_QEMU:-qemu-system-x86_64}" "${BOOT_ARGS[@]}" "$@" </dev/null >>"$BOOT_DIR/qemu.log" 2>&1 &
 	BOOT_QEMU_PID=$!
 }
 
