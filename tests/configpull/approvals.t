@@ -5,27 +5,9 @@
 # OUTDIR/approvals equal to it: 0640, replaced atomically, removed when the
 # server has none (404), kept when a fetch fails, never a document error.
 set -eu -o pipefail
-CONFIGPULL=${CONFIGPULL:-build/host/configpull}
-CONFIGPULL=$(realpath "$CONFIGPULL")
-TOP=$PWD
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-approvals.XXXXXX")
-chmod 755 "$T"
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+CP_TEST=approvals
+. "$(dirname "$0")/lib.sh"
 echo "1..9"
-
-fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 fleet init "$T/fleet" >/dev/null 2>&1
 fleet server "$T/fleet" localhost >/dev/null 2>&1
@@ -39,12 +21,7 @@ fleet doc "$T/fleet" "$id" "$T/a.json"
 chmod -R a+rX "$T/fleet/nodes" "$T/fleet/certs"
 
 P=$(freeport)
-d=$T/ngx
-mkdir -p "$d/tmp"
-sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$T/fleet|g" -e "s|@LISTEN@|127.0.0.1:$P|g" -e "s|@NAME@|localhost|g" \
-	scripts/configserver/nginx.conf >"$d/nginx.conf"
-nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
-PIDS+=($!)
+cp_nginx main "$T/fleet" "$P" localhost
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$P") 2>/dev/null && break; sleep 0.1; done
 
 pull() {

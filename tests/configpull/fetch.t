@@ -3,27 +3,9 @@
 # loopback, with a fleet made by scripts/fleet at test time.  No private key
 # is committed: every key here lives in a scratch directory.
 set -eu -o pipefail
-CONFIGPULL=${CONFIGPULL:-build/host/configpull}
-CONFIGPULL=$(realpath "$CONFIGPULL")
-TOP=$PWD
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-fetch.XXXXXX")
-chmod 755 "$T"   # nginx workers (nobody) read the documents
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+CP_TEST=fetch
+. "$(dirname "$0")/lib.sh"
 echo "1..26"
-
-fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- the fleet, another CA, nodes ---------------------------------------
 fleet init "$T/fleet" >/dev/null 2>&1
@@ -77,13 +59,7 @@ cp "$T/a.json" "$T/www/drip/doc.json"
 chmod -R a+rX "$T/www" "$T/fleet/nodes" "$T/fleet/certs" "$T/expired"
 
 start_nginx() { # NAME FLEET-DIR PORT HOSTNAME
-	local d=$T/ngx-$1
-	mkdir -p "$d/tmp"
-	sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$2|g" -e "s|@LISTEN@|127.0.0.1:$3|g" -e "s|@NAME@|$4|g" \
-		-e "s|# @TEST_LOCATIONS@|location /t/ { root $T/www; } location /drip/ { root $T/www; limit_rate 1; sendfile off; }|" \
-		scripts/configserver/nginx.conf >"$d/nginx.conf"
-	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
-	PIDS+=($!)
+	cp_nginx "$@" "location /t/ { root $T/www; } location /drip/ { root $T/www; limit_rate 1; sendfile off; }"
 }
 P=$(freeport); PW=$(freeport); PE=$(freeport); PO=$(freeport); PC=$(freeport)
 start_nginx main "$T/fleet" "$P" localhost

@@ -1,0 +1,36 @@
+# Shared start of the configpull shell tests (TAP), sourced after
+# `set -eu -o pipefail` with CP_TEST set to the test's name: the binary,
+# a scratch directory that nginx workers (nobody) can read, the cleanup of
+# every process in PIDS, the TAP helpers, scripts/fleet and a free port.
+CONFIGPULL=${CONFIGPULL:-build/host/configpull}
+CONFIGPULL=$(realpath "$CONFIGPULL")
+TOP=$PWD
+T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-$CP_TEST.XXXXXX")
+chmod 755 "$T"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+
+fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# cp_nginx NAME FLEET-DIR PORT HOSTNAME [EXTRA-LOCATIONS]: the reference
+# config server (scripts/configserver/nginx.conf) on 127.0.0.1:PORT.
+cp_nginx() {
+	local d=$T/ngx-$1
+	mkdir -p "$d/tmp"
+	sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$2|g" -e "s|@LISTEN@|127.0.0.1:$3|g" -e "s|@NAME@|$4|g" \
+		-e "s|# @TEST_LOCATIONS@|${5:-}|" \
+		scripts/configserver/nginx.conf >"$d/nginx.conf"
+	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
+	PIDS+=($!)
+}
