@@ -71,7 +71,7 @@ static void test_write_and_reread(void **state)
 	uint8_t a1[200], a2[200];
 
 	snprintf(out, sizeof out, "%s/out", d->path);
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, ids, fam, err, sizeof err), 0);
+	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), 0);
 	assert_string_equal(ids[1].rsa, t_golden("tor/rsa_fpr"));
 	assert_string_equal(fam, t_golden("tor/family_id"));
 	t_mode(out, 0700);
@@ -101,7 +101,7 @@ static void test_write_and_reread(void **state)
 	assert_string_equal(fam, t_golden("tor/family_id"));
 	/* never overwrite: a second unseal into the same place fails and
 	 * leaves the first files as they were */
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, ids, fam, err, sizeof err), -1);
+	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), -1);
 	assert_non_null(strstr(err, "secret_id_key"));
 	snprintf(p, sizeof p, "%s/0/keys/ed25519_master_id_secret_key", out);
 	assert_int_equal(t_slurp(p, a1, sizeof a1), 96);
@@ -124,7 +124,7 @@ static void test_all_or_nothing(void **state)
 	assert_int_equal(mkdir(p, 0700), 0);
 	snprintf(p, sizeof p, "%s/1/keys", out);
 	assert_int_equal(symlink("/tmp", p), 0);  /* instance 1 cannot be written */
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, ids, fam, err, sizeof err), -1);
+	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), -1);
 	snprintf(p, sizeof p, "%s/0/keys/secret_id_key", out);
 	assert_int_equal(lstat(p, &st), -1);
 	assert_int_equal(errno, ENOENT);
