@@ -92,6 +92,16 @@ static const char *const torrc_owned[] = {
 	"DisableNetwork",
 };
 
+/* Options that pick which Tor network the relay joins, or make it an
+ * authority: a config server that could set them could partition its
+ * relays from the real network.  A private test network is the operator's
+ * word alone (the kernel command line's lethe.testnet, docs/initd.md). */
+static const char *const torrc_network[] = {
+	"DirAuthority", "AlternateDirAuthority", "AlternateBridgeAuthority", "FallbackDir",
+	"UseDefaultFallbackDirs", "DirAuthorityFallbackRate", "AuthoritativeDirectory",
+	"V3AuthoritativeDirectory", "BridgeAuthoritativeDir",
+};
+
 static const struct opt *torrc_find(const char *name)
 {
 	size_t i;
@@ -117,6 +127,11 @@ const char *torrc_refusal(const char *name)
 	for (i = 0; i < sizeof torrc_owned / sizeof torrc_owned[0]; i++)
 		if (strcasecmp(name, torrc_owned[i]) == 0)
 			return "lethe sets it itself";
+	for (i = 0; i < sizeof torrc_network / sizeof torrc_network[0]; i++)
+		if (strcasecmp(name, torrc_network[i]) == 0)
+			return "it picks the Tor network (only the operator's lethe.testnet can)";
+	if (strncasecmp(name, "Testing", 7) == 0)
+		return "it picks the Tor network (only the operator's lethe.testnet can)";
 	if (has_suffix(name, "TransportPlugin") || strcasecmp(name, "ServerTransportListenAddr") == 0)
 		return "it runs a program";
 	if (name[0] == '%')

@@ -7,7 +7,7 @@
 
 enum cmdline_key {
 	KEY_CONFIG, KEY_NET, KEY_IP, KEY_GW, KEY_DNS, KEY_HOSTNAME, KEY_NTP,
-	KEY_NETWAIT, KEY_DEBUG, KEY_RESCUE, KEY_PCRS, KEY_OFFLINE, KEY_N,
+	KEY_NETWAIT, KEY_DEBUG, KEY_RESCUE, KEY_PCRS, KEY_OFFLINE, KEY_TESTNET, KEY_N,
 };
 
 static struct {
@@ -26,6 +26,7 @@ static struct {
 	[KEY_RESCUE] = { "rescue", 1 },
 	[KEY_PCRS] = { "pcrs", 0 },
 	[KEY_OFFLINE] = { "offline", 1 },
+	[KEY_TESTNET] = { "testnet", 0 },
 };
 
 struct cmdline_state {
@@ -141,6 +142,61 @@ static int cmdline_url(char const *s, size_t len)
 	return 0;
 }
 
+/* len hex digits exactly, copied to out in upper case (tor prints and
+ * compares fingerprints in upper case; one spelling per identity). */
+static int cmdline_hexid(char const *s, size_t len, char out[CMDLINE_HEX_ID + 1])
+{
+	size_t i;
+
+	if (len != CMDLINE_HEX_ID)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch >= 'a' && ch <= 'f')
+			ch = (char)(ch - 'a' + 'A');
+		else if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F')))
+			return -1;
+		out[i] = ch;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+/* lethe.testnet=A.B.C.D:OR:DIR:V3IDENT:FPR, all five fields or nothing. */
+static int cmdline_testnet(struct cmdline *c, char const *v, size_t vlen)
+{
+	char const *f[5];
+	size_t fl[5], i, k = 0, start = 0;
+	uint8_t ip[4];
+	char v3[CMDLINE_HEX_ID + 1], fp[CMDLINE_HEX_ID + 1];
+	long orp, dirp;
+
+	for (i = 0; i <= vlen; i++) {
+		if (i < vlen && v[i] != ':')
+			continue;
+		if (k == 5)
+			return -1;
+		f[k] = v + start;
+		fl[k++] = i - start;
+		start = i + 1;
+	}
+	if (k != 5 || cmdline_ipv4(f[0], fl[0], ip) < 0)
+		return -1;
+	orp = cmdline_number(f[1], fl[1], 65535);
+	dirp = cmdline_number(f[2], fl[2], 65535);
+	if (orp < 1 || dirp < 1 || cmdline_hexid(f[3], fl[3], v3) < 0 ||
+	    cmdline_hexid(f[4], fl[4], fp) < 0)
+		return -1;
+	memcpy(c->tn_ip, ip, 4);
+	c->tn_orport = (unsigned)orp;
+	c->tn_dirport = (unsigned)dirp;
+	memcpy(c->tn_v3ident, v3, sizeof v3);
+	memcpy(c->tn_fpr, fp, sizeof fp);
+	c->testnet = 1;
+	return 0;
+}
+
 /* The value of one key; returns NULL or the reason it is refused. */
 static char const *cmdline_value(struct cmdline *c, enum cmdline_key key,
 	char const *v, size_t vlen)
@@ -252,6 +308,11 @@ static char const *cmdline_value(struct cmdline *c, enum cmdline_key key,
 	case KEY_OFFLINE:
 		c->offline = 1;
 		return NULL;
+	case KEY_TESTNET:
+		if (cmdline_testnet(c, v, vlen) < 0)
+			return "must be A.B.C.D:ORPORT:DIRPORT:V3IDENT:FINGERPRINT "
+			       "(ports 1..65535, 40 hex digits each)";
+		return NULL;
 	case KEY_N:
 		break;
 	}
@@ -362,6 +423,10 @@ size_t cmdline_parse(char const *buf, size_t len, struct cmdline *c,
 		cmdline_error(&st, "lethe.net=static", 16, "needs lethe.ip");
 	if (c->net != CMDLINE_NET_STATIC && (c->prefix || c->has_gw || c->has_dns))
 		cmdline_error(&st, "lethe.ip/gw/dns", 15, "need lethe.net=static");
+	if (c->offline && c->testnet) {
+		cmdline_error(&st, "lethe.testnet", 13, "ignored: lethe.offline is given too");
+		c->testnet = 0;
+	}
 	return st.n_errs;
 }
 

@@ -26,9 +26,19 @@
  *                              direct-boot tests use 7,9)
  *   lethe.offline              tor runs with DisableNetwork 1 (demos, tests:
  *                              the relay never touches the Tor network)
+ *   lethe.testnet=A.B.C.D:OR:DIR:V3IDENT:FPR
+ *                              tor joins a private test network instead of
+ *                              the public one: TestingTorNetwork 1 and one
+ *                              DirAuthority (IPv4 address, ORPort and DirPort
+ *                              1..65535, v3 identity and RSA fingerprint: 40
+ *                              hex digits each, kept in upper case).  Only the
+ *                              operator's (signed, measured) command line can
+ *                              say this; the config server never can.
  *
  * Cross checks: lethe.net=static needs lethe.ip; lethe.ip, lethe.gw and
- * lethe.dns need lethe.net=static. */
+ * lethe.dns need lethe.net=static; lethe.offline and lethe.testnet exclude
+ * each other: that is an error, lethe.testnet is dropped and lethe.offline
+ * kept (the safer reading: tor touches no network at all). */
 #ifndef INITD_CMDLINE_H
 #define INITD_CMDLINE_H
 
@@ -43,6 +53,7 @@
 #define CMDLINE_NETWAIT_DEFAULT 60
 #define CMDLINE_PCRS_MAX 63     /* "0,1,...,23" is 61 bytes */
 #define CMDLINE_PCRS_DEFAULT "7,13"
+#define CMDLINE_HEX_ID 40      /* a v3ident or an RSA fingerprint, hex digits */
 #define CMDLINE_WORD_SHOWN 48  /* bytes of an offending word kept for the report */
 
 enum cmdline_net {
@@ -68,6 +79,11 @@ struct cmdline {
 	int rescue;
 	char pcrs[CMDLINE_PCRS_MAX + 1]; /* validated: "N,N,..." ascending */
 	int offline;
+	int testnet;               /* lethe.testnet given and valid */
+	uint8_t tn_ip[4];
+	unsigned tn_orport, tn_dirport;
+	char tn_v3ident[CMDLINE_HEX_ID + 1];
+	char tn_fpr[CMDLINE_HEX_ID + 1];
 };
 
 struct cmdline_error {

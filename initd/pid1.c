@@ -169,6 +169,7 @@ static struct {
 	char epoch[24];
 	char *sntp_argv[5 + CMDLINE_NTP_MAX + 1];
 	char pcrs[CMDLINE_PCRS_MAX + 1];
+	char dirauth[160];       /* lethe.testnet's DirAuthority line */
 } pid1_args;
 
 /* The pipeline's steps, for the boot timeline markers (LETHE-MARK). */
@@ -315,12 +316,23 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	pid1_steps.seal = l->n - 1;
 	if (c->offline)
 		log_info("offline: tor runs with DisableNetwork 1 (lethe.offline)");
+	if (c->testnet) {
+		/* every field was validated by cmdline_parse: digits, dots, hex */
+		snprintf(pid1_args.dirauth, sizeof pid1_args.dirauth,
+			"lethetest orport=%u no-v2 v3ident=%s %u.%u.%u.%u:%u %s",
+			c->tn_orport, c->tn_v3ident, c->tn_ip[0], c->tn_ip[1], c->tn_ip[2],
+			c->tn_ip[3], c->tn_dirport, c->tn_fpr);
+		log_warn("TEST NETWORK (lethe.testnet): tor runs with TestingTorNetwork 1 and "
+			"the single DirAuthority %s; this relay is not on the public Tor network",
+			pid1_args.dirauth);
+	}
 
 	{
 		struct tor_paths tp = {
 			.conf_dir = PID1_CONFDIR, .run_dir = PID1_TORRC_DIR,
 			.data_dir = PID1_TOR_DATA, .lib_dir = PID1_LIBDIR, .tor = PID1_TOR,
 			.pull_argv = pull_argv, .chown = 1, .offline = c->offline,
+			.testnet_dirauth = c->testnet ? pid1_args.dirauth : NULL,
 		};
 
 		if (mkdir(PID1_TORRC_DIR, 0755) < 0 && errno != EEXIST)

@@ -228,9 +228,10 @@ int subreaper_tor_main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+doI:N:W:P:G:")) != -1) {
+	while ((c = getopt(argc, argv, "+doI:N:W:P:G:T:")) != -1) {
 		switch (c) {
 		case 'd': debug = 1; break;
+		case 'T': p.testnet_dirauth = optarg; break; /* lethe.testnet's line */
 		case 'P': pdir = optarg; break;
 		case 'G':
 			gid = subreaper_number(optarg, 65535);
@@ -294,7 +295,7 @@ int subreaper_tor_main(int argc, char **argv)
 	close(sfd);
 	return r < 0 ? LETHE_EXIT_TEMP : LETHE_EXIT_OK;
 usage:
-	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET | -P NOTIFY_DIR [-G GID]] [-W WATCHDOG_MS] "
+	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET | -P NOTIFY_DIR [-G GID]] [-W WATCHDOG_MS] [-T DIRAUTHORITY] "
 		"CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR");
 	return LETHE_EXIT_USAGE;
 }

@@ -266,6 +266,27 @@ static void tor_arm(struct tor *t, struct loop *l, size_t k)
 	loop_timer(l, in->svc, at);
 }
 
+/* The options lethe's command line gives every tor it runs, after "-f
+ * torrc" (tor's command line beats its torrc: the operator's, not the
+ * config server's), NULL-terminated at argv[0..4].  The same for the
+ * instance and for --verify-config, so that what is verified is what runs
+ * (TestingTorNetwork changes other options' defaults). */
+static void tor_argv_tail(struct tor const *t, char **argv)
+{
+	size_t a = 0;
+
+	if (t->p.offline) {
+		argv[a++] = "--DisableNetwork";
+		argv[a++] = "1";
+	} else if (t->p.testnet_dirauth) {
+		argv[a++] = "--TestingTorNetwork";
+		argv[a++] = "1";
+		argv[a++] = "--DirAuthority";
+		argv[a++] = (char *)t->p.testnet_dirauth;
+	}
+	argv[a] = NULL;
+}
+
 /* tor --verify-config -f torrc.NAME.new as a child with a deadline, as
  * root like tor itself, with the allocator's environment and nothing
  * else; its own session, so that the deadline kills all of it.  Returns
@@ -280,7 +301,7 @@ static pid_t tor_verify_spawn(struct tor *t, size_t k)
 	in->verify_argv[2] = "--hush";
 	in->verify_argv[3] = "-f";
 	in->verify_argv[4] = in->torrc_new;
-	in->verify_argv[5] = NULL;
+	tor_argv_tail(t, &in->verify_argv[5]);
 	pid = fork();
 	if (pid == 0) {
 		loop_child_reset();
@@ -433,13 +454,7 @@ static void tor_start(struct tor *t, struct loop *l)
 		in->argv[0] = (char *)t->p.tor;
 		in->argv[1] = "-f";
 		in->argv[2] = in->torrc;
-		in->argv[3] = NULL;
-		if (t->p.offline) {
-			/* the command line beats the torrc: lethe's, not the server's */
-			in->argv[3] = "--DisableNetwork";
-			in->argv[4] = "1";
-			in->argv[5] = NULL;
-		}
+		tor_argv_tail(t, &in->argv[3]);
 		if (loop_add(l, name, in->argv, &tp) < 0) {
 			log_fatal("unable to add %s", name);
 			continue;

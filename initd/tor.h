@@ -27,6 +27,8 @@ struct tor_paths {
 	uint32_t refresh_ms;    /* 0: node.conf's refresh_interval; tests set it */
 	int chown;              /* give DataDirectories to TOR_UID (as root) */
 	int offline;            /* tor ... --DisableNetwork 1 (lethe.offline) */
+	char const *testnet_dirauth; /* tor ... --TestingTorNetwork 1 --DirAuthority
+	                         * THIS (lethe.testnet); NULL: the public network */
 	uint32_t watchdog_ms;   /* 0: TOR_WATCHDOG_MS (with a notify socket) */
 };
 
@@ -42,8 +44,8 @@ struct tor_inst {
 	size_t svc;                       /* loop index */
 	char torrc[TOR_PATH_MAX];         /* run_dir/torrc.NAME */
 	char torrc_new[TOR_PATH_MAX + 8]; /* run_dir/torrc.NAME.new, being verified */
-	char *argv[6];
-	char *verify_argv[6];
+	char *argv[10];
+	char *verify_argv[10];
 	pid_t verify_pid;                 /* tor --verify-config running, 0: none */
 	pid_t verify_for;                 /* the instance's pid it was started for */
 	int verify_restart;               /* then: restart (1) or SIGHUP (0) */

@@ -9,8 +9,10 @@
 #   make check-boot-relay
 #                      tests/boot/relay/*.t: lifecycle.t and waiting.t boot
 #                      the demo image (issue 6, scenarios 1-8, about 5 min
-#                      under TCG); privnet.t is scenario 9 at the host level
-#                      (tpmseal + swtpm + a one-authority Tor network, 15 s);
+#                      under TCG); testnet.t is scenario 9 in the guest (the
+#                      booted relay in a one-authority Tor network on the
+#                      host's loopback, two boots, about 3 min); privnet.t
+#                      is the same at the host level (tpmseal + swtpm, 15 s);
 #                      authorized.t boots the demo-auth image (issue 7:
 #                      approvals, update, rollback; six boots, about 3 min)
 #   make demo-auth-image

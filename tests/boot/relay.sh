@@ -15,12 +15,15 @@
 #   relay_nginx_stop
 #   relay_boot [CMDLINE...]    boot_qemu with the relay's netdev and command line
 #   relay_enroll TIMEOUT       wait for the CSR on the console, sign it; sets RELAY_NODE
+#   relay_power_cad            ctrl-alt-del through QMP: a clean reboot (qemu
+#                              -no-reboot exits); true when the console says so
 #   relay_doc FILE             install FILE as the node's document (node id filled in)
 #   relay_doc_json [ALLOW [INSTANCES [EXTRA-TORRC-JSON]]]
 #                              print a demo document on stdout
 #
 # Settings: RELAY_CMDLINE (default: the config URL, lethe.pcrs=7,9,
-# lethe.offline, lethe.netwait=30).
+# lethe.offline, lethe.netwait=30); RELAY_NETDEV_EXTRA (more ",guestfwd=..."
+# or ",hostfwd=..." for the user netdev, loopback only).
 
 RELAY_FLEET=
 RELAY_PORT=
@@ -86,7 +89,7 @@ relay_nginx_stop() {
 
 relay_netdev() {
 	[[ -n $RELAY_PORT ]] || RELAY_PORT=$(relay_free_port) || boot_die "no free port"
-	echo "user,id=n0,restrict=on,guestfwd=tcp:$RELAY_HOST:443-cmd:socat -lf /dev/null - TCP:127.0.0.1:$RELAY_PORT"
+	echo "user,id=n0,restrict=on,guestfwd=tcp:$RELAY_HOST:443-cmd:socat -lf /dev/null - TCP:127.0.0.1:$RELAY_PORT${RELAY_NETDEV_EXTRA:+,$RELAY_NETDEV_EXTRA}"
 }
 
 relay_boot() {
@@ -133,6 +136,13 @@ relay_doc_json() {
 		sep=,
 	done
 	printf ']}\n'
+}
+
+relay_power_cad() {
+	local cad='{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}'
+	boot_mark
+	boot_qmp send-key "$cad" >"$BOOT_DIR/qmp.out" 2>&1 && boot_wait_exit 120 &&
+		boot_log_has 'reboot: Restarting system'
 }
 
 relay_doc() {

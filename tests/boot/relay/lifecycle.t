@@ -26,7 +26,6 @@ boot_need_image
 : "${FLEET:=build/demo/fleet}"
 export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 
-cad='{"keys":[{"type":"qcode","data":"ctrl"},{"type":"qcode","data":"alt"},{"type":"qcode","data":"delete"}]}'
 figures=()
 mark_figures() { # LABEL: the LETHE-MARK times of this boot
 	local m v line=
@@ -36,11 +35,6 @@ mark_figures() { # LABEL: the LETHE-MARK times of this boot
 	done
 	figures+=("$1:$line")
 	echo "# $1 marks (ms since kernel start):$line"
-}
-power_cad() { # clean stop by ctrl-alt-del (a reboot; qemu -no-reboot exits)
-	boot_mark
-	boot_qmp send-key "$cad" >"$BOOT_DIR/qmp.out" 2>&1 && boot_wait_exit 120 &&
-		boot_log_has 'reboot: Restarting system'
 }
 
 
@@ -71,7 +65,7 @@ check "boot 1: tor runs with DisableNetwork (lethe.offline), and says so" \
 		boot_log_has "DisableNetwork is set. Tor will not make or accept" "$1"' _ "$BOOT_DIR/serial.log"
 boot_expect 'LETHE-MARK ready t=' 60 >/dev/null 2>&1
 mark_figures "boot 1 (enroll+provision)"
-check "boot 1: stops cleanly (ctrl-alt-del: reboot)" power_cad
+check "boot 1: stops cleanly (ctrl-alt-del: reboot)" relay_power_cad
 
 # --- boot 2: one byte of the initramfs changed --------------------------------
 if relay_tamper "$INITRD" "$BOOT_DIR/tampered.cpio.zst"; then
@@ -87,7 +81,7 @@ check "boot 2 (tampered): unseal refused, the console says why" \
 sleep 5
 check "boot 2 (tampered): nothing provisioned, no identity, tor not started" \
 	bash -c '! grep -aE "initd: tpmseal: (provisioning [0-9]|provisioned)|initd: identity|starting tor|LETHE-MARK keys" "$1"' _ "$BOOT_DIR/serial.log"
-check "boot 2: stops cleanly (ctrl-alt-del: reboot)" power_cad
+check "boot 2: stops cleanly (ctrl-alt-del: reboot)" relay_power_cad
 rm -f -- "$BOOT_DIR/tampered.cpio.zst"
 
 # --- boot 3: the good image, provisioning now forbidden ----------------------

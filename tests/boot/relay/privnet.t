@@ -7,21 +7,18 @@
 # read lock is gone) and a fresh unseal into an empty key directory, the
 # relay publishes again under the same fingerprint.
 #
-# Why not in the guest: the relay's torrc comes only from the node document,
-# and configpull's allowlist has no DirAuthority/TestingTorNetwork (a config
-# server that could name directory authorities could partition its relays
-# from the real network), so a booted lethe cannot join a private network.
-# The guest side of the same identities is lifecycle.t: provisioned, the
-# same fingerprints after a reboot, and tor's own "identity key fingerprint"
-# line equal to tpmseal's.
+# The same scenario inside the booted image is testnet.t (the kernel's
+# lethe.testnet, since configpull refuses DirAuthority/TestingTorNetwork
+# from the config server); this one keeps the host-level path (the host's
+# tpmseal, a TPM reboot by Startup(CLEAR)) quick to run and to debug.
 #
 # Environment: TPMSEAL (build/host/tpmseal), LETHE_TIMEOUT_SCALE, LETHE_KEEP.
 # Needs tor, tor-gencert, swtpm, tpm2-tools, curl, python3.
 set -u -o pipefail
 
 . "$(dirname "$0")/../../tpm/lib.sh"
+. "$(dirname "$0")/../authority.sh"
 
-scale=${LETHE_TIMEOUT_SCALE:-1}
 for c in tor tor-gencert curl python3 swtpm tpm2_startup; do
 	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
 done
@@ -43,26 +40,13 @@ free_port() {
 	done
 	return 1
 }
-until_s() { # SECONDS COMMAND...: retry COMMAND every 2 s until it succeeds
-	local end=$((SECONDS + $(awk -v s="$1" -v k="$scale" 'BEGIN { printf "%d", s * k }')))
-	shift
-	while ((SECONDS < end)); do "$@" && return 0; sleep 2; done
-	return 1
-}
 
 tpm_start
 A_OR=$(free_port); A_DIR=$(free_port); R_OR=$(free_port)
 
 # --- the authority ---
-mkdir -m 700 -p "$T/auth/keys"
-echo | tor-gencert --create-identity-key --passphrase-fd 0 -m 12 -a "127.0.0.1:$A_DIR" \
-	-i "$T/auth/keys/authority_identity_key" -s "$T/auth/keys/authority_signing_key" \
-	-c "$T/auth/keys/authority_certificate" >/dev/null 2>&1
-v3=$(awk '$1 == "fingerprint" { print $2 }' "$T/auth/keys/authority_certificate")
-tor --quiet --ignore-missing-torrc -f /dev/null --defaults-torrc /dev/null --list-fingerprint \
-	--orport 1 --nickname auth --datadirectory "$T/auth" >/dev/null 2>&1
-afp=$(awk '{ print $2 }' "$T/auth/fingerprint")
-dirauth="DirAuthority auth orport=$A_OR no-v2 v3ident=$v3 127.0.0.1:$A_DIR $afp"
+authority_init "$T/auth" "$A_OR" "$A_DIR" <<<"AssumeReachable 1" || { echo "Bail out! no authority"; exit 1; }
+dirauth="DirAuthority $AUTH_LINE"
 common="TestingTorNetwork 1
 Address 127.0.0.1
 SafeLogging 0
@@ -71,27 +55,8 @@ SocksPort 0
 AssumeReachable 1
 ContactInfo lethe-test
 $dirauth"
-cat >"$T/auth/torrc" <<EOF
-$common
-DataDirectory $T/auth
-Log notice file $T/auth/notice.log
-Nickname auth
-AuthoritativeDirectory 1
-V3AuthoritativeDirectory 1
-ORPort 127.0.0.1:$A_OR
-DirPort 127.0.0.1:$A_DIR
-ExitPolicy reject *:*
-TestingDirAuthVoteGuard *
-TestingDirAuthVoteHSDir *
-V3AuthVotingInterval 20
-V3AuthVoteDelay 4
-V3AuthDistDelay 4
-TestingV3AuthInitialVotingInterval 20
-TestingV3AuthInitialVoteDelay 4
-TestingV3AuthInitialDistDelay 4
-EOF
-tor -f "$T/auth/torrc" --defaults-torrc /dev/null >/dev/null 2>&1 &
-TORS+=($!)
+authority_start "$T/auth"
+TORS+=("$AUTH_PID")
 
 # --- the relay's identity: provisioned and unsealed by tpmseal ---
 ok "tpmseal provisions one identity (PCR 16)" "$TPMSEAL" provision --instances 1 --pcrs 16
@@ -135,8 +100,8 @@ ok "the consensus lists it under the sealed fingerprint" until_s 240 in_consensu
 # --- reboot: TPM Startup(CLEAR), empty key directory, unseal again ---
 stop_tors
 p1=$(published 2>/dev/null || true)
-tor -f "$T/auth/torrc" --defaults-torrc /dev/null >/dev/null 2>&1 &
-TORS+=($!)
+authority_start "$T/auth"
+TORS+=("$AUTH_PID")
 tpm_reboot
 t_reboot=$(date -u +%s)
 id2=$(unseal "$T/keys")

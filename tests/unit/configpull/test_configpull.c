@@ -136,7 +136,9 @@ static void test_forbidden_options(void **state)
 		"DisableDebuggerAttachment", "SocksPort", "__ControlPort", "__ReloadTorrcOnSIGHUP",
 		"HiddenServiceDir", "HiddenServicePort", "GeoIPFile", "ServerDNSResolvConfFile",
 		"ExtORPort", "TransPort", "DNSPort", "NATDPort", "HTTPTunnelPort", "datadirectory",
-		"orport", "DisableNetwork", "ServerTransportListenAddr",
+		"orport", "DisableNetwork", "ServerTransportListenAddr", "TestingTorNetwork",
+		"DirAuthority", "AlternateDirAuthority", "FallbackDir", "V3AuthoritativeDirectory",
+		"testingtornetwork", "TestingDirAuthVoteGuard",
 	};
 	size_t i;
 	(void)state;
@@ -150,6 +152,10 @@ static void test_forbidden_options(void **state)
 	assert_string_equal(torrc_refusal("%include"), "it includes files");
 	assert_string_equal(torrc_refusal("GeoIPFile"), "it names a file or directory");
 	assert_null(torrc_refusal("ORPort"));
+	assert_string_equal(torrc_refusal("TestingTorNetwork"),
+		"it picks the Tor network (only the operator's lethe.testnet can)");
+	assert_string_equal(torrc_refusal("DirAuthority"),
+		"it picks the Tor network (only the operator's lethe.testnet can)");
 }
 
 static void test_bad_values(void **state)

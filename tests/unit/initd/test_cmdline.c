@@ -224,6 +224,47 @@ static void test_pcrs_offline(void **state)
 	assert_false(c.offline);
 }
 
+/* lethe.testnet: the private test network's one directory authority */
+#define V3 "0123456789abcdef0123456789ABCDEF01234567"
+#define FP "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+static void test_testnet(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("quiet"), 0);
+	assert_false(c.testnet);
+	assert_int_equal(parse("lethe.testnet=10.0.2.101:5001:5002:" V3 ":" FP), 0);
+	assert_true(c.testnet);
+	assert_memory_equal(c.tn_ip, ((uint8_t[]){ 10, 0, 2, 101 }), 4);
+	assert_int_equal(c.tn_orport, 5001);
+	assert_int_equal(c.tn_dirport, 5002);
+	/* upper case, as tor spells fingerprints */
+	assert_string_equal(c.tn_v3ident, "0123456789ABCDEF0123456789ABCDEF01234567");
+	assert_string_equal(c.tn_fpr, FP);
+	assert_int_equal(parse("lethe.testnet=127.0.0.1:1:65535:" V3 ":" FP), 0);
+	assert_int_equal(c.tn_dirport, 65535);
+
+	expect_one("lethe.testnet=10.0.2.101:5001:5002:" V3, "lethe.testnet=", "A.B.C.D:ORPORT");
+	expect_one("lethe.testnet=10.0.2.101:5001:5002:" V3 ":" FP ":x", "lethe.testnet=", "A.B.C.D");
+	expect_one("lethe.testnet=10.0.2.101:0:5002:" V3 ":" FP, "lethe.testnet=", "1..65535");
+	expect_one("lethe.testnet=10.0.2.101:5001:65536:" V3 ":" FP, "lethe.testnet=", "1..65535");
+	expect_one("lethe.testnet=10.0.2.101:05001:5002:" V3 ":" FP, "lethe.testnet=", "1..65535");
+	expect_one("lethe.testnet=10.0.2.256:5001:5002:" V3 ":" FP, "lethe.testnet=", "A.B.C.D");
+	expect_one("lethe.testnet=host:5001:5002:" V3 ":" FP, "lethe.testnet=", "A.B.C.D");
+	expect_one("lethe.testnet=10.0.2.1:5001:5002:" V3 "8:" FP, "lethe.testnet=", "40 hex");
+	expect_one("lethe.testnet=10.0.2.1:5001:5002:" V3 ":" FP "0", "lethe.testnet=", "40 hex");
+	expect_one("lethe.testnet=10.0.2.1:5001:5002:g123456789abcdef0123456789ABCDEF01234567:" FP,
+		"lethe.testnet=", "40 hex");
+	/* a space would split the word: the DirAuthority line cannot grow */
+	expect_one("lethe.testnet=10.0.2.1:5001:5002:" V3 ":\"" FP " x\"", "lethe.testnet=", "40 hex");
+	expect_one("lethe.testnet", "lethe.testnet", "needs a value");
+	assert_false(c.testnet);
+	/* with lethe.offline: an error, and the relay touches no network */
+	expect_one("lethe.offline lethe.testnet=10.0.2.101:5001:5002:" V3 ":" FP,
+		"lethe.testnet", "lethe.offline");
+	assert_true(c.offline);
+	assert_false(c.testnet);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_pcrs_offline),
+		cmocka_unit_test(test_testnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,7 @@ fds_equal() {
 		$(grep -c 'open fds:' "$scratch/log") -eq 2 ]]
 }
 
-echo "1..38"
+echo "1..40"
 if [[ ! -x $INITD ]]; then echo "Bail out! $INITD not built"; exit 1; fi
 
 "$INITD" --supervise-tor a b c >/dev/null 2>&1; rc=$?
@@ -200,6 +200,23 @@ rm -f "$conf"/* "$run"/*
 start -I 600000
 wait_for 10 log_has 'tor.relay1: allocator'
 check "operator's MaxMemInQueues: copy equals the rendered torrc" cmp -s "$run/torrc.relay1" "$conf/torrc.relay1"
+stop_sup TERM 10
+
+# 8b. lethe.testnet (-T here): tor's command line, not the torrc, carries
+# TestingTorNetwork and the one DirAuthority, for the instance and for
+# --verify-config alike
+rm -f "$conf"/* "$run"/* "$scratch"/starts.* "$scratch/verifies"
+da="lethetest orport=5001 no-v2 v3ident=$(printf 'A%.0s' {1..40}) 10.0.2.101:5002 $(printf 'B%.0s' {1..40})"
+torrc relay1 lethe1 9001 >"$stage/torrc.relay1"
+start -I 500 -T "$da"
+wait_for 10 test -s "$scratch/starts.relay1"
+check "testnet: tor -f COPY --TestingTorNetwork 1 --DirAuthority LINE" \
+	grep -qF -- "-f $run/torrc.relay1 --TestingTorNetwork 1 --DirAuthority $da" "$scratch/starts.relay1"
+torrc relay1 renamed1 9001 >"$stage/torrc.relay1"
+touch "$scratch/pending"
+wait_for 10 test -s "$scratch/verifies"
+check "testnet: --verify-config gets the same options" \
+	grep -qF -- "--verify-config --hush -f $run/torrc.relay1.new --TestingTorNetwork 1 --DirAuthority $da" "$scratch/verifies"
 stop_sup TERM 10
 
 # 9. real tor (DisableNetwork 1, Sandbox 1) under jemalloc: readiness

@@ -1,0 +1,69 @@
+# A one-authority private Tor network on the host's loopback (TestingTorNetwork,
+# ../shared/reference/tor.md section 4), for issue 6's scenario 9:
+# tests/boot/relay/privnet.t (host level) and testnet.t (the booted relay).
+# Sourced; needs tor and tor-gencert.
+#
+#   authority_init DIR ORPORT DIRPORT
+#         keys (tor-gencert, RSA identity) and DIR/torrc for an authority
+#         on 127.0.0.1:ORPORT/DIRPORT; extra torrc lines on stdin.  Sets
+#         AUTH_V3 (v3 identity), AUTH_FP (RSA fingerprint) and AUTH_LINE
+#         (a DirAuthority value naming it at 127.0.0.1).  Returns 1 on failure.
+#   authority_start DIR   runs it in the background; sets AUTH_PID
+#   until_s SECONDS COMMAND...
+#         retries COMMAND every 2 s until it succeeds, for SECONDS times
+#         LETHE_TIMEOUT_SCALE
+
+authority_init() {
+	local d=$1 orp=$2 dirp=$3
+	mkdir -m 700 -p "$d/keys" || return 1
+	echo | tor-gencert --create-identity-key --passphrase-fd 0 -m 12 -a "127.0.0.1:$dirp" \
+		-i "$d/keys/authority_identity_key" -s "$d/keys/authority_signing_key" \
+		-c "$d/keys/authority_certificate" >/dev/null 2>&1 || return 1
+	AUTH_V3=$(awk '$1 == "fingerprint" { print $2 }' "$d/keys/authority_certificate")
+	tor --quiet --ignore-missing-torrc -f /dev/null --defaults-torrc /dev/null --list-fingerprint \
+		--orport 1 --nickname auth --datadirectory "$d" >/dev/null 2>&1
+	AUTH_FP=$(awk '{ print $2 }' "$d/fingerprint" 2>/dev/null)
+	[[ $AUTH_V3 =~ ^[0-9A-F]{40}$ && $AUTH_FP =~ ^[0-9A-F]{40}$ ]] || return 1
+	AUTH_LINE="auth orport=$orp no-v2 v3ident=$AUTH_V3 127.0.0.1:$dirp $AUTH_FP"
+	# votes every 20 s: a relay is in a consensus within a minute
+	{
+		cat
+		cat <<TORRC
+TestingTorNetwork 1
+DirAuthority $AUTH_LINE
+Address 127.0.0.1
+SafeLogging 0
+ShutdownWaitLength 0
+SocksPort 0
+ContactInfo lethe-test
+DataDirectory $d
+Log notice file $d/notice.log
+Nickname auth
+AuthoritativeDirectory 1
+V3AuthoritativeDirectory 1
+ORPort 127.0.0.1:$orp
+DirPort 127.0.0.1:$dirp
+ExitPolicy reject *:*
+TestingDirAuthVoteGuard *
+TestingDirAuthVoteHSDir *
+V3AuthVotingInterval 20
+V3AuthVoteDelay 4
+V3AuthDistDelay 4
+TestingV3AuthInitialVotingInterval 20
+TestingV3AuthInitialVoteDelay 4
+TestingV3AuthInitialDistDelay 4
+TORRC
+	} >"$d/torrc"
+}
+
+authority_start() {
+	tor -f "$1/torrc" --defaults-torrc /dev/null >/dev/null 2>&1 &
+	AUTH_PID=$!
+}
+
+until_s() {
+	local end=$((SECONDS + $(awk -v s="$1" -v k="${LETHE_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", s * k }')))
+	shift
+	while ((SECONDS < end)); do "$@" && return 0; sleep 2; done
+	return 1
+}
