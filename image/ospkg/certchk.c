@@ -36,7 +36,7 @@ static int line_is(const uint8_t *line, size_t len, const char *want)
 	return len == strlen(want) && !memcmp(line, want, len);
 }
 
-static int pem_body(const uint8_t *p, size_t n, struct buf *der, struct ospkg_err *e)
+static int pem_body(const uint8_t *p, size_t n, struct buf *der, struct tool_err *e)
 {
 	struct buf text = BUF_ZERO;
 	const uint8_t *line;
@@ -94,7 +94,7 @@ out:
 	return rc;
 }
 
-int cert_decode(const uint8_t *p, size_t n, X509 **out, struct ospkg_err *e)
+int cert_decode(const uint8_t *p, size_t n, X509 **out, struct tool_err *e)
 {
 	static const char pem_start[] = "-----BEGIN ";
 	struct buf der = BUF_ZERO;
@@ -209,7 +209,7 @@ static const char *ext_problem(X509 *x)
 	return NULL;
 }
 
-int cert_check_root(X509 *root, struct ospkg_err *e)
+int cert_check_root(X509 *root, struct tool_err *e)
 {
 	BASIC_CONSTRAINTS *bc;
 	const char *why;
@@ -230,7 +230,7 @@ int cert_check_root(X509 *root, struct ospkg_err *e)
 	return 0;
 }
 
-int cert_load_root(const char *path, X509 **out, struct ospkg_err *e)
+int cert_load_root(const char *path, X509 **out, struct tool_err *e)
 {
 	struct buf b = BUF_ZERO;
 	int rc;

@@ -21,7 +21,7 @@
  * lines of any length, CRLF or LF, only whitespace after the END line.
  * DER: one certificate using every byte.  Returns 0 or LETHE_EXIT_USAGE
  * (LETHE_EXIT_TEMP if out of memory) with the reason in e. */
-int cert_decode(const uint8_t *p, size_t n, X509 **out, struct ospkg_err *e);
+int cert_decode(const uint8_t *p, size_t n, X509 **out, struct tool_err *e);
 
 /* Appends the PEM text of x as Go's pem.Encode and OpenSSL write it: BEGIN
  * line, base64 of the DER in 64-character lines, END line, each ending in
@@ -41,10 +41,10 @@ int cert_ed25519_pub(X509 *x, uint8_t pub[32]);
  * require it for a pool root; every stmgr and scripts/ospkg-keys root has
  * it, so requiring it is a safe tightening) and no critical extension
  * OpenSSL does not understand. */
-int cert_check_root(X509 *root, struct ospkg_err *e);
+int cert_check_root(X509 *root, struct tool_err *e);
 
 /* Reads, decodes and checks the signing root file. */
-int cert_load_root(const char *path, X509 **out, struct ospkg_err *e);
+int cert_load_root(const char *path, X509 **out, struct tool_err *e);
 
 /* The chain check for one descriptor certificate, as Go's
  * cert.Verify({Roots: {root}}) with stboot's settings and some safe

@@ -21,7 +21,7 @@
 #include "zip.h"
 
 /* Opens a boot file; stboot refuses empty ones, so do we. */
-static int open_input(const char *path, const char *what, struct ospkg_err *e)
+static int open_input(const char *path, const char *what, struct tool_err *e)
 {
 	uint64_t size;
 	int fd = file_open_regular(path, what, &size, e);
@@ -34,7 +34,7 @@ static int open_input(const char *path, const char *what, struct ospkg_err *e)
 	return fd;
 }
 
-int create_run(const struct create_args *a, struct ospkg_err *e)
+int create_run(const struct create_args *a, struct tool_err *e)
 {
 	struct manifest m = { (char *)a->label, (char *)OSPKG_KERNEL_NAME,
 		(char *)OSPKG_INITRAMFS_NAME, (char *)a->cmdline };

@@ -33,7 +33,7 @@ static int is_alpha(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-int descriptor_url_check(const char *url, size_t n, struct ospkg_err *e)
+int descriptor_url_check(const char *url, size_t n, struct tool_err *e)
 {
 	size_t i, colon = n;
 
@@ -79,7 +79,7 @@ int descriptor_url_check(const char *url, size_t n, struct ospkg_err *e)
 	return 0;
 }
 
-int descriptor_init(struct descriptor *d, const char *url, struct ospkg_err *e)
+int descriptor_init(struct descriptor *d, const char *url, struct tool_err *e)
 {
 	int rc;
 
@@ -105,7 +105,7 @@ static int blob_dup(struct desc_blob *b, const uint8_t *p, size_t n)
 }
 
 int descriptor_add(struct descriptor *d, const uint8_t *cert, size_t cn, const uint8_t *sig,
-	size_t sn, struct ospkg_err *e)
+	size_t sn, struct tool_err *e)
 {
 	struct desc_blob c, s;
 
@@ -127,7 +127,7 @@ int descriptor_add(struct descriptor *d, const uint8_t *cert, size_t cn, const u
 /* Decodes the "certificates" or "signatures" value: null or an array of
  * base64 strings.  Fills out[0..*count). */
 static int parse_b64_array(json_t *v, const char *key, struct desc_blob *out, size_t *count,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	size_t i, n;
 
@@ -157,7 +157,7 @@ static int parse_b64_array(json_t *v, const char *key, struct desc_blob *out, si
 	return 0;
 }
 
-int descriptor_parse(const uint8_t *p, size_t n, struct descriptor *d, struct ospkg_err *e)
+int descriptor_parse(const uint8_t *p, size_t n, struct descriptor *d, struct tool_err *e)
 {
 	struct desc_blob *certs = NULL, *sigs = NULL;
 	size_t ncert = 0, nsig = 0, i;
@@ -273,7 +273,7 @@ static int render_array(struct buf *out, const char *key, const struct desc_blob
 	return buf_puts(out, last ? "\n" : ",\n");
 }
 
-int descriptor_render(const struct descriptor *d, struct buf *out, struct ospkg_err *e)
+int descriptor_render(const struct descriptor *d, struct buf *out, struct tool_err *e)
 {
 	size_t mark = out->len;
 	const char *url = d->url ? d->url : "";

@@ -39,7 +39,7 @@ struct descriptor {
  * (stboot v0.2 indexes certificates[i] unchecked and panics).  At most
  * DESC_MAX_SIGS pairs and DESC_MAX_BYTES bytes.  Returns 0 or an exit
  * code; d is empty after a failure. */
-int descriptor_parse(const uint8_t *p, size_t n, struct descriptor *d, struct ospkg_err *e);
+int descriptor_parse(const uint8_t *p, size_t n, struct descriptor *d, struct tool_err *e);
 
 /* Fixed layout, Go's json.MarshalIndent(d, "", "  ") plus a final newline:
  *
@@ -51,19 +51,19 @@ int descriptor_parse(const uint8_t *p, size_t n, struct descriptor *d, struct os
  *   }
  *
  * Empty arrays are written as null, as Go does for a nil slice. */
-int descriptor_render(const struct descriptor *d, struct buf *out, struct ospkg_err *e);
+int descriptor_render(const struct descriptor *d, struct buf *out, struct tool_err *e);
 
 /* Initialises d as a fresh unsigned descriptor (copies url, which must
  * pass descriptor_url_check). */
-int descriptor_init(struct descriptor *d, const char *url, struct ospkg_err *e);
+int descriptor_init(struct descriptor *d, const char *url, struct tool_err *e);
 
 /* Appends copies of one certificate/signature pair. */
 int descriptor_add(struct descriptor *d, const uint8_t *cert, size_t cn, const uint8_t *sig,
-	size_t sn, struct ospkg_err *e);
+	size_t sn, struct tool_err *e);
 
 /* os_pkg_url: empty, a relative reference, or an absolute http/https URL
  * with a host; printable ASCII without spaces, %-escapes well formed. */
-int descriptor_url_check(const char *url, size_t n, struct ospkg_err *e);
+int descriptor_url_check(const char *url, size_t n, struct tool_err *e);
 
 void descriptor_free(struct descriptor *d);
 

@@ -20,7 +20,7 @@ int digest_sha256(const uint8_t *p, size_t n, uint8_t out[DIGEST_BYTES])
 	return 0;
 }
 
-int digest_sha256_file(const char *path, uint8_t out[DIGEST_BYTES], struct ospkg_err *e)
+int digest_sha256_file(const char *path, uint8_t out[DIGEST_BYTES], struct tool_err *e)
 {
 	static uint8_t chunk[1 << 16];
 	EVP_MD_CTX *ctx = NULL;

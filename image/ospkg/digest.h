@@ -13,7 +13,7 @@
 int digest_sha256(const uint8_t *p, size_t n, uint8_t out[DIGEST_BYTES]);
 
 /* Streams the file at path through SHA-256 (no size limit). */
-int digest_sha256_file(const char *path, uint8_t out[DIGEST_BYTES], struct ospkg_err *e);
+int digest_sha256_file(const char *path, uint8_t out[DIGEST_BYTES], struct tool_err *e);
 
 /* Lower-case hex, NUL-terminated. */
 void digest_hex(const uint8_t d[DIGEST_BYTES], char out[DIGEST_HEX_BYTES]);

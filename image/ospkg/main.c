@@ -42,7 +42,7 @@ static int usage(void)
 
 /* Prints the message as exactly one line: parser messages can quote the
  * input (jansson's "near '...'"), so control bytes become '?'. */
-static int fatal(struct ospkg_err *e)
+static int fatal(struct tool_err *e)
 {
 	char *c;
 
@@ -56,7 +56,7 @@ static int fatal(struct ospkg_err *e)
 /* Accepts "--name value" and "--name=value", each option at most once,
  * no positional arguments. */
 static int opts_parse(const char *cmd, int argc, char **argv, struct opt *o, size_t n,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	int i;
 	size_t k;
@@ -108,7 +108,7 @@ static int parse_number(const char *s, long long lo, long long hi, long long *ou
 	return 0;
 }
 
-static int cmd_create(int argc, char **argv, struct ospkg_err *e)
+static int cmd_create(int argc, char **argv, struct tool_err *e)
 {
 	struct opt o[] = {
 		{ "kernel", 1, NULL }, { "initramfs", 1, NULL }, { "cmdline", 1, NULL },
@@ -130,7 +130,7 @@ static int cmd_create(int argc, char **argv, struct ospkg_err *e)
 	return create_run(&a, e);
 }
 
-static int cmd_sign(int argc, char **argv, struct ospkg_err *e)
+static int cmd_sign(int argc, char **argv, struct tool_err *e)
 {
 	struct opt o[] = {
 		{ "key", 1, NULL }, { "cert", 1, NULL }, { "zip", 1, NULL }, { "descriptor", 1, NULL },
@@ -147,7 +147,7 @@ static int cmd_sign(int argc, char **argv, struct ospkg_err *e)
 	return sign_run(&a, e);
 }
 
-static int cmd_verify(int argc, char **argv, struct ospkg_err *e)
+static int cmd_verify(int argc, char **argv, struct tool_err *e)
 {
 	struct opt o[] = {
 		{ "root", 1, NULL }, { "threshold", 0, NULL }, { "time", 0, NULL },
@@ -180,7 +180,7 @@ static int cmd_verify(int argc, char **argv, struct ospkg_err *e)
 	return verify_run(&a, stdout, stderr, e);
 }
 
-static int cmd_hash(int argc, char **argv, struct ospkg_err *e)
+static int cmd_hash(int argc, char **argv, struct tool_err *e)
 {
 	struct opt o[] = { { "zip", 1, NULL } };
 	uint8_t d[DIGEST_BYTES];
@@ -202,14 +202,14 @@ int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		int (*run)(int, char **, struct ospkg_err *);
+		int (*run)(int, char **, struct tool_err *);
 	} cmds[] = {
 		{ "create", cmd_create },
 		{ "sign", cmd_sign },
 		{ "verify", cmd_verify },
 		{ "hash", cmd_hash },
 	};
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	size_t i;
 	int rc;
 

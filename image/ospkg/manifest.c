@@ -11,7 +11,7 @@
 
 /* Appends "  \"key\": <string>" with Go escaping. */
 static int render_field(struct buf *out, const char *key, const char *val, size_t max,
-	int last, struct ospkg_err *e)
+	int last, struct tool_err *e)
 {
 	size_t n = strlen(val);
 
@@ -31,7 +31,7 @@ nomem:
 	return err_sys(e, ENOMEM, "unable to render manifest");
 }
 
-int manifest_render(const struct manifest *m, struct buf *out, struct ospkg_err *e)
+int manifest_render(const struct manifest *m, struct buf *out, struct tool_err *e)
 {
 	size_t mark = out->len;
 	int rc;
@@ -67,7 +67,7 @@ void manifest_free(struct manifest *m)
 
 /* Copies the string value v of key into *dst, checking type and limits. */
 static int take_string(json_t *v, const char *key, size_t max, int nonempty, char **dst,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	size_t n;
 
@@ -87,7 +87,7 @@ static int take_string(json_t *v, const char *key, size_t max, int nonempty, cha
 	return 0;
 }
 
-int manifest_parse(const uint8_t *p, size_t n, struct manifest *m, struct ospkg_err *e)
+int manifest_parse(const uint8_t *p, size_t n, struct manifest *m, struct tool_err *e)
 {
 	json_error_t jerr;
 	json_t *root, *v;
@@ -152,7 +152,7 @@ out:
 /* The entry the manifest names must be a non-empty file: stboot refuses
  * to boot an empty kernel or initramfs. */
 static int check_boot_file(const struct zip_archive *za, const char *key, const char *name,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	const struct zip_entry *ent = zip_find(za, name);
 	char q[80];
@@ -167,7 +167,7 @@ static int check_boot_file(const struct zip_archive *za, const char *key, const 
 }
 
 int manifest_check_archive(const uint8_t *buf, const struct zip_archive *za,
-	struct manifest *m, struct ospkg_err *e)
+	struct manifest *m, struct tool_err *e)
 {
 	const struct zip_entry *ent = zip_find(za, MANIFEST_NAME);
 	int rc;

@@ -30,19 +30,19 @@ struct manifest {
 
 /* Appends the manifest JSON to out.  Refuses strings that are not UTF-8
  * or exceed the limits above.  Returns 0 or an exit code. */
-int manifest_render(const struct manifest *m, struct buf *out, struct ospkg_err *e);
+int manifest_render(const struct manifest *m, struct buf *out, struct tool_err *e);
 
 /* Parses p[0..n): a JSON object with exactly the keys above (unknown keys
  * and duplicates are refused; Go would ignore the former and keep the last
  * of the latter), version the integer 1, kernel and initramfs non-empty
  * strings, label and cmdline strings if present.  Fills m with malloc'd
  * copies (absent label/cmdline become "").  Returns 0 or an exit code. */
-int manifest_parse(const uint8_t *p, size_t n, struct manifest *m, struct ospkg_err *e);
+int manifest_parse(const uint8_t *p, size_t n, struct manifest *m, struct tool_err *e);
 
 /* Finds manifest.json in the parsed archive buf/za, parses it and checks
  * that kernel and initramfs name existing, non-empty files. */
 int manifest_check_archive(const uint8_t *buf, const struct zip_archive *za,
-	struct manifest *m, struct ospkg_err *e);
+	struct manifest *m, struct tool_err *e);
 
 void manifest_free(struct manifest *m);
 

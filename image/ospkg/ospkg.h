@@ -13,6 +13,8 @@
 #include "digest.h"
 #include "err.h"
 
+#define OSPKG_PROG "ospkg"
+
 /* Fixed names inside the archive. */
 #define OSPKG_DIR_NAME "boot/"
 #define OSPKG_KERNEL_NAME "boot/vmlinuz"
@@ -21,12 +23,12 @@
 struct create_args {
 	const char *kernel, *initramfs, *cmdline, *label, *url, *zip, *descriptor;
 };
-int create_run(const struct create_args *a, struct ospkg_err *e);
+int create_run(const struct create_args *a, struct tool_err *e);
 
 struct sign_args {
 	const char *key, *cert, *zip, *descriptor;
 };
-int sign_run(const struct sign_args *a, struct ospkg_err *e);
+int sign_run(const struct sign_args *a, struct tool_err *e);
 
 struct verify_args {
 	const char *root, *zip, *descriptor;
@@ -35,7 +37,7 @@ struct verify_args {
 };
 /* Prints the OK line on out, one line per skipped or invalid signature on
  * diag. */
-int verify_run(const struct verify_args *a, FILE *out, FILE *diag, struct ospkg_err *e);
+int verify_run(const struct verify_args *a, FILE *out, FILE *diag, struct tool_err *e);
 
 /* The in-memory verifier behind verify_run, also used by tests and the
  * fuzz harness. */
@@ -57,11 +59,11 @@ struct verify_result {
 };
 
 int verify_package(const struct verify_input *in, FILE *diag, struct verify_result *r,
-	struct ospkg_err *e);
+	struct tool_err *e);
 
 /* The archive checks verify and sign share: strict zip structure plus a
  * manifest naming non-empty kernel and initramfs entries. */
-int verify_archive(const uint8_t *zip, size_t len, struct ospkg_err *e);
+int verify_archive(const uint8_t *zip, size_t len, struct tool_err *e);
 
 #define VERIFY_THRESHOLD_MAX 64u
 /* Latest time accepted by --time: 9999-12-31T23:59:59Z. */

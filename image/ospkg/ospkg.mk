@@ -7,8 +7,8 @@
 #   check-ospkg        unit tests, the shell test and the corpus replay
 
 OSPKG_SRCS := $(sort $(wildcard image/ospkg/*.c))
-OSPKG_HDRS := $(sort $(wildcard image/ospkg/*.h)) include/lethe_exit.h
-OSPKG_LIB_SRCS := $(filter-out image/ospkg/main.c,$(OSPKG_SRCS))
+OSPKG_HDRS := $(sort $(wildcard image/ospkg/*.h)) $(IMGLIB_HDRS)
+OSPKG_LIB_SRCS := $(filter-out image/ospkg/main.c,$(OSPKG_SRCS)) $(IMGLIB_SRCS)
 OSPKG_LIB_OBJS := $(OSPKG_LIB_SRCS:%.c=$(HB)/obj/%.o)
 OSPKG_LIBS := -lcrypto -ljansson
 
@@ -18,11 +18,11 @@ OSPKG_TEST_OBJS := $(OSPKG_TEST_SRCS:%.c=$(HB)/obj/%.o)
 
 $(HB)/obj/image/ospkg/%.o: image/ospkg/%.c $(OSPKG_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -c -o $@ $<
 
 $(HB)/obj/tests/unit/ospkg/%.o: tests/unit/ospkg/%.c $(OSPKG_HDRS) $(OSPKG_TEST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Iimage/ospkg -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/ospkg -c -o $@ $<
 
 $(HB)/ospkg: $(HB)/obj/image/ospkg/main.o $(OSPKG_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -37,7 +37,7 @@ UNIT_TESTS += $(HB)/test_ospkg
 
 $(HB)/obj/tests/fuzz/ospkg_verify/fuzz.o: tests/fuzz/ospkg_verify/fuzz.c $(OSPKG_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Iimage/ospkg -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/ospkg -c -o $@ $<
 
 $(HB)/fuzz_ospkg: $(HB)/obj/tests/fuzz/ospkg_verify/fuzz.o $(OSPKG_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -50,7 +50,7 @@ FUZZ_REPLAYS += $(HB)/fuzz_ospkg:tests/fuzz/ospkg_verify/corpus
 # (dictionary: tests/fuzz/ospkg_verify/ospkg.dict)
 OSPKG_FUZZ_CC ?= clang
 OSPKG_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
-	-Iimage/ospkg -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
+	$(IMGLIB_CFLAGS) -Iimage/ospkg -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
 $(B)/libfuzzer/fuzz_ospkg: tests/fuzz/ospkg_verify/fuzz.c $(OSPKG_LIB_SRCS) $(OSPKG_HDRS)
 	@mkdir -p $(@D)
 	$(OSPKG_FUZZ_CC) $(OSPKG_FUZZ_CFLAGS) -o $@ tests/fuzz/ospkg_verify/fuzz.c \

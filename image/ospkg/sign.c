@@ -39,7 +39,7 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static int key_load(const char *path, EVP_PKEY **out, struct ospkg_err *e)
+static int key_load(const char *path, EVP_PKEY **out, struct tool_err *e)
 {
 	uint8_t raw[KEY_MAX_BYTES];
 	EVP_PKEY *k = NULL;
@@ -80,7 +80,7 @@ out:
 
 /* Refuses a certificate (by DER) that the descriptor already carries. */
 static int check_not_present(const struct descriptor *d, const struct buf *der,
-	const struct sign_args *a, struct ospkg_err *e)
+	const struct sign_args *a, struct tool_err *e)
 {
 	struct buf other = BUF_ZERO;
 	X509 *x = NULL;
@@ -106,11 +106,10 @@ static int check_not_present(const struct descriptor *d, const struct buf *der,
 	return rc;
 }
 
-int sign_run(const struct sign_args *a, struct ospkg_err *e)
+int sign_run(const struct sign_args *a, struct tool_err *e)
 {
 	struct buf desc = BUF_ZERO, zip = BUF_ZERO, certfile = BUF_ZERO, der = BUF_ZERO;
 	struct buf pem = BUF_ZERO, out = BUF_ZERO;
-	struct afile af = { -1, NULL, NULL };
 	uint8_t hash[DIGEST_BYTES], sig[ED25519_SIG_BYTES];
 	struct descriptor d;
 	EVP_PKEY *key = NULL;
@@ -199,13 +198,8 @@ int sign_run(const struct sign_args *a, struct ospkg_err *e)
 		rc = err_sys(e, errno, "unable to stat descriptor %s", a->descriptor);
 		goto out;
 	}
-	rc = afile_create(&af, a->descriptor, st.st_mode & 0777, e);
-	if (!rc)
-		rc = afile_write(&af, out.p, out.len, e);
-	if (!rc)
-		rc = afile_commit(&af, e);
+	rc = file_write_atomic(a->descriptor, out.p, out.len, st.st_mode & 0777, e);
 out:
-	afile_abort(&af);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	descriptor_free(&d);

@@ -27,7 +27,7 @@
 #include "ospkg.h"
 #include "zip.h"
 
-int verify_archive(const uint8_t *zip, size_t len, struct ospkg_err *e)
+int verify_archive(const uint8_t *zip, size_t len, struct tool_err *e)
 {
 	struct zip_archive za;
 	struct manifest m;
@@ -62,7 +62,7 @@ static int used_find(const struct used_cert *u, size_t n, const struct buf *der,
 }
 
 int verify_package(const struct verify_input *in, FILE *diag, struct verify_result *r,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	const char *zname = in->zip_name ? in->zip_name : "archive";
 	const char *dname = in->desc_name ? in->desc_name : "descriptor";
@@ -153,7 +153,7 @@ out:
 	return rc;
 }
 
-int verify_run(const struct verify_args *a, FILE *out, FILE *diag, struct ospkg_err *e)
+int verify_run(const struct verify_args *a, FILE *out, FILE *diag, struct tool_err *e)
 {
 	struct buf desc = BUF_ZERO, zip = BUF_ZERO;
 	struct verify_input in;

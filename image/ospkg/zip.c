@@ -137,7 +137,7 @@ const struct zip_entry *zip_find(const struct zip_archive *za, const char *name)
 
 /* Checks the fixed fields of one central entry that do not depend on the
  * local header; returns 0 or sets e. */
-static int central_fields_check(const uint8_t *c, size_t idx, struct ospkg_err *e)
+static int central_fields_check(const uint8_t *c, size_t idx, struct tool_err *e)
 {
 	uint16_t need = get16(c + 6), flags = get16(c + 8), method = get16(c + 10);
 
@@ -183,7 +183,7 @@ static int local_matches(const uint8_t *l, const uint8_t *c, size_t nlen)
 		!memcmp(l + ZIP_LOCAL_BYTES, c + ZIP_CENTRAL_BYTES, nlen);
 }
 
-int zip_parse(const uint8_t *p, size_t len, struct zip_archive *za, struct ospkg_err *e)
+int zip_parse(const uint8_t *p, size_t len, struct zip_archive *za, struct tool_err *e)
 {
 	const uint8_t *eocd;
 	uint64_t cd_off, cd_size, cd_end, q, expect;
@@ -346,7 +346,7 @@ void zipw_free(struct zip_writer *w)
 	w->count = 0;
 }
 
-static int zipw_write(struct zip_writer *w, const void *p, size_t n, struct ospkg_err *e)
+static int zipw_write(struct zip_writer *w, const void *p, size_t n, struct tool_err *e)
 {
 	const uint8_t *q = p;
 
@@ -371,7 +371,7 @@ static int zipw_write(struct zip_writer *w, const void *p, size_t n, struct ospk
 /* Checks the name, reserves a slot and writes a local header with the CRC
  * and sizes given (placeholders for streamed data). */
 static int zipw_begin(struct zip_writer *w, const char *name, uint32_t crc, uint32_t size,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	uint8_t hdr[ZIP_LOCAL_BYTES + ZIP_NAME_MAX];
 	size_t n = strlen(name);
@@ -413,7 +413,7 @@ static int zipw_begin(struct zip_writer *w, const char *name, uint32_t crc, uint
 	return rc;
 }
 
-int zipw_add_dir(struct zip_writer *w, const char *name, struct ospkg_err *e)
+int zipw_add_dir(struct zip_writer *w, const char *name, struct tool_err *e)
 {
 	size_t n = strlen(name);
 
@@ -424,7 +424,7 @@ int zipw_add_dir(struct zip_writer *w, const char *name, struct ospkg_err *e)
 }
 
 int zipw_add_buf(struct zip_writer *w, const char *name, const uint8_t *p, size_t n,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	size_t nl = strlen(name);
 	int rc;
@@ -442,7 +442,7 @@ int zipw_add_buf(struct zip_writer *w, const char *name, const uint8_t *p, size_
 }
 
 int zipw_add_fd(struct zip_writer *w, const char *name, int in_fd, const char *what,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	static uint8_t chunk[1 << 16];
 	size_t nl = strlen(name);
@@ -487,7 +487,7 @@ int zipw_add_fd(struct zip_writer *w, const char *name, int in_fd, const char *w
 	return 0;
 }
 
-int zipw_finish(struct zip_writer *w, struct ospkg_err *e)
+int zipw_finish(struct zip_writer *w, struct tool_err *e)
 {
 	uint8_t hdr[ZIP_CENTRAL_BYTES + ZIP_NAME_MAX];
 	uint64_t cd_off = w->off;

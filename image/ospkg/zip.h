@@ -67,7 +67,7 @@ struct zip_archive {
  * no data; the CRC-32 of every entry's data is verified.
  * Returns 0, or LETHE_EXIT_USAGE (malformed) / LETHE_EXIT_TEMP (no memory)
  * with the reason in e.  za is empty after a failure. */
-int zip_parse(const uint8_t *p, size_t len, struct zip_archive *za, struct ospkg_err *e);
+int zip_parse(const uint8_t *p, size_t len, struct zip_archive *za, struct tool_err *e);
 const struct zip_entry *zip_find(const struct zip_archive *za, const char *name);
 void zip_archive_free(struct zip_archive *za);
 
@@ -88,14 +88,14 @@ struct zip_writer {
 
 void zipw_init(struct zip_writer *w, int fd);
 /* name must end in "/". */
-int zipw_add_dir(struct zip_writer *w, const char *name, struct ospkg_err *e);
+int zipw_add_dir(struct zip_writer *w, const char *name, struct tool_err *e);
 int zipw_add_buf(struct zip_writer *w, const char *name, const uint8_t *p, size_t n,
-	struct ospkg_err *e);
+	struct tool_err *e);
 /* Streams from in_fd until EOF; what names the source in messages. */
 int zipw_add_fd(struct zip_writer *w, const char *name, int in_fd, const char *what,
-	struct ospkg_err *e);
+	struct tool_err *e);
 /* Writes the central directory and the end record. */
-int zipw_finish(struct zip_writer *w, struct ospkg_err *e);
+int zipw_finish(struct zip_writer *w, struct tool_err *e);
 void zipw_free(struct zip_writer *w);
 
 #endif

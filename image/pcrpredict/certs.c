@@ -12,7 +12,7 @@
 #include "certs.h"
 
 int certs_pem_to_der(const uint8_t *pem, size_t n, unsigned min, unsigned max, uint8_t **der,
-	size_t *len, struct pp_err *e)
+	size_t *len, struct tool_err *e)
 {
 	BIO *bio = NULL;
 	X509 *x = NULL;

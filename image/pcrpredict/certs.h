@@ -12,6 +12,6 @@
 /* Parses PEM text holding between min and max CERTIFICATE blocks and
  * returns their DER encodings concatenated in file order (malloc'ed). */
 int certs_pem_to_der(const uint8_t *pem, size_t n, unsigned min, unsigned max, uint8_t **der,
-	size_t *len, struct pp_err *e);
+	size_t *len, struct tool_err *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include "lethe_exit.h"
 #include "certs.h"
 #include "err.h"
+#include "filehash.h"
 #include "fileio.h"
 #include "out.h"
 #include "pcr.h"
@@ -37,6 +38,7 @@ static const char usage_text[] =
 	"                           [--identity S] [--single-hash] [--stboot-profile F]]\n"
 	"                          [--out FILE] [--json FILE]\n";
 
+#define PCRPREDICT_PROG "pcrpredict"
 #define IDENTITY_MAX 1024u
 #define CERT_FILE_MAX (1u << 20)
 #define OUT_MAX 8192u
@@ -60,35 +62,35 @@ static const struct {
 	[O_OUT] = { "out", 0 },         [O_JSON] = { "json", 0 },
 };
 
-static int fatal(struct pp_err *e)
+static int fatal(struct tool_err *e)
 {
 	char *c;
 
 	for (c = e->msg; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
-	fprintf(stderr, "%s: fatal: %s\n", PP_PROG, e->msg);
+	fprintf(stderr, "%s: fatal: %s\n", PCRPREDICT_PROG, e->msg);
 	return e->code ? e->code : LETHE_EXIT_TEMP;
 }
 
-static int write_stdout(const char *s, size_t n, struct pp_err *e)
+static int write_stdout(const char *s, size_t n, struct tool_err *e)
 {
 	if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0)
 		return err_sys(e, errno ? errno : EIO, "unable to write to stdout");
 	return 0;
 }
 
-static int cmd_authenticode(int argc, char **argv, struct pp_err *e)
+static int cmd_authenticode(int argc, char **argv, struct tool_err *e)
 {
 	struct pe_image *pe = NULL;
-	uint8_t *buf = NULL, d[PCR_BYTES];
+	struct buf buf = BUF_ZERO;
+	uint8_t d[PCR_BYTES];
 	char hex[PCR_HEX_BYTES];
-	size_t n;
 	int rc;
 
 	if (argc != 1)
 		return err_set(e, LETHE_EXIT_USAGE, "authenticode: one FILE");
-	rc = file_read(argv[0], "PE image", FILE_MAX_BYTES, &buf, &n, e);
+	rc = file_read(argv[0], "PE image", FILE_MAX_BYTES, &buf, e);
 	if (rc)
 		return rc;
 	pe = malloc(sizeof *pe);
@@ -96,7 +98,7 @@ static int cmd_authenticode(int argc, char **argv, struct pp_err *e)
 		rc = err_set(e, LETHE_EXIT_TEMP, "out of memory");
 		goto out;
 	}
-	rc = pe_parse(buf, n, pe, e);
+	rc = pe_parse(buf.p, buf.len, pe, e);
 	if (!rc)
 		rc = pe_authenticode(pe, d, e);
 	if (rc) {
@@ -108,11 +110,11 @@ static int cmd_authenticode(int argc, char **argv, struct pp_err *e)
 	rc = write_stdout(hex, sizeof hex, e);
 out:
 	free(pe);
-	free(buf);
+	buf_free(&buf);
 	return rc;
 }
 
-static int cmd_replay(int argc, char **argv, struct pp_err *e)
+static int cmd_replay(int argc, char **argv, struct tool_err *e)
 {
 	uint8_t pcr[PCR_BYTES] = { 0 }, d[PCR_BYTES];
 	char hex[PCR_HEX_BYTES];
@@ -130,7 +132,7 @@ static int cmd_replay(int argc, char **argv, struct pp_err *e)
 	return write_stdout(hex, sizeof hex, e);
 }
 
-static int opts_parse(int argc, char **argv, const char **val, struct pp_err *e)
+static int opts_parse(int argc, char **argv, const char **val, struct tool_err *e)
 {
 	int i, k;
 
@@ -157,34 +159,34 @@ static int opts_parse(int argc, char **argv, const char **val, struct pp_err *e)
 	return 0;
 }
 
-static int profile_load(const char *path, struct profile **out, struct pp_err *e)
+static int profile_load(const char *path, struct profile **out, struct tool_err *e)
 {
-	uint8_t *text = NULL;
-	size_t tn;
+	struct buf text = BUF_ZERO;
 	int rc;
 
 	*out = NULL;
-	rc = file_read(path, "profile", PROFILE_BYTES_MAX, &text, &tn, e);
+	rc = file_read(path, "profile", PROFILE_BYTES_MAX, &text, e);
 	if (rc)
-		return rc;
+		goto out;
 	*out = malloc(sizeof **out);
 	if (!*out) {
-		free(text);
-		return err_set(e, LETHE_EXIT_TEMP, "out of memory");
+		rc = err_set(e, LETHE_EXIT_TEMP, "out of memory");
+		goto out;
 	}
-	rc = profile_parse((const char *)text, tn, *out, e);
-	free(text);
+	rc = profile_parse((const char *)text.p, text.len, *out, e);
 	if (rc) {
 		err_prefix(e, "unable to parse profile %s: ", path);
 		free(*out);
 		*out = NULL;
 	}
+out:
+	buf_free(&text);
 	return rc;
 }
 
 /* The stboot machines' platform PCRs (e.g. 7), given as "value" lines. */
 static int predict_stboot_platform(const char *path, struct prediction_set *set,
-	struct pp_err *e)
+	struct tool_err *e)
 {
 	struct profile *pr;
 	unsigned i;
@@ -201,21 +203,21 @@ static int predict_stboot_platform(const char *path, struct prediction_set *set,
 	return rc;
 }
 
-static int predict_uefi(const char **val, struct prediction_set *set, struct pp_err *e)
+static int predict_uefi(const char **val, struct prediction_set *set, struct tool_err *e)
 {
 	struct profile *pr = NULL;
-	uint8_t *uki = NULL, d[PCR_BYTES];
-	size_t n;
+	struct buf uki = BUF_ZERO;
+	uint8_t d[PCR_BYTES];
 	int rc;
 
 	rc = profile_load(val[O_PROFILE], &pr, e);
 	if (rc)
 		return rc;
 	if (val[O_UKI]) {
-		rc = file_read(val[O_UKI], "UKI", FILE_MAX_BYTES, &uki, &n, e);
+		rc = file_read(val[O_UKI], "UKI", FILE_MAX_BYTES, &uki, e);
 		if (rc)
 			goto out;
-		rc = uefi_predict(uki, n, pr, set, e);
+		rc = uefi_predict(uki.p, uki.len, pr, set, e);
 		if (rc) {
 			err_prefix(e, "unable to predict UEFI boot of %s: ", val[O_UKI]);
 			goto out;
@@ -230,16 +232,16 @@ static int predict_uefi(const char **val, struct prediction_set *set, struct pp_
 			err_prefix(e, "unable to predict QEMU -kernel boot: ");
 	}
 out:
-	free(uki);
+	buf_free(&uki);
 	free(pr);
 	return rc;
 }
 
-static int predict_stboot(const char **val, struct prediction_set *set, struct pp_err *e)
+static int predict_stboot(const char **val, struct prediction_set *set, struct tool_err *e)
 {
 	struct stboot_inputs in;
-	uint8_t zd[PCR_BYTES], *desc = NULL, *pem = NULL, *root = NULL, *tls = NULL;
-	size_t pn;
+	struct buf desc = BUF_ZERO, pem = BUF_ZERO;
+	uint8_t zd[PCR_BYTES], *root = NULL, *tls = NULL;
 	char *end;
 	unsigned long t;
 	int rc;
@@ -262,27 +264,26 @@ static int predict_stboot(const char **val, struct prediction_set *set, struct p
 	if (rc)
 		return rc;
 	in.zip_digest = zd;
-	rc = file_read(val[O_DESC], "descriptor", 1u << 20, &desc, &in.desc_len, e);
+	rc = file_read(val[O_DESC], "descriptor", 1u << 20, &desc, e);
 	if (rc)
 		goto out;
-	in.desc = desc;
-	rc = file_read(val[O_ROOT], "signing root", CERT_FILE_MAX, &pem, &pn, e);
+	in.desc = desc.p;
+	in.desc_len = desc.len;
+	rc = file_read(val[O_ROOT], "signing root", CERT_FILE_MAX, &pem, e);
 	if (rc)
 		goto out;
 	/* stboot 0.2.x requires exactly one signing root. */
-	rc = certs_pem_to_der(pem, pn, 1, 1, &root, &in.root_len, e);
+	rc = certs_pem_to_der(pem.p, pem.len, 1, 1, &root, &in.root_len, e);
 	if (rc) {
 		err_prefix(e, "unable to read signing root %s: ", val[O_ROOT]);
 		goto out;
 	}
 	in.root_der = root;
-	free(pem);
-	pem = NULL;
 	if (val[O_TLS]) {
-		rc = file_read(val[O_TLS], "TLS roots", CERT_FILE_MAX, &pem, &pn, e);
+		rc = file_read(val[O_TLS], "TLS roots", CERT_FILE_MAX, &pem, e);
 		if (rc)
 			goto out;
-		rc = certs_pem_to_der(pem, pn, 1, CERTS_MAX, &tls, &in.tls_len, e);
+		rc = certs_pem_to_der(pem.p, pem.len, 1, CERTS_MAX, &tls, &in.tls_len, e);
 		if (rc) {
 			err_prefix(e, "unable to read TLS roots %s: ", val[O_TLS]);
 			goto out;
@@ -293,12 +294,12 @@ static int predict_stboot(const char **val, struct prediction_set *set, struct p
 out:
 	free(tls);
 	free(root);
-	free(pem);
-	free(desc);
+	buf_free(&pem);
+	buf_free(&desc);
 	return rc;
 }
 
-static int cmd_predict(int argc, char **argv, struct pp_err *e)
+static int cmd_predict(int argc, char **argv, struct tool_err *e)
 {
 	const char *val[O_N] = { 0 };
 	struct prediction_set set;
@@ -333,19 +334,19 @@ static int cmd_predict(int argc, char **argv, struct pp_err *e)
 	n = out_text(&set, buf, sizeof buf);
 	if (n < 0)
 		return err_set(e, LETHE_EXIT_USAGE, "predict: output too large");
-	rc = val[O_OUT] ? file_write_atomic(val[O_OUT], buf, (size_t)n, e) :
+	rc = val[O_OUT] ? file_write_atomic(val[O_OUT], buf, (size_t)n, 0644, e) :
 		write_stdout(buf, (size_t)n, e);
 	if (rc || !val[O_JSON])
 		return rc;
 	n = out_json(&set, buf, sizeof buf);
 	if (n < 0)
 		return err_set(e, LETHE_EXIT_USAGE, "predict: output too large");
-	return file_write_atomic(val[O_JSON], buf, (size_t)n, e);
+	return file_write_atomic(val[O_JSON], buf, (size_t)n, 0644, e);
 }
 
 int main(int argc, char **argv)
 {
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	int rc;
 
 	if (argc < 2) {

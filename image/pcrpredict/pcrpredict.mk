@@ -6,19 +6,20 @@
 #   $(HB)/fuzz_pcrpredict_pe, $(HB)/fuzz_pcrpredict_profile   corpus replays
 
 PCRPREDICT_SRCS := $(sort $(wildcard image/pcrpredict/*.c))
-PCRPREDICT_HDRS := $(sort $(wildcard image/pcrpredict/*.h)) include/lethe_exit.h
-PCRPREDICT_LIB_OBJS := $(patsubst %.c,$(HB)/obj/%.o,$(filter-out image/pcrpredict/main.c,$(PCRPREDICT_SRCS)))
+PCRPREDICT_HDRS := $(sort $(wildcard image/pcrpredict/*.h)) $(IMGLIB_HDRS)
+PCRPREDICT_LIB_SRCS := $(filter-out image/pcrpredict/main.c,$(PCRPREDICT_SRCS)) $(IMGLIB_SRCS)
+PCRPREDICT_LIB_OBJS := $(PCRPREDICT_LIB_SRCS:%.c=$(HB)/obj/%.o)
 PCRPREDICT_LIBS := -lcrypto
 PCRPREDICT_TEST_SRCS := $(sort $(wildcard tests/unit/pcrpredict/*.c))
 PCRPREDICT_TEST_OBJS := $(PCRPREDICT_TEST_SRCS:%.c=$(HB)/obj/%.o)
 
 $(HB)/obj/image/pcrpredict/%.o: image/pcrpredict/%.c $(PCRPREDICT_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -c -o $@ $<
 
 $(HB)/obj/tests/unit/pcrpredict/%.o: tests/unit/pcrpredict/%.c $(PCRPREDICT_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Iimage/pcrpredict -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/pcrpredict -c -o $@ $<
 
 $(HB)/pcrpredict: $(HB)/obj/image/pcrpredict/main.o $(PCRPREDICT_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -32,7 +33,7 @@ UNIT_TESTS += $(HB)/test_pcrpredict
 
 $(HB)/obj/tests/fuzz/pcrpredict_%/fuzz.o: tests/fuzz/pcrpredict_%/fuzz.c $(PCRPREDICT_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Iimage/pcrpredict -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/pcrpredict -c -o $@ $<
 
 $(HB)/fuzz_pcrpredict_%: $(HB)/obj/tests/fuzz/pcrpredict_%/fuzz.o $(PCRPREDICT_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -45,9 +46,9 @@ FUZZ_REPLAYS += $(HB)/fuzz_pcrpredict_profile:tests/fuzz/pcrpredict_profile/corp
 # then run it on a copy of the corpus, e.g. ... -max_total_time=60 DIR.
 PCRPREDICT_FUZZ_CC ?= clang
 PCRPREDICT_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
-	-Iimage/pcrpredict -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
+	$(IMGLIB_CFLAGS) -Iimage/pcrpredict -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
 $(B)/libfuzzer/fuzz_pcrpredict_%: tests/fuzz/pcrpredict_%/fuzz.c \
-		$(filter-out image/pcrpredict/main.c,$(PCRPREDICT_SRCS)) $(PCRPREDICT_HDRS)
+		$(PCRPREDICT_LIB_SRCS) $(PCRPREDICT_HDRS)
 	@mkdir -p $(@D)
 	$(PCRPREDICT_FUZZ_CC) $(PCRPREDICT_FUZZ_CFLAGS) -o $@ $< \
-		$(filter-out image/pcrpredict/main.c,$(PCRPREDICT_SRCS)) $(PCRPREDICT_LIBS)
+		$(PCRPREDICT_LIB_SRCS) $(PCRPREDICT_LIBS)

@@ -28,7 +28,7 @@ static int in_range(size_t n, size_t off, size_t len)
 	return off <= n && len <= n - off;
 }
 
-int pe_parse(const uint8_t *p, size_t n, struct pe_image *pe, struct pp_err *e)
+int pe_parse(const uint8_t *p, size_t n, struct pe_image *pe, struct tool_err *e)
 {
 	size_t coff, opt, dd, sectab, i;
 	uint16_t nsec, optsize, magic;
@@ -102,7 +102,7 @@ static int cmp_raw_off(const void *a, const void *b)
 	return x->raw_off < y->raw_off ? -1 : x->raw_off > y->raw_off;
 }
 
-int pe_authenticode(const struct pe_image *pe, uint8_t out[PCR_BYTES], struct pp_err *e)
+int pe_authenticode(const struct pe_image *pe, uint8_t out[PCR_BYTES], struct tool_err *e)
 {
 	const struct pe_section *order[PE_SECTIONS_MAX];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -168,7 +168,7 @@ const struct pe_section *pe_section_find(const struct pe_image *pe, const char *
 }
 
 int pe_section_copy(const struct pe_image *pe, const struct pe_section *s, uint8_t **out,
-	size_t *len, struct pp_err *e)
+	size_t *len, struct tool_err *e)
 {
 	*out = NULL;
 	*len = 0;

@@ -35,13 +35,13 @@ struct pe_image {
 
 /* Parses and bounds-checks the headers of the n-byte image at p (which
  * must outlive pe).  Returns 0 or LETHE_EXIT_USAGE with e set. */
-int pe_parse(const uint8_t *p, size_t n, struct pe_image *pe, struct pp_err *e);
+int pe_parse(const uint8_t *p, size_t n, struct pe_image *pe, struct tool_err *e);
 
 /* The Authenticode digest as UEFI firmware computes it (PE/COFF spec,
  * "Calculating the PE Image Hash"; what pesign -h prints): headers without
  * the checksum and the certificate table entry, sections in file order,
  * then any trailing data except the certificate table. */
-int pe_authenticode(const struct pe_image *pe, uint8_t out[PCR_BYTES], struct pp_err *e);
+int pe_authenticode(const struct pe_image *pe, uint8_t out[PCR_BYTES], struct tool_err *e);
 
 /* The section called name, or NULL. */
 const struct pe_section *pe_section_find(const struct pe_image *pe, const char *name);
@@ -51,6 +51,6 @@ const struct pe_section *pe_section_find(const struct pe_image *pe, const char *
  * loader would zero-fill; UKI sections never need that).  *out is
  * malloc'ed (the caller frees it); VirtualSize 0 gives NULL, 0. */
 int pe_section_copy(const struct pe_image *pe, const struct pe_section *s, uint8_t **out,
-	size_t *len, struct pp_err *e);
+	size_t *len, struct tool_err *e);
 
 #endif

@@ -32,7 +32,7 @@ struct prediction_set {
  *          present and non-empty: SHA-256(name with NUL), SHA-256(contents)
  * The UKI must have .linux, .cmdline (printable ASCII) and .initrd. */
 int uefi_predict(const uint8_t *uki, size_t n, const struct profile *pr,
-	struct prediction_set *out, struct pp_err *e);
+	struct prediction_set *out, struct tool_err *e);
 
 /* QEMU's -kernel/-initrd/-append under OVMF (boot tests, make run): PCR 4
  * is not predictable (QEMU patches the bzImage), PCR 7 and 9 are:
@@ -41,7 +41,7 @@ int uefi_predict(const uint8_t *uki, size_t n, const struct profile *pr,
  *          with its NUL: OVMF's loader appends that), SHA-256(initrd)
  * cmdline is the whole -append string. */
 int qemu_kernel_predict(const char *cmdline, const uint8_t initrd_digest[PCR_BYTES],
-	const struct profile *pr, struct prediction_set *out, struct pp_err *e);
+	const struct profile *pr, struct prediction_set *out, struct tool_err *e);
 
 /* What stboot (v0.2.x, source snapshot 3934def) extends for an OS package. */
 struct stboot_inputs {
@@ -65,13 +65,13 @@ struct stboot_inputs {
  * where X(d) extends SHA-256(d): stboot passes the digest to u-root's
  * tss.Measure, which hashes its input again (single_hash: X(d) extends d). */
 int stboot_predict(const struct stboot_inputs *in, struct prediction_set *out,
-	struct pp_err *e);
+	struct tool_err *e);
 
 /* The trust policy as stboot re-serializes it (Go json.Marshal, field
  * order of trust.Policy).  Returns the length or -1 if it does not fit. */
 int stboot_policy_json(unsigned threshold, const char *fetch_method, char *out, size_t cap);
 
 int prediction_add(struct prediction_set *s, const char *path, unsigned pcr,
-	const uint8_t v[PCR_BYTES], struct pp_err *e);
+	const uint8_t v[PCR_BYTES], struct tool_err *e);
 
 #endif

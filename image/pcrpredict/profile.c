@@ -28,7 +28,7 @@ static const char *field(const char **p, const char *end, size_t *len)
 }
 
 static int parse_line(const char *s, const char *end, unsigned lineno, struct profile *pr,
-	struct pp_err *e)
+	struct tool_err *e)
 {
 	const char *f, *p = s;
 	size_t len;
@@ -82,7 +82,7 @@ bad_hex:
 	return err_set(e, LETHE_EXIT_USAGE, "line %u: expected 64 hex digits", lineno);
 }
 
-int profile_parse(const char *text, size_t n, struct profile *pr, struct pp_err *e)
+int profile_parse(const char *text, size_t n, struct profile *pr, struct tool_err *e)
 {
 	const char *p = text, *end = text + n;
 	unsigned lineno = 0;

@@ -36,7 +36,7 @@ struct profile {
 
 /* Parses n bytes of profile text; errors name the line ("line 3: ...").
  * Returns 0 or LETHE_EXIT_USAGE. */
-int profile_parse(const char *text, size_t n, struct profile *pr, struct pp_err *e);
+int profile_parse(const char *text, size_t n, struct profile *pr, struct tool_err *e);
 
 /* The PCR's value after the profile's events (zero, or the fixed value). */
 void profile_start(const struct profile *pr, unsigned pcr, uint8_t out[PCR_BYTES]);

@@ -31,7 +31,7 @@ static void stboot_measure(uint8_t pcr[PCR_BYTES], const void *p, size_t n, int 
 	stboot_extend(pcr, d, single);
 }
 
-int stboot_predict(const struct stboot_inputs *in, struct prediction_set *out, struct pp_err *e)
+int stboot_predict(const struct stboot_inputs *in, struct prediction_set *out, struct tool_err *e)
 {
 	uint8_t v[PCR_BYTES];
 	char policy[128];

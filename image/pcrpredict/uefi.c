@@ -15,7 +15,7 @@ static const char *const uki_measured[] = {
 #define CMDLINE_MAX 4096u
 
 int prediction_add(struct prediction_set *s, const char *path, unsigned pcr,
-	const uint8_t v[PCR_BYTES], struct pp_err *e)
+	const uint8_t v[PCR_BYTES], struct tool_err *e)
 {
 	if (s->n >= PREDICT_MAX)
 		return err_set(e, LETHE_EXIT_USAGE, "over %u predicted PCRs", PREDICT_MAX);
@@ -27,7 +27,7 @@ int prediction_add(struct prediction_set *s, const char *path, unsigned pcr,
 }
 
 static int section_digest(const struct pe_image *pe, const struct pe_section *s,
-	uint8_t d[PCR_BYTES], struct pp_err *e)
+	uint8_t d[PCR_BYTES], struct tool_err *e)
 {
 	uint8_t *buf;
 	size_t len;
@@ -41,7 +41,7 @@ static int section_digest(const struct pe_image *pe, const struct pe_section *s,
 }
 
 static int predict_pcr11(const struct pe_image *pe, const struct profile *pr,
-	uint8_t pcr[PCR_BYTES], struct pp_err *e)
+	uint8_t pcr[PCR_BYTES], struct tool_err *e)
 {
 	size_t i;
 
@@ -67,7 +67,7 @@ static int predict_pcr11(const struct pe_image *pe, const struct profile *pr,
  * bytes go through conversions we have not checked against a real boot,
  * so refuse rather than predict wrong. */
 static int measure_load_options(uint8_t pcr[PCR_BYTES], const uint8_t *s, size_t n,
-	struct pp_err *e)
+	struct tool_err *e)
 {
 	uint8_t wide[2 * (CMDLINE_MAX + 1)];
 	size_t k;
@@ -89,7 +89,7 @@ static int measure_load_options(uint8_t pcr[PCR_BYTES], const uint8_t *s, size_t
 /* PCR 9 of a UKI: systemd-stub hands the kernel the .cmdline section as
  * load options and the .initrd section through LoadFile2. */
 static int predict_pcr9(const struct pe_image *pe, const struct profile *pr,
-	uint8_t pcr[PCR_BYTES], struct pp_err *e)
+	uint8_t pcr[PCR_BYTES], struct tool_err *e)
 {
 	const struct pe_section *c = pe_section_find(pe, ".cmdline");
 	const struct pe_section *i = pe_section_find(pe, ".initrd");
@@ -119,7 +119,7 @@ static int predict_pcr9(const struct pe_image *pe, const struct profile *pr,
 }
 
 int qemu_kernel_predict(const char *cmdline, const uint8_t initrd_digest[PCR_BYTES],
-	const struct profile *pr, struct prediction_set *out, struct pp_err *e)
+	const struct profile *pr, struct prediction_set *out, struct tool_err *e)
 {
 	static const char suffix[] = " initrd=initrd";
 	char opts[CMDLINE_MAX + 1];
@@ -151,7 +151,7 @@ int qemu_kernel_predict(const char *cmdline, const uint8_t initrd_digest[PCR_BYT
 /* systemd-stub 252 starts the kernel with LoadImage on the .linux section
  * (VirtualSize bytes): the firmware measures that buffer as a PE image. */
 static int predict_pcr4(const struct pe_image *uki, const struct profile *pr,
-	uint8_t pcr[PCR_BYTES], struct pp_err *e)
+	uint8_t pcr[PCR_BYTES], struct tool_err *e)
 {
 	const struct pe_section *l = pe_section_find(uki, ".linux");
 	struct pe_image *kernel = NULL;
@@ -189,7 +189,7 @@ out:
 }
 
 int uefi_predict(const uint8_t *uki, size_t n, const struct profile *pr,
-	struct prediction_set *out, struct pp_err *e)
+	struct prediction_set *out, struct tool_err *e)
 {
 	struct pe_image *pe = malloc(sizeof *pe);
 	uint8_t v[PCR_BYTES];

@@ -25,6 +25,11 @@
 # lethe.offline, lethe.netwait=30); RELAY_NETDEV_EXTRA (more ",guestfwd=..."
 # or ",hostfwd=..." for the user netdev, loopback only).
 
+# The relay tests' defaults (make check-boot-relay passes both): the demo
+# fleet, and the host configpull scripts/fleet needs for `doc`.
+: "${FLEET:=build/demo/fleet}"
+export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
+
 RELAY_FLEET=
 RELAY_PORT=
 RELAY_NGINX_PID=

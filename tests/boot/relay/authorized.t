@@ -34,11 +34,9 @@ set -u -o pipefail
 KERNEL=${AUTH_KERNEL:-out/demo-auth/vmlinuz}
 INITRD=${AUTH_INITRD:-out/demo-auth/initramfs.cpio.zst}
 boot_need_image
-: "${FLEET:=build/demo/fleet}"
 : "${POLICY_KEY:=build/demo-auth/policy.pem}"
 : "${PCRPREDICT:=build/host/pcrpredict}"
 : "${TPMSEAL:=build/host/tpmseal}"
-export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 PCR_PROFILE=${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}
 for f in "$POLICY_KEY" "$PCRPREDICT" "$TPMSEAL"; do
 	[[ -r $f ]] || { echo "1..0"; echo "Bail out! $f missing (make demo-auth-image)"; exit 1; }

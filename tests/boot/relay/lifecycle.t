@@ -23,8 +23,6 @@ set -u -o pipefail
 . "$(dirname "$0")/../relay.sh"
 
 boot_need_image
-: "${FLEET:=build/demo/fleet}"
-export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 
 figures=()
 mark_figures() { # LABEL: the LETHE-MARK times of this boot

@@ -34,8 +34,6 @@ for c in tor tor-gencert curl socat python3; do
 	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
 done
 boot_need_image
-: "${FLEET:=build/demo/fleet}"
-export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 
 AUTH_PID=
 testnet_cleanup() {

@@ -16,8 +16,6 @@ set -u -o pipefail
 . "$(dirname "$0")/../relay.sh"
 
 boot_need_image
-: "${FLEET:=build/demo/fleet}"
-export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 
 boot_init waiting
 relay_init "$FLEET"

@@ -26,7 +26,7 @@
 
 static void fuzz_descriptor(const uint8_t *p, size_t n)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d, again;
 	struct buf out = BUF_ZERO;
 	size_t i;
@@ -60,7 +60,7 @@ static void fuzz_descriptor(const uint8_t *p, size_t n)
 
 static void fuzz_manifest(const uint8_t *p, size_t n)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct manifest m, again;
 	struct buf out = BUF_ZERO;
 
@@ -78,7 +78,7 @@ static void fuzz_manifest(const uint8_t *p, size_t n)
 
 static void fuzz_zip(const uint8_t *p, size_t n)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 	struct manifest m;
 	size_t i;
@@ -103,7 +103,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
 	/* An exact-size heap copy, so ASan sees any read past the end. */
 	uint8_t *p = malloc(size ? size : 1);
 	X509 *x = NULL;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 
 	if (!p)
 		abort();

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct pe_image pe;
 	static struct profile pr;
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t d[PCR_BYTES];
 	int rc;
 

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct profile pr;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t v[PCR_BYTES];
 	unsigned i;
 

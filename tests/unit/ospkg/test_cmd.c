@@ -76,7 +76,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int create_pkg(const char *cmdline, const char *url, struct ospkg_err *e)
+static int create_pkg(const char *cmdline, const char *url, struct tool_err *e)
 {
 	struct create_args a = { fx.kernel, fx.initramfs, cmdline, "lethe test", url, fx.zip,
 		fx.desc };
@@ -106,7 +106,7 @@ static void test_create_is_deterministic(void **state)
 	static const char want_desc[] =
 		"{\n  \"version\": 1,\n  \"os_pkg_url\": \"lethe.zip\",\n"
 		"  \"certificates\": null,\n  \"signatures\": null\n}\n";
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf a = BUF_ZERO, b = BUF_ZERO, d = BUF_ZERO;
 	struct stat st;
 
@@ -137,7 +137,7 @@ static void test_create_is_deterministic(void **state)
 
 static void test_create_refuses_bad_input(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	char *empty = tu_path(fx.dir, "empty");
 	struct create_args a = { empty, fx.initramfs, "c", "l", "", fx.zip, fx.desc };
 
@@ -173,7 +173,7 @@ static void test_sign_then_verify(void **state)
 {
 	struct sign_args s = { fx.leaf_key, fx.leaf_pem, fx.zip, fx.desc };
 	struct verify_args v = { fx.root_pem, fx.zip, fx.desc, 1, 0 };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf zip = BUF_ZERO, desc = BUF_ZERO, pem = BUF_ZERO;
 	struct descriptor d;
 	uint8_t hash[DIGEST_BYTES], pub[32];
@@ -235,7 +235,7 @@ static void test_sign_then_verify(void **state)
 static void test_sign_key_errors(void **state)
 {
 	struct sign_args s = { NULL, fx.leaf_pem, fx.zip, fx.desc };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf before = BUF_ZERO, after = BUF_ZERO, key = BUF_ZERO;
 	char *missing = tu_path(fx.dir, "missing.key"), *enc = tu_path(fx.dir, "enc.key");
 	char *garbage = tu_path(fx.dir, "garbage.key");
@@ -292,7 +292,7 @@ static void test_sign_key_errors(void **state)
 static void test_sign_refuses_malformed_archive(void **state)
 {
 	struct sign_args s = { fx.leaf_key, fx.leaf_pem, fx.zip, fx.desc };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf zip = BUF_ZERO;
 
 	(void)state;

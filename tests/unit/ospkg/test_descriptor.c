@@ -101,7 +101,7 @@ static const char golden_signed[] =
 
 static void test_descriptor_render_golden(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d;
 	struct buf b = BUF_ZERO;
 
@@ -127,7 +127,7 @@ static void test_descriptor_round_trip(void **state)
 {
 	static const char compact[] =
 		"{\"version\":1,\"os_pkg_url\":\"x.zip\",\"certificates\":[],\"signatures\":null}";
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d;
 	struct buf b = BUF_ZERO;
 
@@ -155,7 +155,7 @@ static void test_descriptor_round_trip(void **state)
 
 static void expect_desc_reject(const char *json, const char *why)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d;
 
 	assert_int_equal(descriptor_parse((const uint8_t *)json, strlen(json), &d, &e), 100);
@@ -199,7 +199,7 @@ static void test_descriptor_parse_strict(void **state)
 
 static void test_descriptor_limits(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d;
 	struct buf b = BUF_ZERO;
 	size_t i;
@@ -249,7 +249,7 @@ static void test_url_check(void **state)
 		{ "a\tb", "byte 0x09" }, { "caf\xc3\xa9", "byte 0xc3" }, { "a%2", "%-escape" },
 		{ "a%zz", "%-escape" },
 	};
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	size_t i;
 
 	(void)state;

@@ -74,7 +74,7 @@ static void test_manifest_render_golden(void **state)
 		"  \"initramfs\": \"boot/initramfs.cpio.zst\",\n"
 		"  \"cmdline\": \"console=ttyS0 panic=10\"\n"
 		"}";
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf b = BUF_ZERO;
 
 	(void)state;
@@ -87,7 +87,7 @@ static void test_manifest_render_golden(void **state)
 static void test_manifest_render_limits(void **state)
 {
 	struct manifest m = { (char *)"ok", (char *)"boot/vmlinuz", (char *)"boot/i", NULL };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf b = BUF_ZERO;
 	char *longline = malloc(MANIFEST_CMDLINE_MAX + 2);
 
@@ -113,7 +113,7 @@ static void test_manifest_round_trip(void **state)
 {
 	struct manifest m = { (char *)"l\n\xe2\x80\xa8", (char *)"boot/vmlinuz",
 		(char *)"boot/initramfs.cpio.zst", (char *)"a=<b>" }, got;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf b = BUF_ZERO;
 
 	(void)state;
@@ -129,7 +129,7 @@ static void test_manifest_round_trip(void **state)
 
 static void expect_manifest_reject(const char *json, const char *why)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct manifest m;
 
 	assert_int_equal(manifest_parse((const uint8_t *)json, strlen(json), &m, &e), 100);
@@ -140,7 +140,7 @@ static void expect_manifest_reject(const char *json, const char *why)
 
 static void test_manifest_parse_strict(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct manifest m;
 	static const char minimal[] = "{\"version\":1,\"kernel\":\"k\",\"initramfs\":\"i\"}";
 
@@ -170,7 +170,7 @@ static void test_manifest_parse_strict(void **state)
 
 static void test_manifest_names_entries(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf zip = BUF_ZERO;
 	struct zip_archive za;
 	struct manifest m;

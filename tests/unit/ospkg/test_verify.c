@@ -69,7 +69,7 @@ struct pair {
 
 static void make_desc(struct buf *out, const struct pair *p, size_t n)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct descriptor d;
 	size_t i;
 
@@ -99,7 +99,7 @@ static void make_desc(struct buf *out, const struct pair *p, size_t n)
 
 /* Runs the verifier; diag output is returned in *diag (malloc'd). */
 static int run(X509 *root, const struct buf *zip, const struct pair *p, size_t n,
-	unsigned threshold, time_t now, struct verify_result *r, struct ospkg_err *e, char **diag)
+	unsigned threshold, time_t now, struct verify_result *r, struct tool_err *e, char **diag)
 {
 	struct buf desc = BUF_ZERO;
 	struct verify_input in;
@@ -128,7 +128,7 @@ static int run(X509 *root, const struct buf *zip, const struct pair *p, size_t n
 static void test_one_good_signature(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -144,7 +144,7 @@ static void test_one_good_signature(void **state)
 static void test_threshold_two_distinct(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 }, { fx.b, fx.b_key, 1, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -160,7 +160,7 @@ static void test_threshold_two_distinct(void **state)
 static void test_duplicate_cert_counts_once(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 }, { fx.a, fx.a_key, 1, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -176,7 +176,7 @@ static void test_same_key_new_cert_counts_once(void **state)
 	X509 *a2 = tc_cert(fx.a_key, "a-again", fx.root, fx.root_key, fx.now - DAY,
 		fx.now + DAY, 0);
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 }, { a2, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -194,7 +194,7 @@ static void test_bad_then_good_same_cert_counts_zero(void **state)
 {
 	static const uint8_t zero[ED25519_SIG_BYTES];
 	struct pair p[] = { { fx.a, NULL, 0, zero, sizeof zero }, { fx.a, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -209,7 +209,7 @@ static void test_bad_then_good_same_cert_counts_zero(void **state)
 static void test_root_signs_directly(void **state)
 {
 	struct pair p[] = { { fx.root, fx.root_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -222,7 +222,7 @@ static void test_root_signs_directly(void **state)
 static void test_wrong_root(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -242,7 +242,7 @@ static void test_leaf_validity_period(void **state)
 	X509 *future = tc_cert(fx.b_key, "future", fx.root, fx.root_key, fx.now + 10 * DAY,
 		fx.now + 20 * DAY, 0);
 	struct pair p1[] = { { old, fx.a_key, 0, NULL, 0 } }, p2[] = { { future, fx.b_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -272,7 +272,7 @@ static void test_root_validity_period(void **state)
 	X509 *root = tc_cert(rk, "old root", NULL, rk, fx.now - 30 * DAY, fx.now - DAY, TC_CA);
 	X509 *leaf = tc_cert(fx.a_key, "a", root, rk, fx.now - 20 * DAY, fx.now + DAY, 0);
 	struct pair p[] = { { leaf, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -290,7 +290,7 @@ static void test_root_validity_period(void **state)
 static void expect_skipped(X509 *leaf, EVP_PKEY *key, const char *why)
 {
 	struct pair p[] = { { leaf, key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -321,7 +321,7 @@ static void test_leaf_shape_rules(void **state)
 	{
 		/* Without keyUsage at all the leaf is fine (Go does not look). */
 		struct pair p[] = { { noku, fx.a_key, 0, NULL, 0 } };
-		struct ospkg_err e = { 0, "" };
+		struct tool_err e = { 0, "" };
 		struct verify_result r;
 		char *diag;
 
@@ -340,7 +340,7 @@ static void test_leaf_shape_rules(void **state)
 static void test_forged_leaf(void **state)
 {
 	struct buf der = BUF_ZERO;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	X509 *forged;
 
 	(void)state;
@@ -356,7 +356,7 @@ static void test_bad_signatures(void **state)
 {
 	uint8_t sig[ED25519_SIG_BYTES];
 	struct pair p[] = { { fx.a, NULL, 0, sig, sizeof sig }, { fx.b, NULL, 0, sig, 63 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	char *diag;
 
@@ -373,7 +373,7 @@ static void test_bad_signatures(void **state)
 static void test_other_package(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	struct buf other = BUF_ZERO;
 	char *diag;
@@ -389,7 +389,7 @@ static void test_other_package(void **state)
 static void test_malformed_inputs(void **state)
 {
 	struct pair p[] = { { fx.a, fx.a_key, 0, NULL, 0 } };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct verify_result r;
 	struct verify_input in;
 	struct buf zip = BUF_ZERO, desc = BUF_ZERO;
@@ -425,7 +425,7 @@ static void test_malformed_inputs(void **state)
 static void test_cert_decode_forms(void **state)
 {
 	struct buf pem = BUF_ZERO, der = BUF_ZERO, t = BUF_ZERO;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	X509 *x;
 	size_t i;
 
@@ -492,7 +492,7 @@ static void test_root_rules(void **state)
 	EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	X509 *notca = tc_cert(fx.a_key, "x", NULL, fx.a_key, fx.now - DAY, fx.now + DAY, 0);
 	X509 *ecroot, *crit;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 
 	(void)state;
 	assert_non_null(ec);

@@ -51,7 +51,7 @@ static void test_crc32_check_value(void **state)
 /* Writes the golden archive through the streaming path (fd) or buffers. */
 static void write_golden(struct buf *out, int streamed)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	char *dir = tu_mkdtemp(), *zp = tu_path(dir, "g.zip"), *src = tu_path(dir, "src");
 	struct zip_writer w;
 	int fd, in;
@@ -96,7 +96,7 @@ static void test_writer_golden_bytes(void **state)
 
 static void test_writer_refuses_bad_names(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_writer w;
 	int fd = open("/dev/null", O_WRONLY);
 
@@ -115,7 +115,7 @@ static void test_writer_refuses_bad_names(void **state)
 
 static void test_reader_accepts_golden(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 	const struct zip_entry *f;
 
@@ -135,7 +135,7 @@ static void test_reader_accepts_golden(void **state)
 
 static void test_reader_accepts_package(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf zip = BUF_ZERO;
 	struct zip_archive za;
 
@@ -260,7 +260,7 @@ static void raw_zip(struct buf *b, const struct raw_ent *ents, size_t n, size_t 
 
 static void expect_reject(const struct buf *b, const char *why)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 
 	assert_int_equal(zip_parse(b->p, b->len, &za, &e), 100);
@@ -278,7 +278,7 @@ static void test_reader_rejects_hostile_names(void **state)
 	static const struct raw_ent dirdata[] = { { "d/", "data" } };
 	static const struct raw_ent ok[] = { { "a", "1" }, { "b", "2" } };
 	struct buf b = BUF_ZERO;
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 
 	(void)state;
@@ -381,7 +381,7 @@ static void test_reader_rejects_header_fields(void **state)
 static void test_reader_rejects_short_and_empty(void **state)
 {
 	static const uint8_t eocd_only[22] = { 0x50, 0x4b, 0x05, 0x06 };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 	struct buf b = BUF_ZERO;
 	size_t n;
@@ -403,7 +403,7 @@ static void test_reader_rejects_short_and_empty(void **state)
  * reader ignores (version made by, attributes), parses to the same data. */
 static void test_reader_bit_flips(void **state)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct zip_archive za;
 	uint8_t copy[sizeof golden];
 	size_t i, accepted = 0;

@@ -70,7 +70,7 @@ void tu_write(const char *path, const void *p, size_t n)
 
 void tu_read(const char *path, struct buf *b)
 {
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 
 	assert_int_equal(file_read(path, "test file", 1u << 30, b, &e), 0);
 }
@@ -170,7 +170,7 @@ void tu_make_package(struct buf *zip, const char *kernel, const char *initramfs,
 {
 	struct manifest m = { (char *)"test", (char *)OSPKG_KERNEL_NAME,
 		(char *)OSPKG_INITRAMFS_NAME, (char *)cmdline };
-	struct ospkg_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	struct buf mb = BUF_ZERO;
 	struct zip_writer w;
 	char *dir = tu_mkdtemp(), *path = tu_path(dir, "p.zip");

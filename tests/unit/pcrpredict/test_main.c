@@ -14,6 +14,7 @@
 
 #include "lethe_exit.h"
 #include "certs.h"
+#include "filehash.h"
 #include "fileio.h"
 #include "out.h"
 #include "pcr.h"
@@ -97,7 +98,7 @@ static const char good_profile[] =
 static void test_profile_good(void **state)
 {
 	struct profile *pr = malloc(sizeof *pr);
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t v[PCR_BYTES], d[PCR_BYTES];
 
 	(void)state;
@@ -116,7 +117,7 @@ static void test_profile_good(void **state)
 static void expect_profile_error(const char *text, const char *msg)
 {
 	struct profile *pr = malloc(sizeof *pr);
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 
 	assert_non_null(pr);
 	assert_int_equal(profile_parse(text, strlen(text), pr, &e), LETHE_EXIT_USAGE);
@@ -242,7 +243,7 @@ static void test_pe_authenticode_synthetic(void **state)
 	static const uint8_t text[] = "code bytes";
 	const struct sec_spec s[] = { { ".text", text, sizeof text } };
 	struct pe_image *pe = malloc(sizeof *pe);
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t got[PCR_BYTES], want[PCR_BYTES];
 	const size_t csum = T_COFF + 24 + 64, certdir = T_COFF + 24 + 112 + 32;
 	size_t n;
@@ -285,7 +286,7 @@ static void test_pe_parse_errors(void **state)
 	static const uint8_t text[] = "x";
 	const struct sec_spec s[] = { { ".text", text, 1 } };
 	struct pe_image *pe = malloc(sizeof *pe);
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	size_t n, cut;
 
 	(void)state;
@@ -323,33 +324,33 @@ static void test_pe_stub_matches_pesign(void **state)
 {
 	static const char stub[] = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub";
 	struct pe_image *pe = malloc(sizeof *pe);
-	struct pp_err e = { 0, "" };
-	uint8_t *buf = NULL, d[PCR_BYTES];
-	size_t n;
+	struct tool_err e = { 0, "" };
+	struct buf buf = BUF_ZERO;
+	uint8_t d[PCR_BYTES];
 
 	(void)state;
 	assert_non_null(pe);
-	if (file_read(stub, "stub", FILE_MAX_BYTES, &buf, &n, &e)) {
+	if (file_read(stub, "stub", FILE_MAX_BYTES, &buf, &e)) {
 		free(pe);
 		skip();
 	}
-	pcr_sha256(buf, n, d);
+	pcr_sha256(buf.p, buf.len, d);
 	{
 		char hex[PCR_HEX_BYTES];
 
 		pcr_hex(d, hex);
 		if (strcmp(hex, "c62ae56ffaf49d1a61de4434f4f531dd1d4ed3b5aee46c934c56e3f809b22cc4")) {
-			free(buf);
+			buf_free(&buf);
 			free(pe);
 			skip();
 		}
 	}
-	assert_int_equal(pe_parse(buf, n, pe, &e), 0);
+	assert_int_equal(pe_parse(buf.p, buf.len, pe, &e), 0);
 	assert_int_equal(pe_authenticode(pe, d, &e), 0);
 	assert_hex(d, "28fd6b9a39b745449fa2389a31045900804eae49ea7edb0f8c152a131df0002c");
 	assert_non_null(pe_section_find(pe, ".sdmagic"));
 	assert_null(pe_section_find(pe, ".linux"));
-	free(buf);
+	buf_free(&buf);
 	free(pe);
 }
 
@@ -367,7 +368,7 @@ static void test_uefi_predict_rules(void **state)
 	struct profile *pr = calloc(1, sizeof *pr);
 	struct pe_image *pe = malloc(sizeof *pe);
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t v[PCR_BYTES], d[PCR_BYTES], wide[64];
 	size_t kn, un, i;
 
@@ -461,7 +462,7 @@ static void test_qemu_kernel_real_boot(void **state)
 {
 	struct profile *pr = calloc(1, sizeof *pr);
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t initrd[PCR_BYTES];
 	char long_cmd[5000];
 
@@ -505,7 +506,7 @@ static void test_stboot_rules(void **state)
 	static const char policy[] = "{\"ospkg_signature_threshold\":2,\"ospkg_fetch_method\":\"network\"}";
 	struct stboot_inputs in;
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t zd[PCR_BYTES], v[PCR_BYTES];
 	char buf[128];
 	int single;
@@ -559,7 +560,7 @@ static void test_stboot_empty(void **state)
 {
 	struct stboot_inputs in;
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t zd[PCR_BYTES] = { 0 }, v[PCR_BYTES];
 
 	(void)state;
@@ -602,7 +603,7 @@ static const char cert2[] =
 
 static void test_certs(void **state)
 {
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t *der, d[PCR_BYTES];
 	size_t n;
 	char both[2048];
@@ -634,7 +635,7 @@ static void test_certs(void **state)
 static void test_out_formats(void **state)
 {
 	struct prediction_set set;
-	struct pp_err e = { 0, "" };
+	struct tool_err e = { 0, "" };
 	uint8_t v[PCR_BYTES];
 	char buf[1024], small[40];
 

@@ -1,7 +1,7 @@
 /* A growable byte buffer.  All appends check for size_t overflow; on any
  * failure the buffer is left as it was and errno is ENOMEM. */
-#ifndef OSPKG_BUF_H
-#define OSPKG_BUF_H
+#ifndef LETHE_TOOL_BUF_H
+#define LETHE_TOOL_BUF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
 #include "fileio.h"
 
 int file_open_regular(const char *path, const char *what, uint64_t *size,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	struct stat st;
 	int fd;
@@ -39,7 +39,7 @@ int file_open_regular(const char *path, const char *what, uint64_t *size,
 /* Reads until EOF into dst[0..cap); one extra byte of room tells "exactly
  * cap" from "more than cap". */
 static int read_bounded(int fd, const char *path, const char *what, uint8_t *dst,
-	size_t cap, size_t max, size_t *len, struct ospkg_err *e)
+	size_t cap, size_t max, size_t *len, struct tool_err *e)
 {
 	size_t got = 0;
 
@@ -66,7 +66,7 @@ static int read_bounded(int fd, const char *path, const char *what, uint8_t *dst
 }
 
 int file_read(const char *path, const char *what, size_t max, struct buf *out,
-	struct ospkg_err *e)
+	struct tool_err *e)
 {
 	uint64_t size;
 	int fd, rc;
@@ -106,6 +106,7 @@ int file_read(const char *path, const char *what, size_t max, struct buf *out,
 			goto out;
 		}
 	}
+	out->p[out->len] = 0; /* the loop ends with len < cap */
 	rc = 0;
 out:
 	close(fd);
@@ -113,7 +114,7 @@ out:
 }
 
 int file_read_fixed(const char *path, const char *what, uint8_t *dst, size_t cap,
-	size_t *len, struct ospkg_err *e)
+	size_t *len, struct tool_err *e)
 {
 	uint64_t size;
 	int fd, rc;
@@ -141,7 +142,7 @@ mode_t file_default_mode(void)
 	return 0666 & ~mask;
 }
 
-int afile_create(struct afile *af, const char *path, mode_t mode, struct ospkg_err *e)
+int afile_create(struct afile *af, const char *path, mode_t mode, struct tool_err *e)
 {
 	static const char suffix[] = ".tmpXXXXXX";
 	size_t n = strlen(path);
@@ -170,7 +171,7 @@ int afile_create(struct afile *af, const char *path, mode_t mode, struct ospkg_e
 	return 0;
 }
 
-int afile_write(struct afile *af, const void *p, size_t n, struct ospkg_err *e)
+int afile_write(struct afile *af, const void *p, size_t n, struct tool_err *e)
 {
 	const uint8_t *q = p;
 
@@ -188,7 +189,7 @@ int afile_write(struct afile *af, const void *p, size_t n, struct ospkg_err *e)
 	return 0;
 }
 
-int afile_commit(struct afile *af, struct ospkg_err *e)
+int afile_commit(struct afile *af, struct tool_err *e)
 {
 	int rc = 0;
 
@@ -225,4 +226,18 @@ void afile_abort(struct afile *af)
 		free(af->tmp);
 		af->tmp = NULL;
 	}
+}
+
+int file_write_atomic(const char *path, const void *p, size_t n, mode_t mode,
+	struct tool_err *e)
+{
+	struct afile af;
+	int rc = afile_create(&af, path, mode, e);
+
+	if (!rc)
+		rc = afile_write(&af, p, n, e);
+	if (!rc)
+		rc = afile_commit(&af, e);
+	afile_abort(&af);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* ospkg error reporting, see err.h. */
+/* Error reporting of the image host tools, see err.h. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include "lethe_exit.h"
 #include "err.h"
 
-int err_set(struct ospkg_err *e, int code, const char *fmt, ...)
+int err_set(struct tool_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,7 +36,7 @@ int err_exit_from_errno(int errnum)
 	}
 }
 
-int err_sys(struct ospkg_err *e, int errnum, const char *fmt, ...)
+int err_sys(struct tool_err *e, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
@@ -50,7 +50,7 @@ int err_sys(struct ospkg_err *e, int errnum, const char *fmt, ...)
 	return e->code;
 }
 
-void err_prefix(struct ospkg_err *e, const char *fmt, ...)
+void err_prefix(struct tool_err *e, const char *fmt, ...)
 {
 	char old[ERR_MSG_BYTES];
 	va_list ap;
