@@ -73,14 +73,20 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wfo
 	-ffile-prefix-map=$(TOP)=. -Iinclude $(SANFLAGS)
 HOST_LDFLAGS := $(SANFLAGS)
 
-# Programs that run on the relay.  initd is static musl; the others link the
-# image's Debian libraries (same bookworm versions as the lock).
-TARGET_CC ?= gcc
+# Programs that run on the relay are compiled inside the pinned build root
+# (image/buildroot: the image's Debian release, locked .debs), never by the
+# host's compiler: the image's bytes do not depend on the build host.  initd
+# is static musl; the others link the image's Debian libraries, whose headers
+# in the root have the versions image/packages.lock ships.
+BUILDROOT := image/buildroot/buildroot.sh
+BR_STAMP := $(B)/buildroot.stamp
+BR_RUN := TOP=$(TOP) $(BUILDROOT) run
+TARGET_CC ?= $(BR_RUN) gcc
 TARGET_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	-Wdate-time -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
 	-ffile-prefix-map=$(TOP)=. -Iinclude
 TARGET_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--build-id=sha1
-MUSL_CC ?= musl-gcc
+MUSL_CC ?= $(BR_RUN) musl-gcc
 MUSL_CFLAGS := -std=c11 -D_GNU_SOURCE -Os -Wall -Wextra -Werror -Wshadow -Wvla -Wdate-time \
 	-fstack-protector-strong -ffile-prefix-map=$(TOP)=. -Iinclude
 MUSL_LDFLAGS := -static -Wl,--build-id=sha1
@@ -95,8 +101,11 @@ include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk bench/*.mk tes
 include image/image.mk
 include tests/tests.mk
 
-unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+# LETHE_STUB: the build root's UEFI stub, which test_pcrpredict checks
+# pcrpredict's Authenticode against.
+unit: $(UNIT_TESTS) $(BR_STAMP)
+	@set -e; export LETHE_STUB=$$(cat $(BR_STAMP))/usr/lib/systemd/boot/efi/linuxx64.efi.stub; \
+		for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 unit-san:
 	$(MAKE) --no-print-directory SAN=1 unit

@@ -5,7 +5,7 @@
 #                              (OVMF + swtpm + TCG, as tests/boot/), prints min/median/max
 #                              per boot point, sizes and ratios; results in $(B)/bench/boot/.
 #
-# The comparison image (bench/boot/build-patela-like: Debian bookworm minbase, systemd,
+# The comparison image (bench/boot/build-patela-like: Debian 13 trixie minbase, systemd,
 # udev, tor, by mmdebstrap) is cached outside the clone in $(LETHE_CACHE)/bench/, keyed by
 # a hash of its inputs.  lethe reaches tor-ready only with the boot tests' config server
 # (tests/boot/relay.sh and the demo image): then the demo image is built and used;

@@ -12,6 +12,11 @@ fetches from the exit's DirPort), sample the exit's RSS and the system's memory
 every second, stop every process, remove the scratch directory.  Writes one CSV of
 samples per allocator and a summary (summary.tsv, summary.txt) into --out.
 
+Every tor is the image's own: the tor, tor-gencert, libraries and allocators of the
+staged image (--stage, default build/image/stage: the locked Debian packages plus
+the libraries lethe builds, such as mimalloc 2.0.9), run by the image's dynamic
+loader, whatever the build host has installed.
+
 Everything listens on 127.0.0.1.  No default authorities: every torrc has
 TestingTorNetwork 1 and our own DirAuthority lines, with keys made by tor-gencert
 at run time in the scratch directory (never kept).
@@ -38,17 +43,19 @@ import time
 PROG = "membench"
 EXIT_REFUSED, EXIT_USAGE, EXIT_SYS = 1, 100, 111
 LOOP = "127.0.0.1"
-LIBDIR = "/usr/lib/x86_64-linux-gnu"
+LIBDIR = "usr/lib/x86_64-linux-gnu"  # inside the stage
+STAGE = "build/image/stage"  # --stage
 
 # The allocators lethe ships, with the tuning initd passes (see docs/performance.md).
+# "preload" is a file name in the stage's LIBDIR.
 ALLOCATORS = {
     "glibc": {"preload": None, "env": {}},
     "jemalloc": {
-        "preload": LIBDIR + "/libjemalloc.so.2",
+        "preload": "libjemalloc.so.2",
         "env": {"MALLOC_CONF": "background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000"},
     },
-    "jemalloc-default": {"preload": LIBDIR + "/libjemalloc.so.2", "env": {}},
-    "mimalloc": {"preload": LIBDIR + "/libmimalloc.so.2", "env": {}},
+    "jemalloc-default": {"preload": "libjemalloc.so.2", "env": {}},
+    "mimalloc": {"preload": "libmimalloc.so.2", "env": {}},
     "glibc-arena2": {"preload": None, "env": {"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}},
     # A fixed mmap threshold turns off glibc's dynamic one, so large buffers stay mmap'd.
     "glibc-mmap128k": {"preload": None, "env": {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072"}},
@@ -58,6 +65,16 @@ N_AUTH = 3
 # Object sizes served by the local HTTP server, and how often each is asked for:
 # mostly short streams, some bulk, as on an exit.
 OBJECTS = [("4k", 4096, 60), ("64k", 65536, 30), ("1m", 1 << 20, 10)]
+
+
+def stage_argv(prog, preload=None):
+    """PROG (tor, tor-gencert) of the staged image, run by the image's own loader
+    with the image's libraries; PRELOAD (a file of LIBDIR) preloaded as initd does."""
+    lib = os.path.join(STAGE, LIBDIR)
+    argv = [os.path.join(STAGE, "usr/lib64/ld-linux-x86-64.so.2"), "--argv0", prog, "--library-path", lib]
+    if preload:
+        argv += ["--preload", os.path.join(lib, preload)]
+    return argv + [os.path.join(STAGE, "usr/bin", prog)]
 
 
 def die(code, msg):
@@ -188,7 +205,7 @@ def net_generate(root, base, mmq, sandbox):
     for n in nodes[:N_AUTH]:
         kd = os.path.join(n["dd"], "keys")
         os.makedirs(kd, mode=0o700)
-        run_quiet(["tor-gencert", "--create-identity-key", "--passphrase-fd", "0", "-m", "12",
+        run_quiet(stage_argv("tor-gencert") + ["--create-identity-key", "--passphrase-fd", "0", "-m", "12",
                    "-i", kd + "/authority_identity_key", "-s", kd + "/authority_signing_key",
                    "-c", kd + "/authority_certificate", "-a", f"{LOOP}:{n['dirp']}"], stdin=b"\n")
         v3 = None
@@ -196,7 +213,7 @@ def net_generate(root, base, mmq, sandbox):
             for line in f:
                 if line.startswith("fingerprint "):
                     v3 = line.split()[1]
-        run_quiet(["tor", "--quiet", "--ignore-missing-torrc", "-f", "/dev/null",
+        run_quiet(stage_argv("tor") + ["--quiet", "--ignore-missing-torrc", "-f", "/dev/null",
                    "--defaults-torrc", "/dev/null", "--list-fingerprint", "--orport", "1",
                    "--nickname", n["nick"], "--datadirectory", n["dd"]])
         with open(n["dd"] + "/fingerprint") as f:
@@ -590,7 +607,7 @@ def allocator_check(pid, alloc):
     with open(f"/proc/{pid}/maps") as f:
         maps = f.read()
     if pre and os.path.basename(pre) not in maps:
-        raise RunFailed(f"{alloc}: {pre} is not mapped in tor (LD_PRELOAD failed)")
+        raise RunFailed(f"{alloc}: {pre} is not mapped in tor (the preload failed)")
     for other in ("libjemalloc", "libmimalloc"):
         if other in maps and (not pre or other not in pre):
             raise RunFailed(f"{alloc}: unexpected {other} mapped in tor")
@@ -630,13 +647,11 @@ def run_one(alloc, args, outdir):
         base_env = {"PATH": "/usr/bin:/bin", "HOME": root, "LC_ALL": "C"}
         t_start = time.monotonic()
         for n in auths + [client]:
-            procs.start(["tor", "-f", n["torrc"], "--defaults-torrc", n["defaults"], "--RunAsDaemon", "0"],
+            procs.start(stage_argv("tor") + ["-f", n["torrc"], "--defaults-torrc", n["defaults"], "--RunAsDaemon", "0"],
                         env=base_env, log_path=os.path.join(n["dd"], "stdout.log"))
         env = dict(base_env)
         env.update(ALLOCATORS[alloc]["env"])
-        if ALLOCATORS[alloc]["preload"]:
-            env["LD_PRELOAD"] = ALLOCATORS[alloc]["preload"]
-        p_exit = procs.start(["tor", "-f", exitnode["torrc"], "--defaults-torrc", exitnode["defaults"],
+        p_exit = procs.start(stage_argv("tor", ALLOCATORS[alloc]["preload"]) + ["-f", exitnode["torrc"], "--defaults-torrc", exitnode["defaults"],
                               "--RunAsDaemon", "0"],
                              env=env, log_path=os.path.join(exitnode["dd"], "stdout.log"),
                              preexec=nofile_raise)
@@ -774,7 +789,9 @@ def main():
     ap.add_argument("--scratch", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     ap.add_argument("--keep", action="store_true", help="keep the scratch network (debugging)")
     ap.add_argument("--plot", action="store_true")
+    ap.add_argument("--stage", default=STAGE, help="the staged image (make: build/image/stage)")
     args = ap.parse_args()
+    globals()["STAGE"] = os.path.abspath(args.stage)
     allocs = args.allocs.split(",")
     bad = [a for a in allocs if a not in ALLOCATORS]
     if bad or not (1 <= args.load_seconds <= 3600 and 0 <= args.cool_seconds <= 600
@@ -783,12 +800,12 @@ def main():
                    and 1024 <= args.port_base <= 65000):
         die(EXIT_USAGE, f"bad arguments{': unknown allocator ' + ','.join(bad) if bad else ''}")
     for tool in ("tor", "tor-gencert"):
-        if not shutil.which(tool):
-            die(EXIT_SYS, f"unable to find {tool}: install tor")
+        if not os.access(stage_argv(tool)[-1], os.X_OK):
+            die(EXIT_SYS, f"unable to find {tool} in {STAGE}: run make")
     for a in allocs:
         pre = ALLOCATORS[a]["preload"]
-        if pre and not os.path.exists(pre):
-            die(EXIT_SYS, f"unable to find {pre}: install its Debian package")
+        if pre and not os.path.exists(os.path.join(STAGE, LIBDIR, pre)):
+            die(EXIT_SYS, f"unable to find {pre} in {STAGE}: run make")
     os.makedirs(args.out, exist_ok=True)
     ports_check(args.port_base, 10 * (N_AUTH + 2) + 91)
 

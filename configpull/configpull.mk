@@ -17,7 +17,7 @@ CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -l
 CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
 CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))
 
-$(B)/target/configpull: $(wildcard configpull/*.c configpull/*.h) include/lethe_exit.h
+$(B)/target/configpull: $(wildcard configpull/*.c configpull/*.h) include/lethe_exit.h $(BR_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
 

@@ -218,8 +218,8 @@ int doc_check(const json_t *doc, struct cp_err *err)
 	static const char *const keys[] = { "version", "node", "refresh_interval", "image",
 					    "family", "allocator", "zram", "sysctls",
 					    "provisioning", "instances", NULL };
-	static const char *const allocs[] = { "glibc", "mimalloc", "jemalloc", "hardened_malloc",
-					      NULL };
+	/* Exactly the allocators the image ships (image/roots.list). */
+	static const char *const allocs[] = { "glibc", "mimalloc", "jemalloc", NULL };
 	const json_t *v, *insts;
 	size_t i, j, n;
 	int family;
@@ -248,7 +248,7 @@ int doc_check(const json_t *doc, struct cp_err *err)
 	family = doc_family(doc);
 	v = json_object_get(doc, "allocator");
 	if (v && !one_of(v, allocs))
-		return err_set(err, "allocator: one of glibc, mimalloc, jemalloc, hardened_malloc");
+		return err_set(err, "allocator: one of glibc, mimalloc, jemalloc");
 	v = json_object_get(doc, "zram");
 	if (v && !check_zram(v, err))
 		return 0;

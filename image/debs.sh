@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # image/debs.sh: the pinned Debian packages: resolve, fetch, verify, extract.
 #
+#   debs.sh update                       download the archive's index again (make update-lock)
+#   debs.sh newest NAME                  the newest version of NAME in any suite of the archive
 #   debs.sh resolve LIST                 dependency closure of the roots in LIST (names, sorted)
 #   debs.sh pin NAME...                  "name version arch sha256" of the archive's candidates
 #   debs.sh fetch LOCK                   every locked .deb present in $LETHE_CACHE/debs and verified
@@ -9,12 +11,17 @@
 #                                        OWNERS gets "path package" for every file and link
 #
 # Every .deb is checked against its SHA-256 in the lock immediately before it is
-# used; a mismatch is an error, never a silent re-download.
+# used; a mismatch is an error, never a silent re-download.  apt runs with the
+# private configuration of image/apt.sh (the image's Debian release), never
+# the host's.  Any LOCK in this format works: image/packages.lock and
+# image/buildroot/packages.lock share the cache.
 set -euo pipefail
 
 prog=debs.sh
 die() { echo "$prog: fatal: $*" >&2; exit "${2:-100}"; }
 cache=${LETHE_CACHE:?LETHE_CACHE is not set}/debs
+# shellcheck source=image/apt.sh
+. "$(dirname "$0")/apt.sh"
 
 # Read a lock file: skip comments, check every field, print "name version arch sha".
 lock_read() {
@@ -65,10 +72,13 @@ cmd_fetch() {
 		mkdir -p "$cache"
 		tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
 		echo "$prog: downloading ${#miss[@]} packages into $cache" >&2
-		if ! (cd "$tmp" && apt-get download -q "${miss[@]}" >/dev/null 2>"$tmp/err"); then
+		apt_setup
+		# An index older than the lock does not name its versions: update once.
+		if ! (cd "$tmp" && apt-get "${apt_opts[@]}" download -q "${miss[@]}" >/dev/null 2>"$tmp/err") &&
+			! { apt_update && (cd "$tmp" && apt-get "${apt_opts[@]}" download -q "${miss[@]}" >/dev/null 2>"$tmp/err"); }; then
 			grep -E '^E:' "$tmp/err" | sed 's/^/  apt: /' >&2
 			rm -rf "$tmp"
-			die "a locked package version is not served by the apt archive (run apt-get update; if it is gone, run make update-lock)"
+			die "a locked package version is not served by the $lethe_suite archive (if it is gone, run make update-lock)" 111
 		fi
 		for f in "$tmp"/*.deb; do mv "$f" "$cache/$(basename "$f").part"; done
 		rm -rf "$tmp"
@@ -94,7 +104,19 @@ cmd_stage() { # LOCK STAGE OWNERS KDIR
 		case "$n" in
 		linux-image-[0-9]*)
 			# Only the kernel and its modules; nothing of the package's scripts.
-			dpkg-deb --fsys-tarfile "$f" | tar -x -C "$kdir" --wildcards './boot/vmlinuz-*' './lib/modules/*'
+			# Debian 13's kernel ships its modules under /usr/lib/modules
+			# (merged /usr), older ones under /lib/modules: KDIR gets lib/modules.
+			dpkg-deb --fsys-tarfile "$f" | tar -x -C "$kdir" --wildcards \
+				'./boot/vmlinuz-*' './lib/modules/*' './usr/lib/modules/*' 2> "$kdir.err" || {
+				grep -v 'Not found in archive\|Exiting with failure status' "$kdir.err" >&2 || true; }
+			rm -f "$kdir.err"
+			if [ -d "$kdir/usr/lib/modules" ]; then
+				mkdir -p "$kdir/lib"
+				mv "$kdir/usr/lib/modules" "$kdir/lib/modules"
+				rm -rf "$kdir/usr"
+			fi
+			ls "$kdir"/boot/vmlinuz-* > /dev/null 2>&1 && [ -d "$kdir/lib/modules" ] ||
+				die "kernel package $n $v has no /boot/vmlinuz-* or no modules"
 			echo "$n" > "$kdir/package"
 			continue ;;
 		esac
@@ -120,7 +142,7 @@ cmd_resolve() {
 		for p in "${level[@]}"; do seen[$p]=1; done
 		while read -r dep; do
 			[ -z "${seen[$dep]:-}" ] && { seen[$dep]=1; next+=("$dep"); }
-		done < <(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-breaks \
+		done < <(apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests --no-conflicts --no-breaks \
 			--no-replaces --no-enhances "${level[@]}" | awk '
 			/^[^ ]/ { alt = 0; next }
 			/^ *\|(Pre)?Depends:/ { if (!alt) { alt = 1; if ($2 !~ /^</) print $2 } ; next }
@@ -132,7 +154,7 @@ cmd_resolve() {
 
 cmd_pin() {
 	[ $# -gt 0 ] || return 0
-	apt-cache show --no-all-versions "$@" | awk '
+	apt-cache "${apt_opts[@]}" show --no-all-versions "$@" | awk '
 		/^Package:/ { p = $2 } /^Version:/ { v = $2 } /^Architecture:/ { a = $2 } /^SHA256:/ { s = $2 }
 		/^$/ { if (p) print p, v, a, s; p = v = a = s = "" }
 		END { if (p) print p, v, a, s }' | sort -u > "${TMPDIR:-/tmp}/pin.$$"
@@ -143,11 +165,22 @@ cmd_pin() {
 	cat "${TMPDIR:-/tmp}/pin.$$"; rm -f "${TMPDIR:-/tmp}/pin.$$"
 }
 
-[ $# -ge 1 ] || die "usage: debs.sh resolve|pin|fetch|stage ..."
+cmd_newest() { # NAME
+	local v best=
+	while read -r v; do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+	done < <(apt-cache "${apt_opts[@]}" madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+	[ -n "$best" ] || die "the archive has no package $1"
+	echo "$best"
+}
+
+[ $# -ge 1 ] || die "usage: debs.sh update|newest|resolve|pin|fetch|stage ..."
 c=$1; shift
 case "$c" in
-resolve) [ $# -eq 1 ] || die "usage: debs.sh resolve LIST"; cmd_resolve "$1" ;;
-pin) cmd_pin "$@" ;;
+update) apt_setup update ;;
+newest) [ $# -eq 1 ] || die "usage: debs.sh newest NAME"; apt_setup; cmd_newest "$1" ;;
+resolve) [ $# -eq 1 ] || die "usage: debs.sh resolve LIST"; apt_setup; cmd_resolve "$1" ;;
+pin) apt_setup; cmd_pin "$@" ;;
 fetch) [ $# -eq 1 ] || die "usage: debs.sh fetch LOCK"; cmd_fetch "$1" ;;
 stage) [ $# -eq 4 ] || die "usage: debs.sh stage LOCK STAGE OWNERS KDIR"; cmd_stage "$@" ;;
 *) die "unknown command $c" ;;

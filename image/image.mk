@@ -1,7 +1,8 @@
 # The image pipeline (docs/architecture.md has the picture):
 #
 #   packages.lock -> fetch + verify -> stage (merged /usr) -+-> plan -> rootfs.spec -> mkcpio -> zstd
-#   our programs (initd, tpmseal, configpull) --------------+         (+ origins -> manifest.txt)
+#   our programs (initd, tpmseal, configpull), libcurl and -+         (+ origins -> manifest.txt)
+#   mimalloc, compiled in the build root (image/buildroot)  |
 #   kernel package -> vmlinuz, modules.sh -> modules -------+
 #   vmlinuz + initramfs + cmdline -> ospkg create -> lethe.zip + lethe.unsigned.json (reproducible)
 #   -> ospkg sign (one signature per key:cert pair) -> lethe.json
@@ -27,8 +28,12 @@ SIGN_THRESHOLD ?= 1
 FLEET_CA ?=
 
 OVERLAY_FILES := $(shell find rootfs-overlay -type f 2>/dev/null | LC_ALL=C sort)
-# The lean libcurl's origin in out/manifest.txt: Debian's curl source, pinned.
-CURL_ORIGIN := curl-source=$(shell awk '$$1 == "version" { print $$2 }' image/curl/source.lock)
+# Libraries built from pinned Debian sources (the lean libcurl, mimalloc
+# 2.0.9) and their origins in out/manifest.txt: SOURCE-source=VERSION.
+src_origin = $(shell awk '$$1 == "source" { s = $$2 } $$1 == "version" { v = $$2 } END { print s "-source=" v }' $(1))
+BUILT_LIBS := $(B)/curl/libcurl.so.4=$(call src_origin,image/curl/source.lock) \
+	$(B)/mimalloc/libmimalloc.so.2=$(call src_origin,image/mimalloc/source.lock)
+BUILT_LIB_FILES := $(foreach l,$(BUILT_LIBS),$(firstword $(subst =, ,$(l))))
 IMAGE_INPUTS := image/base.spec image/roots.list image/busybox.applets image/plan.sh \
 	$(OVERLAY_FILES)
 
@@ -57,8 +62,10 @@ $(IMG_B)/debs.stamp: $(LOCK) image/debs.sh
 	image/debs.sh stage $(LOCK) $(IMG_B)/stage $(IMG_B)/owners $(IMG_B)/kernel
 	touch $@
 
-$(IMG_B)/modules.stamp: $(IMG_B)/debs.stamp image/modules.list image/modules.sh
-	image/modules.sh $(IMG_B)/kernel image/modules.list $(IMG_B)/modules > $(IMG_B)/kernel-version
+# depmod's indexes and zstd's stream are bytes of the image: both tools run
+# in the build root (its kmod and zstd), never the host's.
+$(IMG_B)/modules.stamp: $(IMG_B)/debs.stamp image/modules.list image/modules.sh $(BR_STAMP)
+	$(BR_RUN) image/modules.sh $(IMG_B)/kernel image/modules.list $(IMG_B)/modules > $(IMG_B)/kernel-version
 	touch $@
 
 $(IMG_B)/gen/etc/lethe-release: $(IMG_B)/buildvars
@@ -82,8 +89,8 @@ $(IMG_B)/fleetca: buildvars $(FLEET_CA)
 
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
 		$(IMG_B)/gen/etc/lethe-release $(IMG_B)/fleetca $(B)/target/initd $(B)/target/tpmseal \
-		$(B)/target/configpull $(HB)/elfclosure $(B)/curl/libcurl.so.4 $(IMAGE_INPUTS)
-	LEAN_CURL=$(B)/curl/libcurl.so.4 CURL_ORIGIN=$(CURL_ORIGIN) \
+		$(B)/target/configpull $(HB)/elfclosure $(BUILT_LIB_FILES) $(IMAGE_INPUTS)
+	BUILT_LIBS='$(BUILT_LIBS)' \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \
 	MODS=$(IMG_B)/modules TARGET=$(B)/target GEN=$(IMG_B)/gen ELFCLOSURE=$(HB)/elfclosure \
 	IMAGE=image OVERLAY=rootfs-overlay image/plan.sh $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins
@@ -91,9 +98,9 @@ $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/mod
 $(IMG_B)/initramfs.cpio: $(IMG_B)/rootfs.spec $(HB)/mkcpio
 	$(HB)/mkcpio -t $(SOURCE_DATE_EPOCH) -o $@ $(IMG_B)/rootfs.spec
 
-$(O)/initramfs.cpio.zst: $(IMG_B)/initramfs.cpio $(IMG_B)/buildvars
+$(O)/initramfs.cpio.zst: $(IMG_B)/initramfs.cpio $(IMG_B)/buildvars $(BR_STAMP)
 	@mkdir -p $(@D)
-	zstd $(ZSTD_FLAGS) -f -o $@.tmp $< && mv -f $@.tmp $@
+	$(BR_RUN) zstd $(ZSTD_FLAGS) -f -o $@.tmp $< && mv -f $@.tmp $@
 
 $(O)/vmlinuz: $(IMG_B)/modules.stamp
 	@mkdir -p $(@D)
@@ -140,9 +147,17 @@ verify: $(O)/lethe.json $(HB)/ospkg
 keys:
 	@cat docs/signing-keys.txt
 
-# Re-resolve image/packages.list against the apt archive: pin every
+# Re-resolve every lock against the apt archive (docs/operating.md, "A tor or
+# Debian security release"): the build root first (our programs are then
+# rebuilt in it), the pinned sources, then image/packages.list: pin every
 # dependency, build a trial plan with all of them, and keep in the lock only
 # the packages that put at least one file into the image.
-update-lock: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull $(HB)/elfclosure \
-		$(B)/curl/libcurl.so.4
-	LEAN_CURL=$(B)/curl/libcurl.so.4 CURL_ORIGIN=$(CURL_ORIGIN) image/update-lock.sh
+.PHONY: update-lock update-lock-image
+update-lock:
+	$(BUILDROOT) lock
+	image/update-lock.sh sources
+	$(MAKE) --no-print-directory update-lock-image
+
+update-lock-image: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull $(HB)/elfclosure \
+		$(BUILT_LIB_FILES)
+	BUILT_LIBS='$(BUILT_LIBS)' B=$(B) HB=$(HB) image/update-lock.sh image

@@ -10,7 +10,9 @@
 #   TARGET     directory with our built programs (initd, tpmseal, configpull)
 #   GEN        directory with generated files (etc/lethe-release)
 #   ELFCLOSURE the closure tool;  IMAGE  the image/ directory;  OVERLAY  rootfs-overlay/
-#   LEAN_CURL  our libcurl.so.4 (image/curl), installed in place of Debian's;  CURL_ORIGIN  its origin
+#   BUILT_LIBS libraries we build from pinned Debian sources, "FILE=ORIGIN ..." (the lean
+#              libcurl of image/curl, mimalloc 2.0.9 of image/mimalloc): each is installed
+#              as /usr/lib/x86_64-linux-gnu/NAME-OF-FILE, in place of a Debian one if any
 #
 # Modes, owners and times never come from the build host: files are 0755 if
 # executable in their package, else 0644; directories 0755; owner 0:0.
@@ -18,7 +20,7 @@ set -euo pipefail
 die() { echo "plan.sh: fatal: $*" >&2; exit 100; }
 [ $# -eq 2 ] || die "usage: plan.sh SPEC ORIGINS"
 out_spec=$1 out_orig=$2
-for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY LEAN_CURL CURL_ORIGIN; do
+for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY BUILT_LIBS; do
 	[ -n "${!v:-}" ] || die "$v is not set"
 done
 
@@ -39,11 +41,18 @@ install -m 0755 "$TARGET/tpmseal" "$TARGET/configpull" "$STAGE/usr/bin/"
 	echo "file /usr/bin/configpull 0755 0 0 $TARGET/configpull lethe"
 } >> "$entries"
 
-# The lean libcurl (HTTPS over OpenSSL only) stands where Debian's would.
-curl_path=/usr/lib/x86_64-linux-gnu/libcurl.so.4
-rm -f "$STAGE$curl_path"
-install -m 0644 "$LEAN_CURL" "$STAGE$curl_path"
-{ grep -v "^$curl_path " "$OWNERS" || true; echo "$curl_path $CURL_ORIGIN"; } > "$tmp/owners"
+# Libraries built from pinned Debian sources stand where Debian's would: the
+# lean libcurl (HTTPS over OpenSSL only), mimalloc 2.0.9 (trixie has 3.x).
+cp "$OWNERS" "$tmp/owners"
+for lib in $BUILT_LIBS; do
+	file=${lib%%=*} origin=${lib#*=}
+	[ -f "$file" ] && [ -n "$origin" ] && [ "$origin" != "$lib" ] || die "BUILT_LIBS entry '$lib' is not FILE=ORIGIN"
+	path=/usr/lib/x86_64-linux-gnu/${file##*/}
+	rm -f "$STAGE$path"
+	install -m 0644 "$file" "$STAGE$path"
+	{ grep -v "^$path " "$tmp/owners" || true; echo "$path $origin"; } > "$tmp/owners.new"
+	mv "$tmp/owners.new" "$tmp/owners"
+done
 
 # 3. The ELF closure of the roots, with the package each file came from.
 mapfile -t roots < <(sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' "$IMAGE/roots.list")

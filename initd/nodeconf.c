@@ -73,8 +73,6 @@ static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, siz
 			nc->alloc = NODECONF_ALLOC_JEMALLOC;
 		else if (nodeconf_eq(v, vl, "mimalloc"))
 			nc->alloc = NODECONF_ALLOC_MIMALLOC;
-		else if (nodeconf_eq(v, vl, "hardened_malloc"))
-			nc->alloc = NODECONF_ALLOC_HARDENED;
 		else
 			return "allocator: unknown";
 		return NULL;
@@ -174,8 +172,6 @@ char const *nodeconf_alloc_lib(enum nodeconf_alloc a)
 		return "libjemalloc.so.2";
 	case NODECONF_ALLOC_MIMALLOC:
 		return "libmimalloc.so.2";
-	case NODECONF_ALLOC_HARDENED:
-		return "libhardened_malloc.so";
 	case NODECONF_ALLOC_GLIBC:
 		break;
 	}
@@ -184,7 +180,7 @@ char const *nodeconf_alloc_lib(enum nodeconf_alloc a)
 
 char const *nodeconf_alloc_name(enum nodeconf_alloc a)
 {
-	static char const *const names[] = { "glibc", "jemalloc", "mimalloc", "hardened_malloc" };
+	static char const *const names[] = { "glibc", "jemalloc", "mimalloc" };
 
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }

@@ -424,8 +424,9 @@ static void tor_start(struct tor *t, struct loop *l)
 	if (lib)
 		snprintf(t->env_preload, sizeof t->env_preload, "LD_PRELOAD=%s/%s", t->p.lib_dir, lib);
 	/* Defaults measured in docs/performance.md: jemalloc returns freed pages
-	 * from a background thread, not tor's; bookworm's mimalloc 2.0.9 runs
-	 * with its defaults (it silently ignores options it does not know). */
+	 * from a background thread, not tor's; mimalloc 2.0.9 (image/mimalloc,
+	 * built from Debian's source) runs with its defaults (it silently
+	 * ignores options it does not know). */
 	if (t->nc.alloc == NODECONF_ALLOC_JEMALLOC)
 		snprintf(t->env_conf, sizeof t->env_conf,
 			"MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000");

@@ -127,7 +127,7 @@ static int keydir_write_instance(int outfd, const char *out, unsigned i, const s
 				 size_t errlen)
 {
 	const struct bundle_instance *in = &b->inst[i];
-	char num[4], path[KEYDIR_PATH_MAX], fname[BUNDLE_NAME_MAX + 24];
+	char num[12], path[KEYDIR_PATH_MAX], fname[BUNDLE_NAME_MAX + 24];
 	int ifd = -1, kfd = -1, r = -1;
 	EVP_PKEY *k = NULL;
 	uint8_t pk[32];

@@ -19,7 +19,7 @@ TPMSEAL_LIBS := -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lsodium -lcrypto
 TPMSEAL_TEST_SRCS := $(sort $(wildcard tests/unit/tpmseal/*.c))
 TPMSEAL_TEST_OBJS := $(TPMSEAL_TEST_SRCS:%.c=$(HB)/obj/%.o)
 
-$(B)/target/tpmseal: $(TPMSEAL_SRCS) $(TPMSEAL_HDRS)
+$(B)/target/tpmseal: $(TPMSEAL_SRCS) $(TPMSEAL_HDRS) $(BR_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(TPMSEAL_SRCS) $(TARGET_LDFLAGS) $(TPMSEAL_LIBS)
 

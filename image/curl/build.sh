@@ -5,23 +5,31 @@
 #   build.sh OUTDIR [LOCK]
 #
 # LOCK (default: source.lock next to this script) names the source; its files
-# must already be in $LETHE_CACHE/src (fetch.sh) and are checked again here.
+# must already be in $LETHE_CACHE/src (image/srcpkg.sh fetch, on the host) and
+# are checked again here (srcpkg.sh verify).  Runs inside the build root
+# (image/buildroot/buildroot.sh run): its gcc, binutils and -dev headers, the
+# Debian release of the image, are the ones that shape the bytes.
 # Writes OUTDIR/libcurl.so.4 (one stripped file named by its SONAME) and
-# OUTDIR/config.txt (the configure line and the host packages that shaped the
-# bytes).  Exit codes: 0 ok, 100 usage or bad source, 111 the build failed or
+# OUTDIR/config.txt (the configure line and the build root's packages that
+# shaped the bytes, its "host packages" line).  Exit codes: 0 ok, 100 usage or bad source, 111 the build failed or
 # its result is not what the image needs (wrong SONAME, symbol version or
 # library dependencies, a build path in the binary); 129/130/143 on HUP/INT/
 # TERM.  Whatever the exit, the scratch tree and temporary outputs are gone.
 #
-# The library is a drop-in for Debian's libcurl4 (OpenSSL flavour): same
+# The library is a drop-in for Debian's libcurl4t64 (OpenSSL flavour): same
 # SONAME libcurl.so.4, same symbol version CURL_OPENSSL_4, same exported
 # curl_* functions, because our programs are compiled against
-# libcurl4-openssl-dev.  Debian builds that flavour from its source with the
-# GnuTLS and NSS rename patches popped; we do the same, then run the
-# upstream configure (no autoreconf, no autotools needed: the other Debian
-# patches that touch build files concern LDAP, GSS-API, zsh or test data,
-# none of which is built here; AM_MAINTAINER_MODE keeps make from
-# regenerating anything).
+# libcurl4-openssl-dev.  Debian (trixie, 8.14) builds both flavours from the
+# fully patched source: ZZZgnutls-build.patch (first in the series despite its
+# name) makes the library name and SONAME a configure-time choice, libcurl.so.4
+# unless --with-gnutls, and debian/rules runs autoreconf, then configure
+# --with-openssl.  We apply the whole series too (dpkg-source -x), but run the
+# upstream configure as shipped (no autoreconf, no autotools needed): without
+# --with-gnutls the regenerated build files would say exactly what the shipped
+# ones say (libcurl.la, SONAME 4), and the only other patch that touches a
+# build file of lib/ or configure concerns GSS-API, which is not built; the
+# rest patch C sources, test data, docs and scripts.  AM_MAINTAINER_MODE keeps
+# make from regenerating anything.
 #
 # Reproducible: fixed locale and time zone, SOURCE_DATE_EPOCH (default: the
 # Debian changelog's date), the scratch tree mapped to "." in every path the
@@ -51,8 +59,10 @@ umask 022
 
 # The exact feature set.  Debian's flags that we keep: versioned symbols,
 # threaded resolver, the CA locations.  Everything else a relay's HTTPS
-# client never uses is off; 7.88 has no switch for Kerberos/SPNEGO or the
-# docs: they go with GSS-API, and only lib/ is built.
+# client never uses is off, including what 8.x added and enables by default
+# (IPFS/IPNS gateways, WebSockets, HTTPS RR); Kerberos and SPNEGO are off
+# twice (their switches, and no GSS-API).  The docs are not built either way
+# (only lib/ is), --disable-docs only spares configure the check for perl.
 configure_args=(
 	CC=gcc --build=x86_64-linux-gnu --prefix=/usr --libdir=/usr/lib/x86_64-linux-gnu
 	--disable-dependency-tracking --disable-silent-rules --disable-static --enable-shared
@@ -60,82 +70,58 @@ configure_args=(
 	--with-openssl --with-zlib
 	--with-ca-path=/etc/ssl/certs --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt
 	--enable-http
-	--disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp --disable-dict
-	--disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp
-	--disable-gopher --disable-mqtt --disable-ntlm --disable-ntlm-wb --disable-manual
+	--disable-ftp --disable-file --disable-ipfs --disable-ldap --disable-ldaps --disable-rtsp
+	--disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb
+	--disable-smtp --disable-gopher --disable-mqtt --disable-websockets
+	--disable-ntlm --disable-kerberos-auth --disable-negotiate-auth
+	--disable-ech --disable-httpsrr --disable-ssls-export --disable-manual --disable-docs
 	--without-gnutls --without-libpsl --without-brotli --without-zstd --without-nghttp2
-	--without-ngtcp2 --without-nghttp3 --without-quiche --without-msh3 --without-hyper
+	--without-ngtcp2 --without-nghttp3 --without-openssl-quic --without-quiche --without-msh3
 	--without-libidn2 --without-librtmp --without-libssh2 --without-libssh --without-wolfssh
-	--without-gssapi --without-libgsasl
+	--without-gssapi --without-libgsasl --without-libuv --without-ca-embed
 	--without-zsh-functions-dir --without-fish-functions-dir
 )
 # What the library may link: anything else means configure found a library
 # it was not meant to use.
 needed_ok=" libssl.so.3 libcrypto.so.3 libz.so.1 libc.so.6 "
 
-dsc=$("$here/fetch.sh" verify "$lock") || exit $?
+dsc=$("$here/../srcpkg.sh" verify "$lock") || exit $?
 
-command -v dpkg-source > /dev/null || die "dpkg-source is missing (Debian package dpkg-dev)" 111
-mkdir -p "$outdir" || die "unable to create $outdir" 111
-outdir=$(cd "$outdir" && pwd -P)
-# Scratch tree beside OUTDIR (under build/ when make runs us), removed on
-# every exit; an interrupted build leaves neither it nor a partial output.
-work=$(mktemp -d "$outdir.work.XXXXXX") || die "unable to create a scratch directory beside $outdir" 111
-tmpout=$outdir/libcurl.so.4.tmp
-child=
-trap 'rm -rf "$work" "$tmpout" "$outdir/config.txt.tmp" 2> /dev/null || true' EXIT
-# Long steps run in their own process group, so that a signal to this script
-# stops the whole tree (configure, make, the compilers) before the scratch
-# tree is removed, not only when they finish on their own.  They get TERM
-# whatever we got: bash starts background jobs with SIGINT ignored.
-stop() { # EXIT-STATUS
-	if [ -n "$child" ]; then
-		kill -TERM -- -"$child" 2> /dev/null || true
-		wait "$child" 2> /dev/null || true
-	fi
-	exit "$1"
-}
-trap 'stop 130' INT
-trap 'stop 143' TERM
-trap 'stop 129' HUP
-step() { # LOG COMMAND...
-	setsid "${@:2}" > "$1" 2>&1 < /dev/null &
-	child=$!
-	local rc=0
-	wait "$child" || rc=$?
-	child=
-	return "$rc"
-}
-src=$work/src
+# shellcheck source=image/srcbuild.sh
+. "$here/../srcbuild.sh"
+srcbuild_begin "$outdir" libcurl.so.4
+srcbuild_unpack "$dsc"
 
-fail() { # STEP LOG
-	echo "$prog: last lines of $2:" >&2
-	tail -n 25 "$2" | sed 's/^/  /' >&2
-	die "unable to $1 (see above)" 111
-}
-
-step "$work/unpack.log" dpkg-source -x --no-copy "$dsc" "$src" || fail "unpack $dsc" "$work/unpack.log"
-
-# Debian's OpenSSL flavour is the source without the last two patches of the
-# series (they rename the library for the GnuTLS and NSS flavours).
-series=$(sed -E '/^[[:space:]]*(#|$)/d' "$src/debian/patches/series" | tail -n 2 | tr '\n' ' ')
-[ "$series" = "90_gnutls.patch 99_nss.patch " ] ||
-	die "debian/patches/series does not end with 90_gnutls.patch 99_nss.patch (got: $series): check how debian/rules builds the OpenSSL flavour" 111
-for p in 99_nss.patch 90_gnutls.patch; do
-	patch -d "$src" -R -p1 -s -f --no-backup-if-mismatch < "$src/debian/patches/$p" > "$work/patch.log" 2>&1 ||
-		fail "revert $p" "$work/patch.log"
-done
-grep -qx 'lib_LTLIBRARIES = libcurl.la' "$src/lib/Makefile.am" || die "reverting the rename patches left lib/Makefile.am without libcurl.la" 111
+# Debian's OpenSSL flavour is the fully patched source (nothing popped since
+# 8.x), the GnuTLS rename being the configure-time switch of
+# ZZZgnutls-build.patch.  Not running autoreconf is only right while no other
+# patch touches a build file that configure or lib/ use: check, so that a new
+# security update that does (a new source file in lib/Makefile.inc, say) stops
+# here instead of being silently left out.
+series=$(sed -E '/^[[:space:]]*(#|$)/d' "$src/debian/patches/series")
+grep -qx 'ZZZgnutls-build.patch' <<< "$series" ||
+	die "debian/patches/series has no ZZZgnutls-build.patch: check how debian/rules builds the OpenSSL flavour" 111
+if ! grep -q -- '--with-openssl' "$src/debian/rules" || grep -qE 'quilt|patch -R|-R -p1' "$src/debian/rules"; then
+	die "debian/rules no longer builds the OpenSSL flavour from the fully patched source: check how it does" 111
+fi
+build_files='^(configure(\.ac)?|aclocal\.m4|acinclude\.m4|m4/.*|Makefile\.(am|in|inc)|(lib|include)/(.*/)?Makefile[.a-z]*|lib/libcurl\..*)$'
+while read -r p; do
+	case $p in ZZZgnutls-build.patch | build-Divide-mit-krb5-gssapi-link-flags-between-LDFLAGS-a.patch) continue ;; esac
+	touched=$(sed -n 's/^+++ [^/]*\/\([^[:space:]]*\).*/\1/p' "$src/debian/patches/$p" | grep -E "$build_files" | tr '\n' ' ') || true
+	[ -z "$touched" ] || die "Debian patch $p changes build files ($touched) that only autoreconf would apply: check it" 111
+done <<< "$series"
+grep -qx 'lib_LTLIBRARIES = libcurl.la' "$src/lib/Makefile.in" || die "the shipped lib/Makefile.in does not build libcurl.la" 111
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$src/debian/changelog" -STimestamp)
 fi
 export SOURCE_DATE_EPOCH
 
-# Debian's hardening=+all flags (dpkg-buildflags on bookworm), without -g:
-# the result is stripped anyway.  -O2 as Debian: -Os would save 74 KB, but
-# only 25 KB after zstd, and is not the level Debian ships and tests.
-cflags="-O2 -ffile-prefix-map=$src=. -fstack-protector-strong -fstack-clash-protection -fcf-protection -Wformat -Werror=format-security"
+# Debian's hardening=+all flags (dpkg-buildflags in the trixie build root,
+# which adds -Werror=implicit-function-declaration by default), without -g:
+# the result is stripped anyway.  -O2 as Debian: -Os is smaller but is not the
+# level Debian ships and tests.
+cflags="-O2 -Werror=implicit-function-declaration -ffile-prefix-map=$src=. -fstack-protector-strong -fstack-clash-protection -Wformat -Werror=format-security -fcf-protection"
 cppflags="-Wdate-time -D_FORTIFY_SOURCE=2"
 ldflags="-Wl,-z,relro -Wl,-z,now"
 
@@ -144,8 +130,9 @@ echo "$prog: configuring curl $(basename "$dsc" .dsc | sed 's/^curl_//')" >&2
 step "$work/configure.log" bash -c 'cd "$1" && shift && exec ./configure "$@"' configure "$src" \
 	"${configure_args[@]}" CFLAGS="$cflags" CPPFLAGS="$cppflags" LDFLAGS="$ldflags" || fail "configure curl" "$work/configure.log"
 # configure silently drops a protocol whose dependency is missing: check what it decided.
+# (8.x prints them in lower case.)
 protocols=$(sed -n 's/^  Protocols:[[:space:]]*//p' "$work/configure.log")
-[ "$protocols" = "HTTP HTTPS" ] || die "configure chose protocols '$protocols', want 'HTTP HTTPS'" 111
+[ "$protocols" = "http https" ] || die "configure chose protocols '$protocols', want 'http https'" 111
 grep -q '^  SSL:[[:space:]]*enabled (OpenSSL' "$work/configure.log" || die "configure did not enable OpenSSL" 111
 
 echo "$prog: building libcurl" >&2
@@ -168,8 +155,8 @@ done < <(readelf -d "$tmpout" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
 
 {
 	echo "# lean libcurl from Debian source $(basename "$dsc"); SRC is the unpacked source tree"
-	echo "# source: dpkg-source -x, then 99_nss.patch and 90_gnutls.patch reverted (as debian/rules)"
-	echo "# host packages: $(dpkg-query -W -f='${Package} ${Version}, ' gcc-12 binutils libc6-dev libssl-dev zlib1g-dev 2> /dev/null | sed 's/, $//')"
+	echo "# source: dpkg-source -x (the whole Debian series, as debian/rules; its OpenSSL flavour)"
+	echo "# host packages: $(dpkg-query -W -f='${Package} ${Version}, ' gcc-14 binutils libc6-dev libssl-dev zlib1g-dev 2> /dev/null | sed 's/, $//')"
 	printf '%s' "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH TZ=UTC LC_ALL=C ./configure"
 	printf ' %s' "${configure_args[@]}"
 	printf " CFLAGS='%s' CPPFLAGS='%s' LDFLAGS='%s'\n" "${cflags//"$src"/SRC}" "$cppflags" "$ldflags"

@@ -22,15 +22,20 @@ struct prediction_set {
 	struct prediction p[PREDICT_MAX];
 };
 
-/* UEFI direct boot of a UKI (systemd-stub 252 + Linux EFI stub), see
+/* UEFI direct boot of a UKI (systemd-stub 257 + Linux EFI stub), see
  * docs/updates.md for each rule:
  *   PCR 4  profile events, then Authenticode(UKI), Authenticode(.linux)
  *   PCR 7  the profile's value (required)
  *   PCR 9  profile events, then SHA-256(load options: .cmdline as UTF-16LE
- *          with its NUL), SHA-256(.initrd)
- *   PCR 11 for each of .linux .osrel .cmdline .initrd .splash .dtb .pcrpkey
- *          present and non-empty: SHA-256(name with NUL), SHA-256(contents)
- * The UKI must have .linux, .cmdline (printable ASCII) and .initrd. */
+ *          with its NUL), SHA-256(the stub's initrd: .initrd, then .osrel
+ *          as /.extra/os-release in a cpio, each padded to 4: sdcpio.h)
+ *   PCR 11 for each of 257's UKI sections (.linux .osrel .cmdline .initrd
+ *          .ucode .splash .dtb .uname .sbat .pcrpkey .profile .dtbauto
+ *          .hwids) present and non-empty: SHA-256(name with NUL),
+ *          SHA-256(contents); .sbat is the stub's own, in every UKI
+ * The UKI must have .linux, .cmdline (printable ASCII) and .initrd, and no
+ * .ucode, .pcrsig, .pcrpkey or .profile (their generated initrds are not
+ * predicted). */
 int uefi_predict(const uint8_t *uki, size_t n, const struct profile *pr,
 	struct prediction_set *out, struct tool_err *e);
 

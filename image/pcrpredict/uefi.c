@@ -5,11 +5,16 @@
 #include "lethe_exit.h"
 #include "pe.h"
 #include "predict.h"
+#include "sdcpio.h"
 
-/* systemd 252 src/fundamental/tpm-pcr.c unified_sections[], without
- * .pcrsig (never measured).  Pinned with the stub in image/uki/tools.lock. */
+/* systemd 257 src/fundamental/uki.c unified_sections[] in its canonical
+ * (measuring) order, without .pcrsig (never measured): the stub of the build
+ * root (systemd-boot-efi 257, image/buildroot/packages.lock).  257 measures
+ * more names than 252 did; the one that matters here is .sbat, which the stub
+ * carries itself, so every lethe UKI has it. */
 static const char *const uki_measured[] = {
-	".linux", ".osrel", ".cmdline", ".initrd", ".splash", ".dtb", ".pcrpkey",
+	".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname",
+	".sbat", ".pcrpkey", ".profile", ".dtbauto", ".hwids",
 };
 
 #define CMDLINE_MAX 4096u
@@ -86,8 +91,46 @@ static int measure_load_options(uint8_t pcr[PCR_BYTES], const uint8_t *s, size_t
 	return 0;
 }
 
+/* The initrd systemd-stub 257 passes (sdcpio.h): .initrd, then .osrel as
+ * /.extra/os-release.  Sections that would add other generated initrds
+ * (.ucode, .pcrsig, .pcrpkey, .profile) are refused, not guessed. */
+static int stub_initrd_digest(const struct pe_image *pe, const struct pe_section *initrd,
+	uint8_t d[PCR_BYTES], struct tool_err *e)
+{
+	static const char *const unpredicted[] = { ".ucode", ".pcrsig", ".pcrpkey", ".profile" };
+	const struct pe_section *o = pe_section_find(pe, ".osrel");
+	uint8_t *ibuf = NULL, *obuf = NULL, *cpio = NULL;
+	size_t ilen, olen, clen, i;
+	int rc;
+
+	for (i = 0; i < sizeof unpredicted / sizeof unpredicted[0]; i++) {
+		const struct pe_section *s = pe_section_find(pe, unpredicted[i]);
+
+		if (s && s->vsize)
+			return err_set(e, LETHE_EXIT_USAGE,
+				"UKI has a %s section: the initrd systemd-stub builds from it is not predicted",
+				unpredicted[i]);
+	}
+	rc = pe_section_copy(pe, initrd, &ibuf, &ilen, e);
+	if (!rc && o && o->vsize) {
+		rc = pe_section_copy(pe, o, &obuf, &olen, e);
+		if (!rc)
+			rc = sdcpio_literal(".extra", "os-release", obuf, olen, &cpio, &clen, e);
+	}
+	if (!rc) {
+		const uint8_t *parts[2] = { ibuf, cpio };
+		const size_t lens[2] = { ilen, cpio ? clen : 0 };
+
+		rc = sdcpio_combined_sha256(parts, lens, cpio ? 2 : 1, d, e);
+	}
+	free(cpio);
+	free(obuf);
+	free(ibuf);
+	return rc;
+}
+
 /* PCR 9 of a UKI: systemd-stub hands the kernel the .cmdline section as
- * load options and the .initrd section through LoadFile2. */
+ * load options and its initrd (stub_initrd_digest) through LoadFile2. */
 static int predict_pcr9(const struct pe_image *pe, const struct profile *pr,
 	uint8_t pcr[PCR_BYTES], struct tool_err *e)
 {
@@ -111,7 +154,7 @@ static int predict_pcr9(const struct pe_image *pe, const struct profile *pr,
 		err_prefix(e, ".cmdline: ");
 		return rc;
 	}
-	rc = section_digest(pe, i, d, e);
+	rc = stub_initrd_digest(pe, i, d, e);
 	if (rc)
 		return rc;
 	pcr_extend(pcr, d);
@@ -148,7 +191,7 @@ int qemu_kernel_predict(const char *cmdline, const uint8_t initrd_digest[PCR_BYT
 	return prediction_add(out, "qemu", 9, v, e);
 }
 
-/* systemd-stub 252 starts the kernel with LoadImage on the .linux section
+/* systemd-stub starts the kernel with LoadImage on the .linux section
  * (VirtualSize bytes): the firmware measures that buffer as a PE image. */
 static int predict_pcr4(const struct pe_image *uki, const struct profile *pr,
 	uint8_t pcr[PCR_BYTES], struct tool_err *e)

@@ -1,15 +1,19 @@
 #!/bin/bash
 # mkuki.sh OUT KERNEL INITRD CMDLINE OSREL: a unified kernel image (UKI) for
-# UEFI direct boot: systemd-stub (pinned in image/uki/tools.lock) with the
-# sections .osrel, .cmdline, .linux and .initrd added by objcopy at
-# page-aligned addresses after the stub's last section.
+# UEFI direct boot: systemd-stub with the sections .osrel, .cmdline, .linux
+# and .initrd added by objcopy at page-aligned addresses after the stub's
+# last section.  Runs inside the build root (make: $(BR_RUN)): the stub is
+# the root's systemd-boot-efi, pinned with its SHA-256 in
+# image/buildroot/packages.lock, and objcopy is the root's binutils.  A new
+# systemd-boot-efi changes out/lethe.efi and every UEFI PCR prediction
+# (image/pcrpredict/uefi.c names the stub version it follows).
 #
 # Deterministic: the same inputs give the same bytes (objcopy keeps the
 # stub's PE timestamp; the section addresses depend only on the sizes).
 # Written to OUT.tmp and renamed into place only when complete.
 set -eu -o pipefail
 
-LOCK=${UKI_TOOLS_LOCK:-image/uki/tools.lock}
+STUB=${UKI_STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}
 
 die() {
 	echo "mkuki: fatal: $*" >&2
@@ -22,12 +26,8 @@ for f in "$kernel" "$initrd" "$osrel"; do
 	[[ -r $f && -s $f ]] || die "unable to read $f: missing or empty" 100
 done
 [[ $cmdline != *$'\n'* ]] || die "kernel command line has a newline" 100
-
-read -r _ ver stub sum < <(awk '$1 == "systemd-boot-efi" { print; exit }' "$LOCK") ||
-	die "unable to find systemd-boot-efi in $LOCK" 100
-[[ -r $stub ]] || die "unable to read $stub: install systemd-boot-efi=$ver"
-[[ $(sha256sum <"$stub") == "$sum  -" ]] ||
-	die "unable to use $stub: sha256 differs from $LOCK (want systemd-boot-efi $ver)" 1
+stub=$STUB
+[[ -r $stub ]] || die "unable to read $stub: run mkuki.sh in the build root (image/buildroot/buildroot.sh run)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkuki.XXXXXX")
 trap 'rm -rf -- "$tmp" "$out.tmp"' EXIT

@@ -62,9 +62,11 @@ $(IMG_B)/uki/os-release: $(IMG_B)/ukivars
 	printf 'NAME=lethe\nID=lethe\nPRETTY_NAME="lethe %s"\nVERSION_ID=%s\n' \
 		'$(LETHE_VERSION)' '$(LETHE_VERSION)' > $@.tmp && mv -f $@.tmp $@
 
+# In the build root: its systemd-boot-efi stub (pinned by
+# image/buildroot/packages.lock) and its objcopy.
 $(O)/lethe.efi: $(O)/vmlinuz $(O)/initramfs.cpio.zst $(IMG_B)/uki/os-release $(IMG_B)/ukivars \
-		image/uki/mkuki.sh image/uki/tools.lock
-	image/uki/mkuki.sh $@ $(O)/vmlinuz $(O)/initramfs.cpio.zst '$(UKI_CMDLINE)' \
+		image/uki/mkuki.sh $(BR_STAMP)
+	$(BR_RUN) image/uki/mkuki.sh $@ $(O)/vmlinuz $(O)/initramfs.cpio.zst '$(UKI_CMDLINE)' \
 		$(IMG_B)/uki/os-release
 
 $(IMG_B)/predictvars: buildvars

@@ -1,7 +1,9 @@
 # A one-authority private Tor network on the host's loopback (TestingTorNetwork,
 # ../shared/reference/tor.md section 4), for issue 6's scenario 9:
 # tests/boot/relay/privnet.t (host level) and testnet.t (the booted relay).
-# Sourced; needs tor and tor-gencert.
+# Sourced.  Every tor here is the image's own (tests/bin/tor: the locked
+# Debian tor of build/image/stage, run by the image's loader), authorities and
+# host relays alike: the network the test builds runs the tor lethe ships.
 #
 #   authority_init DIR ORPORT DIRPORT
 #         keys (tor-gencert, RSA identity) and DIR/torrc for an authority
@@ -12,6 +14,29 @@
 #   until_s SECONDS COMMAND...
 #         retries COMMAND every 2 s until it succeeds, for SECONDS times
 #         LETHE_TIMEOUT_SCALE
+
+PATH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bin" && pwd):$PATH
+export PATH
+
+#   authority_accepts DIR FP
+#         the authority in DIR took the relay FP's descriptor and votes for
+#         it: its log names no rejected descriptor, and its own vote lists
+#         FP as Running and Valid with a "v" line of the authority's own tor
+#         version (the image's: both sides run the same tor).
+authority_accepts() {
+	local d=$1 fp=$2 id ver dirp
+	! grep -aqiE 'rejected|Missing TAP key|obsolete' "$d/notice.log" || return 1
+	id=$(printf '%s' "$fp" | xxd -r -p | base64 | tr -d '=')
+	ver=$(tor --version 2>/dev/null | awk '/^Tor version/ { sub(/\.$/, "", $3); print $3; exit }')
+	dirp=$(awk '$1 == "DirPort" { sub(/.*:/, "", $2); print $2 }' "$d/torrc")
+	[[ -n $id && -n $ver && -n $dirp ]] || return 1
+	curl -sf --max-time 5 "http://127.0.0.1:$dirp/tor/status-vote/current/authority" |
+		awk -v id="$id" -v ver="Tor $ver" '
+			$1 == "r" { me = ($3 == id); next }
+			me && $1 == "s" { ok_s = / Running( |$)/ && / Valid( |$)/ }
+			me && $1 == "v" { sub(/^v /, ""); ok_v = ($0 == ver) }
+			END { exit !(ok_s && ok_v) }'
+}
 
 authority_init() {
 	local d=$1 orp=$2 dirp=$3

@@ -2,18 +2,26 @@
 # The lean libcurl (image/curl/build.sh) is a drop-in for Debian's libcurl4
 # (OpenSSL flavour) that speaks HTTP and HTTPS over OpenSSL and nothing else.
 # TAP output.  Usage: LEAN_CURL=build/curl/libcurl.so.4 tests/image/curl-lean.t
-# Needs cc, libcurl4-openssl-dev (headers and the link library) and openssl;
+# Needs root (image/buildroot/buildroot.sh run), openssl, readelf and objdump;
 # network use is loopback only.
+#
+# The library is built in the trixie build root and needs its glibc and
+# OpenSSL symbol versions (GLIBC_2.38, OPENSSL_3.2.0), which an older host
+# (bookworm) cannot provide.  So the probe program is compiled against the
+# root's libcurl4-openssl-dev and run inside the root (in_root), where
+# DEBIAN_CURL, Debian's libcurl4t64 it is compared with, is the root's too.
+# The host keeps what the root lacks: openssl (the certificates and s_server;
+# the root shares the host's network, so the probe reaches it on loopback).
 set -u
 LEAN_CURL=${LEAN_CURL:-build/curl/libcurl.so.4}
 DEBIAN_CURL=${DEBIAN_CURL:-/usr/lib/x86_64-linux-gnu/libcurl.so.4}
-CC=${CC:-cc}
+BUILDROOT=$(cd "$(dirname "$0")/../../image/buildroot" && pwd)/buildroot.sh
 
 if [ ! -f "$LEAN_CURL" ]; then
 	echo "Bail out! LEAN_CURL=$LEAN_CURL is not a file (make build/curl/libcurl.so.4)"
 	exit 1
 fi
-for t in "$CC" openssl readelf objdump timeout; do
+for t in openssl readelf objdump timeout unshare; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "Bail out! $t is not installed"
 		exit 1
@@ -31,6 +39,14 @@ cleanup() {
 }
 trap cleanup EXIT
 umask 022
+# CMD inside the build root, with the scratch directory (as its TOP and cwd)
+# and the lean library's directory bound at their own paths.
+in_root() { (cd "$tmp" && TOP=$tmp BUILDROOT_BIND=$lean_dir "$BUILDROOT" run "$@"); }
+if ! in_root true 2>"$tmp/root.err"; then
+	sed 's/^/# /' "$tmp/root.err"
+	echo "Bail out! cannot run commands in the build root ($BUILDROOT)"
+	exit 1
+fi
 export LC_ALL=C TZ=UTC
 # A proxy from the environment would send the loopback requests elsewhere.
 unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
@@ -67,12 +83,13 @@ exports() { objdump -T "$1" | awk '$0 ~ /\*(UND|ABS)\*/ { next } NF >= 7 && $2 =
 exports "$LEAN_CURL" >"$tmp/lean.syms"
 all_versioned() { test "$(wc -l <"$tmp/lean.syms")" -gt 50 && ! grep -v '^curl_[a-z0-9_]* CURL_OPENSSL_4$' "$tmp/lean.syms"; }
 ok "it exports curl_* functions, every one at CURL_OPENSSL_4" all_versioned
-if objdump -p "$DEBIAN_CURL" 2>/dev/null | grep -q 'CURL_OPENSSL_4'; then
-	exports "$DEBIAN_CURL" >"$tmp/debian.syms"
+if in_root cp "$DEBIAN_CURL" "$tmp/debian-libcurl.so.4" 2>/dev/null &&
+	objdump -p "$tmp/debian-libcurl.so.4" 2>/dev/null | grep -q 'CURL_OPENSSL_4'; then
+	exports "$tmp/debian-libcurl.so.4" >"$tmp/debian.syms"
 	ok "it exports exactly the functions of Debian's libcurl4" cmp -s "$tmp/lean.syms" "$tmp/debian.syms" ||
 		diff "$tmp/debian.syms" "$tmp/lean.syms" | sed 's/^/# /'
 else
-	skip "it exports exactly the functions of Debian's libcurl4" "no Debian libcurl4 at $DEBIAN_CURL"
+	skip "it exports exactly the functions of Debian's libcurl4" "no Debian libcurl4 at $DEBIAN_CURL in the build root"
 fi
 
 readelf -d "$LEAN_CURL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' >"$tmp/needed"
@@ -84,7 +101,7 @@ ok "it needs only libssl, libcrypto, libz and libc" needs_only_allowed
 ok "none of GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2, PSL, RTMP, brotli, zstd" needs_no_banned
 ok "no RPATH or RUNPATH" no_rpath
 
-# --- a program built against the host's libcurl4-openssl-dev -----------------
+# --- a program built against the build root's libcurl4-openssl-dev -----------
 cat >"$tmp/probe.c" <<'EOF'
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -172,12 +189,12 @@ int main(int argc, char **argv)
 	return 100;
 }
 EOF
-if ! "$CC" -std=c11 -Wall -Wextra -Werror -o "$tmp/probe" "$tmp/probe.c" -lcurl 2>"$tmp/cc.err"; then
+if ! in_root cc -std=c11 -Wall -Wextra -Werror -o "$tmp/probe" "$tmp/probe.c" -lcurl 2>"$tmp/cc.err"; then
 	sed 's/^/# /' "$tmp/cc.err"
-	echo "Bail out! cannot build a program against libcurl4-openssl-dev"
+	echo "Bail out! cannot build a program against the build root's libcurl4-openssl-dev"
 	exit 1
 fi
-lean() { LD_LIBRARY_PATH=$lean_dir timeout 20 "$tmp/probe" "$@"; }
+lean() { in_root env LD_LIBRARY_PATH="$lean_dir" timeout 20 "$tmp/probe" "$@"; }
 
 lean info >"$tmp/info" 2>&1
 ok "a program linked with -lcurl runs on the lean library" test $? -eq 0

@@ -17,7 +17,7 @@ check() { # DESCRIPTION COMMAND...
 	if "$@" > "$t/out" 2>&1; then echo "ok $n - $d"
 	else failed=$((failed + 1)); echo "not ok $n - $d"; sed 's/^/# /' "$t/out" | head -20; fi
 }
-echo "1..14"
+echo "1..16"
 
 check "the zstd initramfs decompresses to exactly the cpio" \
 	bash -c "zstd -dc $O/initramfs.cpio.zst | cmp - $cpio"
@@ -48,7 +48,7 @@ check "no GnuTLS, Kerberos, LDAP, SSH or IDN libraries (HTTPS client is OpenSSL 
 mods=$(awk '$5 ~ /^\/usr\/lib\/modules\/[^/]+\/modules.dep$/ { print $5 }' "$manifest")
 check "modules.dep names exactly the modules shipped" bash -c "
 	[ -n '$mods' ] && d=\$(dirname '$mods') &&
-	awk -v d=\$d/ '\$4 == \"file\" && \$5 ~ /\\.ko\$/ { p = \$5; sub(d, \"\", p); print p }' $manifest | sort > $t/shipped &&
+	awk -v d=\$d/ '\$4 == \"file\" && \$5 ~ /\\.ko\$/ && index(\$5, d) == 1 { print substr(\$5, length(d) + 1) }' $manifest | sort > $t/shipped &&
 	cpio -i --quiet --to-stdout \"\${d#/}/modules.dep\" < $cpio | cut -d: -f1 | sort > $t/dep &&
 	cmp $t/shipped $t/dep"
 
@@ -60,10 +60,31 @@ mkdir -p "$t/root"
 (cd "$t/root" && cpio -idm --quiet --no-absolute-filenames < "$top/$cpio") 2>/dev/null
 check "/init is a static binary" bash -c "file -L $t/root/init | grep -q 'statically linked'"
 check "tor runs from the image (tor --version in a chroot)" chroot "$t/root" /usr/bin/tor --version
-check "tor runs with jemalloc preloaded" env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
-	chroot "$t/root" /usr/bin/tor --version
-check "tor runs with mimalloc preloaded" env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \
-	chroot "$t/root" /usr/bin/tor --version
+# The tor of the image is the lock's: the manifest's origin, and what the
+# binary itself says (upstream part of the Debian version).
+tor_lock=$(awk '$1 == "tor" { print $2 }' "${LOCK:-image/packages.lock}")
+check "the image's tor is the locked one ($tor_lock): manifest origin and tor --version" bash -c "
+	awk '\$5 == \"/usr/bin/tor\" { print \$6 }' $manifest | grep -qx 'tor=$tor_lock' &&
+	chroot $t/root /usr/bin/tor --version | grep -q '^Tor version ${tor_lock%%-*}\\.\$'"
+# Our programs were compiled against the build root's headers: they must be
+# the versions of the libraries the image ships (make update-lock resolves
+# both locks from one archive index; a lock edited by hand could split them).
+check "build-root -dev packages and image libraries have the same versions" bash -c '
+	br=image/buildroot/packages.lock img=${LOCK:-image/packages.lock}
+	for pair in libc6-dev:libc6 libssl-dev:libssl3t64 libtss2-dev:libtss2-esys-3.0.2-0t64 \
+		libjansson-dev:libjansson4 libsodium-dev:libsodium23 zlib1g-dev:zlib1g; do
+		a=$(awk -v p=${pair%%:*} "\$1 == p { print \$2 }" $br)
+		b=$(awk -v p=${pair#*:} "\$1 == p { print \$2 }" $img)
+		[ -n "$a" ] && [ "$a" = "$b" ] || { echo "${pair%%:*} $a (build root) != ${pair#*:} $b (image)"; exit 1; }
+	done'
+# Preloaded inside the chroot (not into chroot(1) of the host), and each
+# allocator proves it is the one running: its own statistics on exit.
+check "tor runs with jemalloc preloaded (jemalloc's statistics)" bash -c "
+	chroot $t/root /usr/bin/env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
+		MALLOC_CONF=stats_print:true /usr/bin/tor --version 2>&1 | grep -q 'Begin jemalloc statistics'"
+check "tor runs with mimalloc 2.0.9 preloaded (mimalloc's own banner)" bash -c "
+	chroot $t/root /usr/bin/env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \
+		MIMALLOC_VERBOSE=1 /usr/bin/tor --version 2>&1 | grep -q 'mimalloc: process init'"
 check "tpmseal and configpull load all their libraries" bash -c "
 	chroot $t/root /usr/bin/tpmseal version && chroot $t/root /usr/bin/configpull version"
 check "the image version in /etc/lethe-release matches the build" bash -c "

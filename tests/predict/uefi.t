@@ -20,10 +20,15 @@ PCR_PROFILE=${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}
 BASE_CMDLINE="${UKI_CMDLINE:-console=tty0 console=ttyS0,115200 panic=10} lethe.rescue"
 CASES=${PREDICT_CASES:-base file cmdline}
 PCRS="4 7 9 11"
-MEASURE=${MEASURE:-/lib/systemd/systemd-measure}
+# mkuki.sh and systemd-measure run in the build root (image/buildroot), as
+# `make` runs mkuki.sh: its systemd-boot-efi stub and its systemd-measure are
+# the same systemd version, the one out/lethe.efi is made with.
+MEASURE=${MEASURE:-/usr/lib/systemd/systemd-measure}
+BUILDROOT=${BUILDROOT:-image/buildroot/buildroot.sh}
+in_root() { BUILDROOT_BIND=$W TOP=$PWD "$BUILDROOT" run "$@"; }
 
 boot_need_image
-for t in mformat mcopy objcopy tpm2_eventlog zstd cpio; do
+for t in mformat mcopy tpm2_eventlog zstd cpio; do
 	command -v $t >/dev/null || { echo "1..0"; echo "Bail out! $t not installed"; exit 1; }
 done
 [[ -x $PCRPREDICT ]] || { echo "1..0"; echo "Bail out! $PCRPREDICT not built"; exit 1; }
@@ -36,8 +41,8 @@ mkdir -p "$W"
 printf 'NAME=lethe\nID=lethe\nVERSION_ID=predict-test\n' >"$W/os-release"
 
 check "two UKI builds from the same inputs are identical" bash -c "
-	image/uki/mkuki.sh '$W/r1.efi' '$KERNEL' '$INITRD' '$BASE_CMDLINE' '$W/os-release' &&
-	image/uki/mkuki.sh '$W/r2.efi' '$KERNEL' '$INITRD' '$BASE_CMDLINE' '$W/os-release' &&
+	BUILDROOT_BIND='$W' TOP='$PWD' '$BUILDROOT' run image/uki/mkuki.sh '$W/r1.efi' '$KERNEL' '$INITRD' '$BASE_CMDLINE' '$W/os-release' &&
+	BUILDROOT_BIND='$W' TOP='$PWD' '$BUILDROOT' run image/uki/mkuki.sh '$W/r2.efi' '$KERNEL' '$INITRD' '$BASE_CMDLINE' '$W/os-release' &&
 	cmp -s '$W/r1.efi' '$W/r2.efi'"
 
 # case_uki NAME: builds $W/NAME.efi for a case (inputs kept in CASE_*).
@@ -58,16 +63,17 @@ case_uki() {
 	*) boot_die "unknown case $1" ;;
 	esac
 	CASE_INITRD=$initrd CASE_CMDLINE=$cmdline
-	image/uki/mkuki.sh "$W/$1.efi" "$KERNEL" "$initrd" "$cmdline" "$W/os-release"
+	in_root image/uki/mkuki.sh "$W/$1.efi" "$KERNEL" "$initrd" "$cmdline" "$W/os-release"
 }
 
-# systemd's own PCR 11 calculator (bookworm's systemd 252, the stub's
+# systemd's own PCR 11 calculator (the build root's systemd, the stub's
 # version) agrees with pcrpredict.
 measure_agrees() { # NAME
 	local m
-	[[ -x $MEASURE ]] || { echo "# no $MEASURE" >&2; return 1; }
 	printf '%s' "$CASE_CMDLINE" >"$W/$1.cmdline"
-	m=$("$MEASURE" calculate --linux="$KERNEL" --initrd="$CASE_INITRD" --cmdline="$W/$1.cmdline" \
+	# The stub's own .sbat is a section of every UKI, measured since 257.
+	in_root objcopy -O binary --only-section=.sbat "$W/$1.efi" "$W/$1.sbat" || return 1
+	m=$(in_root "$MEASURE" calculate --sbat="$W/$1.sbat" --linux="$KERNEL" --initrd="$CASE_INITRD" --cmdline="$W/$1.cmdline" \
 		--osrel="$W/os-release" --bank=sha256 --phase=: 2>/dev/null | awk -F= '/^11:sha256=/ { print $2 }')
 	[[ -n $m && $m == "$(awk '$1 == "uefi" && $2 == 11 { print $3 }' "$W/$1.pred")" ]]
 }

@@ -96,6 +96,8 @@ ok "the relay uses the sealed identity (tor's own fingerprint)" \
 have_desc() { [ -n "$(published)" ]; }
 ok "the authority has its descriptor" until_s 120 have_desc
 ok "the consensus lists it under the sealed fingerprint" until_s 240 in_consensus
+ok "the authority (the image's tor) accepts the descriptor: Running, Valid, same tor version" \
+	until_s 120 authority_accepts "$T/auth" "$fp"
 
 # --- reboot: TPM Startup(CLEAR), empty key directory, unseal again ---
 stop_tors

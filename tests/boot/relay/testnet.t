@@ -105,6 +105,8 @@ check "boot 1: the authority has the relay's descriptor" until_s 240 published_s
 check "boot 1: the consensus lists it under the sealed fingerprint" until_s 240 listed
 echo "# boot 1: descriptor to consensus on the host authority: $((SECONDS - t0)) s after tor's identity line"
 check "boot 1: Running and Valid: the authority reached its ORPort through the hostfwd" running
+check "boot 1: the authority, running the image's own tor, accepts the descriptor (same tor version)" \
+	until_s 60 authority_accepts "$BOOT_DIR/auth" "$fp"
 echo "# boot 1: $(r_flags)"
 d1=$(r_digest)
 check "boot 1: stops cleanly (ctrl-alt-del: reboot)" relay_power_cad

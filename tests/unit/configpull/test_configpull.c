@@ -214,6 +214,8 @@ static void test_document_fields(void **state)
 	expect_refused("\"refresh_interval\":5,", "", "refresh_interval");
 	expect_refused("\"refresh_interval\":\"3600\",", "", "refresh_interval");
 	expect_refused("\"allocator\":\"tcmalloc\",", "", "allocator");
+	/* Not in the image: refused, not rendered into a preload that fails. */
+	expect_refused("\"allocator\":\"hardened_malloc\",", "", "allocator");
 	expect_refused("\"node\":\"xyz\",", "", "node");
 	expect_refused("\"zram\":{\"size_mib\":10},", "", "zram.enabled");
 	expect_refused("\"zram\":{\"enabled\":true,\"size_mib\":1},", "", "size_mib");

@@ -60,6 +60,7 @@ static void test_nodeconf_bad(void **state)
 		{ "refresh_interval=+60\n", 1 },
 		{ "refresh_interval=\n", 1 },
 		{ "allocator=tcmalloc\n", 1 },
+		{ "allocator=hardened_malloc\n", 1 },
 		{ "allocator=jemalloc \n", 1 },
 		{ "zram=2\n", 1 },
 		{ "zram_size_mib=15\n", 1 },

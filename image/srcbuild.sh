@@ -1,0 +1,59 @@
+# image/srcbuild.sh: the scratch tree, signals and logged steps of a build from a
+# pinned Debian source (image/curl/build.sh, image/mimalloc/build.sh).
+# Sourced, after the caller has set prog and die().
+#
+#   srcbuild_begin OUTDIR OUTNAME   OUTDIR made absolute (variable outdir); a scratch
+#                                   tree beside it (work, src=$work/src); tmpout =
+#                                   OUTDIR/OUTNAME.tmp; traps that stop every step and
+#                                   remove the scratch tree, tmpout and config.txt.tmp
+#                                   on any exit (129/130/143 on HUP/INT/TERM)
+#   step LOG COMMAND...             run COMMAND in its own process group, output to LOG
+#   fail WHAT LOG                   the last lines of LOG, then "unable to WHAT", exit 111
+#   srcbuild_unpack DSC             dpkg-source -x DSC into $src (Debian's patches applied)
+
+srcbuild_begin() { # OUTDIR OUTNAME
+	mkdir -p "$1" || die "unable to create $1" 111
+	outdir=$(cd "$1" && pwd -P)
+	# Scratch tree beside OUTDIR (under build/ when make runs us), removed on
+	# every exit; an interrupted build leaves neither it nor a partial output.
+	work=$(mktemp -d "$outdir.work.XXXXXX") || die "unable to create a scratch directory beside $outdir" 111
+	tmpout=$outdir/$2.tmp
+	src=$work/src
+	child=
+	trap 'rm -rf "$work" "$tmpout" "$outdir/config.txt.tmp" 2> /dev/null || true' EXIT
+	trap 'srcbuild_stop 130' INT
+	trap 'srcbuild_stop 143' TERM
+	trap 'srcbuild_stop 129' HUP
+}
+
+# Long steps run in their own process group, so that a signal to the script
+# stops the whole tree (configure or cmake, make, the compilers) before the
+# scratch tree is removed, not only when they finish on their own.  They get
+# TERM whatever we got: bash starts background jobs with SIGINT ignored.
+srcbuild_stop() { # EXIT-STATUS
+	if [ -n "$child" ]; then
+		kill -TERM -- -"$child" 2> /dev/null || true
+		wait "$child" 2> /dev/null || true
+	fi
+	exit "$1"
+}
+
+step() { # LOG COMMAND...
+	setsid "${@:2}" > "$1" 2>&1 < /dev/null &
+	child=$!
+	local rc=0
+	wait "$child" || rc=$?
+	child=
+	return "$rc"
+}
+
+fail() { # WHAT LOG
+	echo "$prog: last lines of $2:" >&2
+	tail -n 25 "$2" | sed 's/^/  /' >&2
+	die "unable to $1 (see above)" 111
+}
+
+srcbuild_unpack() { # DSC
+	command -v dpkg-source > /dev/null || die "dpkg-source is missing (run this inside the build root)" 111
+	step "$work/unpack.log" dpkg-source -x --no-copy "$1" "$src" || fail "unpack $1" "$work/unpack.log"
+}
