@@ -6,7 +6,9 @@
 #                          with "update" or when the index is missing, download the
 #                          archive's signed index; sets the array apt_opts
 #   apt_update             download the index again (a locked version the old index
-#                          does not name, or make update-lock)
+#                          does not name, or make update-lock); sets apt_fresh=1
+#   apt_retry_update       apt_update, unless this run already did (returns 1 then):
+#                          the retry after a download that failed
 #
 # The host stays Debian 12: its own apt sources name bookworm, so nothing here
 # touches /etc/apt or the host's dpkg database.  Mirrors are taken from the
@@ -75,6 +77,12 @@ apt_update() {
 		exit 111
 	fi
 	date -u +%s > "$apt_dir/updated"
+	apt_fresh=1
+}
+
+apt_retry_update() {
+	[ -z "${apt_fresh:-}" ] || return 1
+	apt_update
 }
 
 apt_setup() {

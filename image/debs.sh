@@ -75,7 +75,7 @@ cmd_fetch() {
 		apt_setup
 		# An index older than the lock does not name its versions: update once.
 		if ! (cd "$tmp" && apt-get "${apt_opts[@]}" download -q "${miss[@]}" >/dev/null 2>"$tmp/err") &&
-			! { apt_update && (cd "$tmp" && apt-get "${apt_opts[@]}" download -q "${miss[@]}" >/dev/null 2>"$tmp/err"); }; then
+			! { apt_retry_update && (cd "$tmp" && apt-get "${apt_opts[@]}" download -q "${miss[@]}" >/dev/null 2>"$tmp/err"); }; then
 			grep -E '^E:' "$tmp/err" | sed 's/^/  apt: /' >&2
 			rm -rf "$tmp"
 			die "a locked package version is not served by the $lethe_suite archive (if it is gone, run make update-lock)" 111

@@ -2,6 +2,7 @@
 # pinned Debian source (image/curl/build.sh, image/mimalloc/build.sh).
 # Sourced, after the caller has set prog and die().
 #
+#   srcbuild_clean_env SCRIPT ARGS  re-run SCRIPT with a clean environment, once
 #   srcbuild_begin OUTDIR OUTNAME   OUTDIR made absolute (variable outdir); a scratch
 #                                   tree beside it (work, src=$work/src); tmpout =
 #                                   OUTDIR/OUTNAME.tmp; traps that stop every step and
@@ -10,6 +11,22 @@
 #   step LOG COMMAND...             run COMMAND in its own process group, output to LOG
 #   fail WHAT LOG                   the last lines of LOG, then "unable to WHAT", exit 111
 #   srcbuild_unpack DSC             dpkg-source -x DSC into $src (Debian's patches applied)
+
+# A clean environment: the caller's CC, CFLAGS, LDFLAGS, MAKEFLAGS (make
+# passes its command-line variables down), CONFIG_SITE, CMAKE_*, CPATH and
+# the like would all reach configure, cmake or make and change the bytes.
+# OMP_NUM_THREADS only sets the number of make jobs (nproc reads it); the
+# output does not depend on it.
+srcbuild_clean_env() { # SCRIPT ARGS...
+	local keep v
+	[ -z "${LETHE_SRCBUILD_CLEAN:-}" ] || return 0
+	keep=(LETHE_SRCBUILD_CLEAN=1 "PATH=$PATH" "HOME=${HOME:-/nonexistent}"
+		"LETHE_CACHE=${LETHE_CACHE:-${HOME:?neither LETHE_CACHE nor HOME is set}/.cache/lethe}")
+	for v in SOURCE_DATE_EPOCH TMPDIR OMP_NUM_THREADS; do
+		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
+	done
+	exec env -i "${keep[@]}" LC_ALL=C LANG=C TZ=UTC bash "$@"
+}
 
 srcbuild_begin() { # OUTDIR OUTNAME
 	mkdir -p "$1" || die "unable to create $1" 111

@@ -110,7 +110,7 @@ cmd_fetch() { # LOCK download|verify
 		apt_setup
 		tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
 		echo "$prog: downloading the source of $src $version ($suite) into $cache" >&2
-		apt_source "$src" "$version" "$tmp" || { apt_update && apt_source "$src" "$version" "$tmp"; } || true
+		apt_source "$src" "$version" "$tmp" || { apt_retry_update && apt_source "$src" "$version" "$tmp"; } || true
 		for name in "${miss[@]}"; do
 			[ -e "$tmp/$name" ] || { rm -rf "$tmp"; die "source file $name is neither in $cache nor served by the archive" 111; }
 			mv -f "$tmp/$name" "$cache/$name.part"

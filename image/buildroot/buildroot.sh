@@ -145,7 +145,7 @@ cmd_inside() { # ROOT CWD CMD...
 	done
 	local env=(PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/nonexistent TZ=UTC LC_ALL=C LANG=C
 		"LETHE_CACHE=$LETHE_CACHE" "TOP=$TOP")
-	for p in SOURCE_DATE_EPOCH OMP_NUM_THREADS LETHE_CURL_CLEAN; do
+	for p in SOURCE_DATE_EPOCH OMP_NUM_THREADS; do
 		[ -z "${!p:-}" ] || env+=("$p=${!p}")
 	done
 	exec chroot "$r" /usr/bin/env -i "${env[@]}" /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"

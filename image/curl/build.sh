@@ -42,17 +42,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then die "usage: build.sh OUTDIR [LOCK]"; fi
 
-# A clean environment: the caller's CC, CFLAGS, MAKEFLAGS (make passes its
-# command-line variables down), CONFIG_SITE, CPATH and the like would all
-# reach configure or make and change the bytes.  OMP_NUM_THREADS only sets
-# the number of make jobs (nproc reads it); the output does not depend on it.
-if [ -z "${LETHE_CURL_CLEAN:-}" ]; then
-	keep=(LETHE_CURL_CLEAN=1 "PATH=$PATH" "HOME=${HOME:-/nonexistent}" "LETHE_CACHE=${LETHE_CACHE:-${HOME:?neither LETHE_CACHE nor HOME is set}/.cache/lethe}")
-	for v in SOURCE_DATE_EPOCH TMPDIR OMP_NUM_THREADS; do
-		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
-	done
-	exec env -i "${keep[@]}" LC_ALL=C LANG=C TZ=UTC bash "$0" "$@"
-fi
+# shellcheck source=image/srcbuild.sh
+. "$(dirname "$here")/srcbuild.sh"
+srcbuild_clean_env "$0" "$@"
 outdir=$1
 lock=${2:-$here/source.lock}
 umask 022
@@ -87,8 +79,6 @@ needed_ok=" libssl.so.3 libcrypto.so.3 libz.so.1 libc.so.6 "
 
 dsc=$("$here/../srcpkg.sh" verify "$lock") || exit $?
 
-# shellcheck source=image/srcbuild.sh
-. "$here/../srcbuild.sh"
 srcbuild_begin "$outdir" libcurl.so.4
 srcbuild_unpack "$dsc"
 

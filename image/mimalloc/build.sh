@@ -44,18 +44,9 @@ image=$(dirname "$here")
 
 if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then die "usage: build.sh OUTDIR [LOCK]"; fi
 
-# A clean environment: the caller's CC, CFLAGS, LDFLAGS, MAKEFLAGS (make
-# passes its command-line variables down), CMAKE_* variables, CPATH and the
-# like would all reach cmake or make and change the bytes.  OMP_NUM_THREADS
-# only sets the number of make jobs (nproc reads it); the output does not
-# depend on it.
-if [ -z "${LETHE_MIMALLOC_CLEAN:-}" ]; then
-	keep=(LETHE_MIMALLOC_CLEAN=1 "PATH=$PATH" "HOME=${HOME:-/nonexistent}" "LETHE_CACHE=${LETHE_CACHE:-${HOME:?neither LETHE_CACHE nor HOME is set}/.cache/lethe}")
-	for v in SOURCE_DATE_EPOCH TMPDIR OMP_NUM_THREADS; do
-		[ -z "${!v:-}" ] || keep+=("$v=${!v}")
-	done
-	exec env -i "${keep[@]}" LC_ALL=C LANG=C TZ=UTC bash "$0" "$@"
-fi
+# shellcheck source=image/srcbuild.sh
+. "$(dirname "$here")/srcbuild.sh"
+srcbuild_clean_env "$0" "$@"
 outdir=$1
 lock=${2:-$here/source.lock}
 umask 022
@@ -70,8 +61,6 @@ dsc=$("$image/srcpkg.sh" verify "$lock") || exit $?
 for t in dpkg-source dpkg-parsechangelog cmake gcc make strip readelf; do
 	command -v "$t" > /dev/null || die "$t is missing (run this inside the build root: image/buildroot/buildroot.sh run)" 111
 done
-# shellcheck source=image/srcbuild.sh
-. "$image/srcbuild.sh"
 srcbuild_begin "$outdir" libmimalloc.so.2
 obj=$src/obj-x86_64-linux-gnu
 srcbuild_unpack "$dsc"

@@ -12,7 +12,7 @@ MKCPIO=${MKCPIO:-build/host/mkcpio}
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-echo "1..5"
+echo "1..6"
 
 # fatal_lines FILE: how many lines of ours say fatal (make's own "***" lines aside).
 fatal_lines() { grep -c 'fatal:' "$1"; }
@@ -69,5 +69,16 @@ rc=$?
 if [ $rc -eq 100 ] && [ "$(wc -l < "$t/5.out")" = 1 ] && grep -q 'bad.spec:2' "$t/5.out" && empty_dir "$t/o5"; then
 	ok "unreadable spec entry: $(cut -c1-100 "$t/5.out")..."
 else notok "unreadable spec entry (rc=$rc)"; sed 's/^/# /' "$t/5.out"; fi
+
+# 6. A pinned source file that neither the cache nor the archive has (a
+# Debian revision the archive never served): one line naming the file.
+sed -E 's/8\.14\.1-2\+deb13u[0-9]+/8.14.1-2+deb13u99/g' image/curl/source.lock > "$t/src.lock"
+LETHE_CACHE="$t/c6" image/srcpkg.sh fetch "$t/src.lock" > "$t/6.out" 2>&1
+rc=$?
+if [ $rc -eq 111 ] && [ "$(fatal_lines "$t/6.out")" = 1 ] &&
+	grep -q 'fatal: source file curl_8.14.1-2+deb13u99.dsc is neither in .* nor served by the archive' "$t/6.out" &&
+	empty_dir "$t/c6/src"; then
+	ok "pinned source file missing everywhere: $(grep fatal: "$t/6.out" | cut -c1-100)..."
+else notok "pinned source file missing everywhere (rc=$rc)"; sed 's/^/# /' "$t/6.out"; fi
 
 [ $failed = 0 ]
