@@ -1,4 +1,5 @@
 # image/apt.sh: the one private apt configuration of the image's Debian release.
+# shellcheck shell=bash
 # Sourced (not run) by image/debs.sh, image/srcpkg.sh and image/buildroot/buildroot.sh.
 #
 #   lethe_suite            the Debian release the image and the build root come from
@@ -86,7 +87,7 @@ apt_retry_update() {
 }
 
 apt_setup() {
-	local mirrors main sec
+	local main sec
 	apt_dir=${LETHE_CACHE:?LETHE_CACHE is not set}/apt/$lethe_suite
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
 	read -r main sec <<< "$(apt_mirrors)"

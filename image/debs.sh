@@ -113,7 +113,7 @@ cmd_stage() { # LOCK STAGE OWNERS KDIR
 			if [ -d "$kdir/usr/lib/modules" ]; then
 				mkdir -p "$kdir/lib"
 				mv "$kdir/usr/lib/modules" "$kdir/lib/modules"
-				rm -rf "$kdir/usr"
+				rm -rf "${kdir:?}/usr"
 			fi
 			ls "$kdir"/boot/vmlinuz-* > /dev/null 2>&1 && [ -d "$kdir/lib/modules" ] ||
 				die "kernel package $n $v has no /boot/vmlinuz-* or no modules"

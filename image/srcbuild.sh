@@ -1,6 +1,8 @@
 # image/srcbuild.sh: the scratch tree, signals and logged steps of a build from a
+# shellcheck shell=bash
 # pinned Debian source (image/curl/build.sh, image/mimalloc/build.sh).
 # Sourced, after the caller has set prog and die().
+# shellcheck disable=SC2154 # prog is the caller's
 #
 #   srcbuild_clean_env SCRIPT ARGS  re-run SCRIPT with a clean environment, once
 #   srcbuild_begin OUTDIR OUTNAME   OUTDIR made absolute (variable outdir); a scratch

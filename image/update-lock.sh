@@ -58,7 +58,7 @@ cmd_sources() {
 
 cmd_image() {
 	local old new newest
-	for v in BUILT_LIBS; do [ -n "${!v:-}" ] || die "$v is not set"; done
+	[ -n "${BUILT_LIBS:-}" ] || die "BUILT_LIBS is not set"
 	rm -rf "$work"; mkdir -p "$work"
 	echo "update-lock: resolving image/packages.list" >&2
 	image/debs.sh resolve image/packages.list > "$work/names"

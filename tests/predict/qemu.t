@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 PCRPREDICT=${PCRPREDICT:-build/host/pcrpredict}
 PCR_PROFILE=${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}
-APPEND="console=ttyS0 panic=-1 lethe.rescue lethe.pcrs=7,9"
+APPEND="$BOOT_KERNEL_ARGS lethe.rescue lethe.pcrs=7,9"
 
 boot_need_image
 [[ -x $PCRPREDICT ]] || { echo "1..0"; echo "Bail out! $PCRPREDICT not built"; exit 1; }

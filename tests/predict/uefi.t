@@ -17,7 +17,8 @@ cd "$(dirname "$0")/../.." || exit 1
 
 PCRPREDICT=${PCRPREDICT:-build/host/pcrpredict}
 PCR_PROFILE=${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}
-BASE_CMDLINE="${UKI_CMDLINE:-console=tty0 console=ttyS0,115200 panic=10} lethe.rescue"
+# tsc=unstable: the TCG workaround of tests/boot/lib.sh (BOOT_KERNEL_ARGS).
+BASE_CMDLINE="${UKI_CMDLINE:-console=tty0 console=ttyS0,115200 panic=10} lethe.rescue tsc=unstable"
 CASES=${PREDICT_CASES:-base file cmdline}
 PCRS="4 7 9 11"
 # mkuki.sh and systemd-measure run in the build root (image/buildroot), as

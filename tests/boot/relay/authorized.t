@@ -47,7 +47,7 @@ E1=100 E2=200
 ID_INDEX=01851E7E EPOCH_INDEX=0x01851E7D
 RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.offline lethe.netwait=30"
 # what boot_qemu passes to -append: the string PCR 9 measures
-APPEND="console=ttyS0 panic=-1 $RELAY_CMDLINE"
+APPEND="$BOOT_KERNEL_ARGS $RELAY_CMDLINE"
 export BOOT_SWTPM_LOGLEVEL=20 # command dump: NV_Write counts
 figures=()
 
