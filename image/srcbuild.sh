@@ -12,7 +12,9 @@
 #                                   on any exit (129/130/143 on HUP/INT/TERM)
 #   step LOG COMMAND...             run COMMAND in its own process group, output to LOG
 #   fail WHAT LOG                   the last lines of LOG, then "unable to WHAT", exit 111
-#   srcbuild_unpack DSC             dpkg-source -x DSC into $src (Debian's patches applied)
+#   srcbuild_unpack DSC             dpkg-source -x DSC into $src (Debian's patches applied),
+#                                   then SOURCE_DATE_EPOCH (default: the Debian changelog's
+#                                   date) and Debian's flags in cflags, cppflags, ldflags
 
 # A clean environment: the caller's CC, CFLAGS, LDFLAGS, MAKEFLAGS (make
 # passes its command-line variables down), CONFIG_SITE, CMAKE_*, CPATH and
@@ -75,4 +77,14 @@ fail() { # WHAT LOG
 srcbuild_unpack() { # DSC
 	command -v dpkg-source > /dev/null || die "dpkg-source is missing (run this inside the build root)" 111
 	step "$work/unpack.log" dpkg-source -x --no-copy "$1" "$src" || fail "unpack $1" "$work/unpack.log"
+	if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+		SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$src/debian/changelog" -STimestamp)
+	fi
+	export SOURCE_DATE_EPOCH
+	# Debian's hardening=+all flags (dpkg-buildflags in the trixie build root,
+	# which adds -Werror=implicit-function-declaration by default), without -g:
+	# the result is stripped anyway.  -O2 as Debian ships and tests it.
+	cflags="-O2 -Werror=implicit-function-declaration -ffile-prefix-map=$src=. -fstack-protector-strong -fstack-clash-protection -Wformat -Werror=format-security -fcf-protection"
+	cppflags="-Wdate-time -D_FORTIFY_SOURCE=2"
+	ldflags="-Wl,-z,relro -Wl,-z,now"
 }

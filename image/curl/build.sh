@@ -102,18 +102,7 @@ while read -r p; do
 done <<< "$series"
 grep -qx 'lib_LTLIBRARIES = libcurl.la' "$src/lib/Makefile.in" || die "the shipped lib/Makefile.in does not build libcurl.la" 111
 
-if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-	SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$src/debian/changelog" -STimestamp)
-fi
-export SOURCE_DATE_EPOCH
-
-# Debian's hardening=+all flags (dpkg-buildflags in the trixie build root,
-# which adds -Werror=implicit-function-declaration by default), without -g:
-# the result is stripped anyway.  -O2 as Debian: -Os is smaller but is not the
-# level Debian ships and tests.
-cflags="-O2 -Werror=implicit-function-declaration -ffile-prefix-map=$src=. -fstack-protector-strong -fstack-clash-protection -Wformat -Werror=format-security -fcf-protection"
-cppflags="-Wdate-time -D_FORTIFY_SOURCE=2"
-ldflags="-Wl,-z,relro -Wl,-z,now"
+# cflags, cppflags, ldflags: Debian's, from srcbuild_unpack.
 
 echo "$prog: configuring curl $(basename "$dsc" .dsc | sed 's/^curl_//')" >&2
 # shellcheck disable=SC2016 # the inner shell expands $1 and $@

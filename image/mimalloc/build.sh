@@ -73,20 +73,11 @@ grep -qx 'project(libmimalloc C CXX)' "$src/CMakeLists.txt" || die "CMakeLists.t
 grep -qx 'option(MI_USE_CXX .*OFF)' "$src/CMakeLists.txt" || die "CMakeLists.txt no longer compiles as C by default (MI_USE_CXX)" 111
 sed -i 's/^project(libmimalloc C CXX)$/project(libmimalloc C)/' "$src/CMakeLists.txt"
 
-if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-	SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$src/debian/changelog" -STimestamp)
-fi
-export SOURCE_DATE_EPOCH
-
-# Debian's flags: dpkg-buildflags of the build root (dpkg 1.22) with
-# debian/rules' hardening=+all and DEB_CFLAGS_MAINT_APPEND (-Wall -pedantic),
-# without -g: the result is stripped anyway.  dh_auto_configure appends
-# CPPFLAGS to CFLAGS (cmake ignores CPPFLAGS).  Debian's build type is
-# RelWithDebInfo, whose cmake default adds "-O2 -g -DNDEBUG"; the same
-# without -g here.
-cflags="-O2 -Werror=implicit-function-declaration -ffile-prefix-map=$src=. -fstack-protector-strong -fstack-clash-protection -Wformat -Werror=format-security -fcf-protection -Wall -pedantic"
-cppflags="-Wdate-time -D_FORTIFY_SOURCE=2"
-ldflags="-Wl,-z,relro -Wl,-z,now"
+# Debian's flags (srcbuild_unpack) plus debian/rules' DEB_CFLAGS_MAINT_APPEND
+# (-Wall -pedantic).  dh_auto_configure appends CPPFLAGS to CFLAGS (cmake
+# ignores CPPFLAGS).  Debian's build type is RelWithDebInfo, whose cmake
+# default adds "-O2 -g -DNDEBUG"; the same without -g here.
+cflags="$cflags -Wall -pedantic"
 build_type_flags="-O2 -DNDEBUG"
 
 # dh_auto_configure's cmake arguments (debhelper 13, amd64), then debian/rules' own.

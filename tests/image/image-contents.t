@@ -8,15 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 B=${B:-build} O=${O:-out}
 spec=$B/image/rootfs.spec manifest=$O/manifest.txt cpio=$B/image/initramfs.cpio
-t=$(mktemp -d "${TMPDIR:-/tmp}/lethe-contents.XXXXXX")
-trap 'rm -rf "$t"' EXIT
-n=0 failed=0
-check() { # DESCRIPTION COMMAND...
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@" > "$t/out" 2>&1; then echo "ok $n - $d"
-	else failed=$((failed + 1)); echo "not ok $n - $d"; sed 's/^/# /' "$t/out" | head -20; fi
-}
+. tests/image/lib.sh contents
 echo "1..16"
 
 check "the zstd initramfs decompresses to exactly the cpio" \

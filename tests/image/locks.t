@@ -9,15 +9,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-t=$(mktemp -d "${TMPDIR:-/tmp}/lethe-locks.XXXXXX")
-trap 'rm -rf "$t"' EXIT
-n=0 failed=0
-check() { # DESCRIPTION COMMAND...
-	local d=$1; shift
-	n=$((n + 1))
-	if "$@" > "$t/out" 2>&1; then echo "ok $n - $d"
-	else failed=$((failed + 1)); echo "not ok $n - $d"; sed 's/^/# /' "$t/out" | head -20; fi
-}
+. tests/image/lib.sh locks
 echo "1..6"
 
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
