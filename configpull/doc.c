@@ -183,7 +183,7 @@ static int check_instance(const json_t *inst, size_t idx, int family, struct cp_
 		return err_set(err, "%s: must be an object", where);
 	if (!only_keys(inst, where, keys, err))
 		return 0;
-	if (!str_ok(json_object_get(inst, "name"), 1, 16, c_name))
+	if (!str_ok(json_object_get(inst, "name"), 1, LETHE_INSTANCE_NAME_MAX, c_name))
 		return err_set(err, "%s.name: required, 1-16 of [a-z0-9]", where);
 	v = json_object_get(inst, "addresses");
 	if (v) {

@@ -9,9 +9,10 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "lethe_paths.h"
 
 #define DOC_SIZE_MAX ((size_t)1 << 20) /* the body limit, also for local files */
-#define DOC_INSTANCES_MAX 8
+#define DOC_INSTANCES_MAX LETHE_INSTANCES_MAX
 #define DOC_ADDRESSES_MAX 8
 
 /* Parses and validates LEN bytes.  Returns the document (json_decref it)

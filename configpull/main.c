@@ -23,6 +23,7 @@
 
 #include "apply.h"
 #include "configpull.h"
+#include "lethe_paths.h"
 #include "doc.h"
 #include "fetch.h"
 #include "hint.h"
@@ -164,10 +165,10 @@ int main(int argc, char **argv)
 		{ "release", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct torrc_paths paths = { "debian-tor", "/var/lib/tor", "/run/lethe/keys" };
-	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, "/run/lethe/config",
+	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
+	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, LETHE_CONFDIR,
 				 OUT_GID_NONE, 10, 30, 4, 30 };
-	const char *tcti = NULL, *release = "/etc/lethe-release";
+	const char *tcti = NULL, *release = LETHE_RELEASE;
 	struct cp_err err = { "" };
 	const char *cmd;
 	int opt;
@@ -255,9 +256,9 @@ int main(int argc, char **argv)
 			return usage();
 		fo.url = argv[optind++];
 		if (!fo.ca)
-			fo.ca = "/etc/lethe/fleet-ca.pem";
+			fo.ca = LETHE_FLEET_CA;
 		if (!fo.cert)
-			fo.cert = "/run/lethe/node.pem";
+			fo.cert = LETHE_NODE_CERT;
 	}
 	if (strcmp(cmd, "fetch") == 0 || strcmp(cmd, "pull") == 0) {
 		if (optind != argc || !fo.url || !fo.ca || !fo.cert)

@@ -588,7 +588,7 @@ int torrc_render(const char *instance, size_t index, const json_t *torrc, int fa
 	sbuf_printf(out, "KeyDirectory %s/%zu/keys\n", p->key_base, index);
 	if (family)
 		sbuf_printf(out, "FamilyKeyDirectory %s/%zu/keys\n", p->key_base, index);
-	/* one user per instance (rootfs-overlay/etc/passwd: uid 100 + index,
+	/* one user per instance (lethe_paths.h: uid LETHE_TOR_UID + index,
 	 * group debian-tor): one tor cannot read another's keys */
 	if (index == 0)
 		sbuf_printf(out, "User %s\n", p->user);

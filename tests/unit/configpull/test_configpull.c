@@ -225,7 +225,17 @@ static void test_document_fields(void **state)
 	expect_refused("\"sysctls\":{\"kernel.modprobe\":\"/tmp/x\"},", "", "kernel.modprobe refused");
 	expect_refused("\"sysctls\":{\"vm.swappiness\":1000},", "", "out of range");
 	expect_refused("\"sysctls\":{\"net.ipv4.tcp_rmem\":\"1 2\"},", "", "out of range");
-	expect_refused("\"sysctls\":{\"net.ipv4.tcp_congestion_control\":\"bbr\\n\"},", "", "not allowed");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_congestion_control\":\"bbr\\n\"},", "", "allowed words");
+	/* The kernel reads what was checked, or nothing: no octal, no
+	 * smuggled node.conf line after a valid number, no sign. */
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"010\"},", "", "leading zero");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"10\\nsysctl.kernel.core_pattern=|/bin/sh\"},", "",
+		       "trailing bytes");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"10 \"},", "", "trailing bytes");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"+10\"},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":-1},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_rmem\":\"4096  87380 6291456\"},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"net.ipv4.ip_forward\":1},", "", "not on the allowlist");
 	{
 		struct cp_err err = { "" };
 		const char *two = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}},"
