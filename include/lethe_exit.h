@@ -23,7 +23,7 @@ enum tpmseal_exit {
 	TPMSEAL_EXIT_STATE = LETHE_EXIT_REFUSED,  /* sealed to another state: PCR/approval mismatch */
 	TPMSEAL_EXIT_NOBUNDLE = 2,                /* not provisioned: no index */
 	TPMSEAL_EXIT_CORRUPT = 3,                 /* the index holds no valid bundle */
-	TPMSEAL_EXIT_LOCKED = 4,                  /* already unsealed this boot (read-locked) */
+	TPMSEAL_EXIT_LOCKED = 4,                  /* read-locked until the next boot */
 	TPMSEAL_EXIT_EXISTS = 5,                  /* provision/import refused: a bundle exists */
 	TPMSEAL_EXIT_USAGE = LETHE_EXIT_USAGE,
 	TPMSEAL_EXIT_TPM = LETHE_EXIT_TEMP,       /* TPM missing or failing, or a system error */
