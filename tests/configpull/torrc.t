@@ -9,7 +9,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
 fail=0
-echo "1..13"
+echo "1..14"
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
@@ -36,15 +36,24 @@ for inst in relay1 relay2; do
 	fi
 done
 
+# lethe's private rejections come before the server's exit policy, and tor
+# reads the file (checked above): its private rejection is first.
+if awk '/^ExitPolicyRejectPrivate 1$/ {p=NR} /^ExitPolicyRejectLocalInterfaces 1$/ {l=NR}
+	/^ExitPolicy / && !e {e=NR} END {exit !(p && l && e && p < e && l < e)}' "$T/out/torrc.relay2"; then
+	ok "ExitPolicyRejectPrivate 1 and ExitPolicyRejectLocalInterfaces 1 before the exit policy"
+else
+	notok "forced exit rejections"; sed 's/^/# /' "$T/out/torrc.relay2"
+fi
+
 # A document exercising the remaining value grammars, one instance.
 cat >"$T/more.json" <<'JSON'
 {"version":1,"family":true,"instances":[{"name":"x","torrc":{
- "Nickname":"x1","ContactInfo":"ops@example.org","ORPort":["127.0.0.1:9001","auto NoAdvertise"],
+ "Nickname":"x1","ContactInfo":"ops@example.org","ORPort":["203.0.113.9:9001","auto NoAdvertise"],
  "DirCache":0,"AssumeReachable":1,"PublishServerDescriptor":"0","BandwidthRate":"1 GBytes",
  "BandwidthBurst":"2 GBytes","MaxAdvertisedBandwidth":"100 MBits","AccountingStart":"week 1 10:00",
  "AccountingRule":"sum","FamilyId":"*","MetricsPort":"[::1]:9035","MetricsPortPolicy":"accept [::1]",
  "ShutdownWaitLength":"30 seconds","SigningKeyLifetime":"30 days","ExitRelay":0,"IPv6Exit":0,
- "ExitPolicyRejectPrivate":1,"AddressDisableIPv6":0}}]}
+ "AddressDisableIPv6":0}}]}
 JSON
 mkdir -m 700 "$T/out2"
 if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config --defaults-torrc /dev/null \

@@ -89,8 +89,8 @@ static void test_minimal_valid(void **state)
 	(void)state;
 	expect_ok("", "");
 	expect_ok("", "\"Nickname\":\"abc\",\"ORPort\":443");
-	expect_ok("", "\"ORPort\":[\"auto\",\"[::1]:9001 NoAdvertise\"]");
-	expect_ok("", "\"ExitPolicy\":\"accept 10.0.0.0/8:80-443, reject *:*\"");
+	expect_ok("", "\"ORPort\":[\"auto\",\"[2001:db8::1]:9001 NoAdvertise\"]");
+	expect_ok("", "\"ExitPolicy\":\"reject 10.0.0.0/8:80-443, accept 11.0.0.0/8:80-443, reject *:*\"");
 	expect_ok("", "\"AccountingStart\":\"week 7 23:59\",\"AccountingRule\":\"max\"");
 	expect_ok("", "\"MetricsPort\":\"[::1]:9035\",\"MetricsPortPolicy\":\"accept [::1]\"");
 	expect_ok("", "\"MetricsPort\":\"10.1.2.3:9035\",\"MetricsPortPolicy\":\"accept 10.0.0.0/8\"");
@@ -184,6 +184,14 @@ static void test_bad_values(void **state)
 	expect_refused("", "\"ExitRelay\":2", "invalid value");
 	expect_refused("", "\"NumCPUs\":100000", "invalid value");
 	expect_refused("", "\"ExitPolicy\":\"allow *:*\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept foo:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.0/24:80-70\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.0/24:0\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept *:65536\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.4/33:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.4/255.0.0.0:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 2001:db8::1:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept *:80,\"", "invalid value");
 	expect_refused("", "\"ExitPolicy\":\"accept *:*;x\"", "invalid value");
 	expect_refused("", "\"RelayBandwidthRate\":\"10 parsecs\"", "invalid value");
 	expect_refused("", "\"AccountingStart\":\"month 31 00:00\"", "invalid value");
@@ -273,6 +281,183 @@ static void test_render_order(void **state)
 	sbuf_free(&rb);
 	json_decref(da);
 	json_decref(db);
+}
+
+/* lethe owns ExitPolicyRejectPrivate and ExitPolicyRejectLocalInterfaces
+ * (always 1, rendered before the server's lines); an exit's accepts never
+ * name the operator's networks; rejects may name anything. */
+static void test_exit_policy(void **state)
+{
+	static const char *const refused[] = {
+		"accept 10.0.0.0/8:*", "accept 127.0.0.1:*", "accept 169.254.169.254:80",
+		"accept 0.0.0.0/1:*", "accept 0.0.0.0/0:443", "accept 0.0.0.0:80", "accept 172.31.0.0/16:*",
+		"accept 172.0.0.0/8:*", "accept 192.168.1.1", "accept 100.64.0.0/10:*", "accept 100.127.1.1:80",
+		"accept private:*", "accept PRIVATE:*", "accept [::1]:*", "accept [::]:*", "accept [fd00::1]:*",
+		"accept [fe80::1]:22", "accept [::]/0:*", "accept [::ffff:10.0.0.1]:*", "accept6 [fc00::]/7:*",
+		"reject *:25, accept 10.1.2.3:80", "Accept 127.0.0.1:80",
+	};
+	static const char *const allowed[] = {
+		"accept *:80", "accept *4:443", "accept *6:443", "accept *:*", "reject 10.0.0.0/8:*",
+		"reject private:*", "reject 127.0.0.1:*", "reject [::1]:*", "accept 11.0.0.0/8:*",
+		"accept 172.32.0.0/11:*", "accept 100.128.0.0/9:*", "accept 192.169.0.0/16:80-443",
+		"accept [2001:db8::]/32:80", "accept6 [2001:db8::1]:443", "reject *:*",
+	};
+	struct torrc_paths p = { "u", "/d", "/k" };
+	const char *doc = "{\"version\":1,\"instances\":[{\"name\":\"x\",\"torrc\":"
+			  "{\"ExitRelay\":1,\"ExitPolicy\":\"accept *:443\"}}]}";
+	struct cp_err err = { "" };
+	struct sbuf r = SBUF_ZERO;
+	char body[160];
+	const char *a, *b, *c;
+	json_t *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(body, sizeof body, "\"ExitPolicy\":[\"reject *:25\",\"%s\"]", refused[i]);
+		expect_refused("", body, "instances[0].torrc.ExitPolicy[1]: accept");
+	}
+	for (i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+		snprintf(body, sizeof body, "\"ExitPolicy\":\"%s\"", allowed[i]);
+		expect_ok("", body);
+	}
+	/* the metrics policy is about who reads the metrics: private is its point */
+	expect_ok("", "\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1/8\"");
+	expect_refused("", "\"ExitPolicyRejectPrivate\":0", "option ExitPolicyRejectPrivate refused: lethe sets it");
+	expect_refused("", "\"ExitPolicyRejectPrivate\":1", "option ExitPolicyRejectPrivate refused");
+	expect_refused("", "\"ExitPolicyRejectLocalInterfaces\":false",
+		       "option ExitPolicyRejectLocalInterfaces refused: lethe sets it");
+	assert_string_equal(torrc_refusal("ExitPolicyRejectPrivate"), "lethe sets it itself");
+	d = doc_load(doc, strlen(doc), &err);
+	assert_non_null(d);
+	assert_true(torrc_render("x", 0, json_object_get(json_array_get(json_object_get(d, "instances"), 0),
+							   "torrc"), 0, &p, &r));
+	a = strstr(r.s, "\nExitPolicyRejectPrivate 1\n");
+	b = strstr(r.s, "\nExitPolicyRejectLocalInterfaces 1\n");
+	c = strstr(r.s, "\nExitPolicy accept *:443\n");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a < c && b < c);
+	sbuf_free(&r);
+	json_decref(d);
+}
+
+/* A document with instances of torrc bodies A and B. */
+static int try_two(const char *a, const char *b, struct cp_err *err)
+{
+	char *s = NULL;
+	json_t *d;
+
+	if (asprintf(&s, "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{%s}},"
+		     "{\"name\":\"b\",\"torrc\":{%s}}]}", a, b) < 0)
+		abort();
+	d = doc_load(s, strlen(s), err);
+	free(s);
+	json_decref(d);
+	return d != NULL;
+}
+
+static void expect_two(const char *a, const char *b, const char *needle)
+{
+	struct cp_err err = { "" };
+	int ok = try_two(a, b, &err);
+
+	if (needle ? ok || !strstr(err.msg, needle) : !ok) {
+		print_error("a=%s b=%s: %s (wanted %s)\n", a, b, ok ? "accepted" : err.msg,
+			    needle ? needle : "ok");
+		fail();
+	}
+}
+
+/* Two lines binding one port, in one instance or across two, are refused;
+ * so are loopback ORPorts and Addresses. */
+static void test_ports(void **state)
+{
+	(void)state;
+	expect_refused("", "\"ORPort\":443,\"DirPort\":443",
+		       "instances[0].torrc.DirPort[0]: port 443 already used by instances[0].torrc.ORPort[0]");
+	expect_refused("", "\"ORPort\":\"10.0.0.1:9035\",\"MetricsPort\":\"10.0.0.1:9035\","
+		       "\"MetricsPortPolicy\":\"accept 10.0.0.1\"", "MetricsPort[0]: port 9035 already used");
+	expect_refused("", "\"ORPort\":9035,\"MetricsPort\":\"127.0.0.1:9035\","
+		       "\"MetricsPortPolicy\":\"accept 127.0.0.1\"", "port 9035 already used");
+	expect_ok("", "\"ORPort\":\"203.0.113.1:443\",\"DirPort\":\"203.0.113.2:443\"");
+	/* one option's own lines: tor merges them */
+	expect_ok("", "\"ORPort\":[443,\"[2001:db8::1]:443\"]");
+	expect_two("\"ORPort\":443", "\"ORPort\":443",
+		   "instances[1].torrc.ORPort[0]: port 443 already used by instances[0].torrc.ORPort[0]");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":\"203.0.113.1:443\"", "port 443 already used");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":443", "port 443 already used");
+	expect_two("\"ORPort\":[\"203.0.113.1:443\",\"[2001:db8::1]:443\"]",
+		   "\"ORPort\":[\"203.0.113.2:443\",\"[2001:db8::1]:443\"]",
+		   "instances[1].torrc.ORPort[1]: port 443 already used by instances[0].torrc.ORPort[1]");
+	expect_two("\"ORPort\":443", "\"ORPort\":9001,\"DirPort\":443", "DirPort[0]: port 443 already used");
+	expect_two("\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1\"",
+		   "\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1\"",
+		   "MetricsPort[0]: port 9035 already used");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":\"203.0.113.2:443\"", NULL);
+	expect_two("\"ORPort\":\"auto\"", "\"ORPort\":\"auto\"", NULL);
+	expect_two("\"ORPort\":443", "\"ORPort\":444", NULL);
+	expect_refused("", "\"ORPort\":\"127.0.0.1:9001\"", "ORPort[0]: a loopback address");
+	expect_refused("", "\"ORPort\":[443,\"[::1]:9001 NoAdvertise\"]", "ORPort[1]: a loopback address");
+	expect_refused("", "\"ORPort\":\"[::ffff:127.0.0.1]:9001\"", "a loopback address");
+	expect_refused("", "\"Address\":\"127.0.0.2\"", "Address[0]: a loopback address");
+	expect_refused("", "\"Address\":[\"203.0.113.1\",\"::1\"]", "Address[1]: a loopback address");
+	expect_refused("", "\"Address\":\"localhost\"", "a loopback address");
+	expect_refused("", "\"Address\":\"LocalHost\"", "a loopback address");
+	expect_refused("", "\"Address\":\"relay.localhost\"", "a loopback address");
+	expect_ok("", "\"Address\":[\"relay.example.org\",\"2001:db8::1\"]");
+}
+
+/* Values tor refuses are refused here, with tor's own limits. */
+static void test_tor_limits(void **state)
+{
+	(void)state;
+	expect_refused("", "\"AccountingMax\":\"999999999999999 TBytes\"", "AccountingMax[0]: out of range");
+	expect_refused("", "\"AccountingMax\":\"8388608 TBytes\"", "out of range");
+	expect_ok("", "\"AccountingMax\":\"8388607 TBytes\"");
+	expect_refused("", "\"MaxMemInQueues\":\"16777216 TB\"", "MaxMemInQueues[0]: out of range");
+	expect_refused("", "\"BandwidthRate\":\"999999999999999\"", "BandwidthRate[0]: out of range");
+	expect_refused("", "\"BandwidthRate\":\"3 GBytes\",\"BandwidthBurst\":\"3 GBytes\"", "out of range");
+	expect_refused("", "\"BandwidthRate\":\"1 TBits\"", "out of range");
+	expect_refused("", "\"BandwidthRate\":\"10\",\"BandwidthBurst\":\"10\"", "out of range");
+	expect_refused("", "\"RelayBandwidthRate\":\"10\"", "RelayBandwidthRate[0]: out of range");
+	expect_refused("", "\"MaxAdvertisedBandwidth\":\"38399\"", "out of range");
+	expect_refused("", "\"MaxAdvertisedBandwidth\":\"999999999999999 TBits\"", "out of range");
+	expect_ok("", "\"BandwidthRate\":\"2147483647\",\"BandwidthBurst\":\"2147483647\"");
+	/* tor reads exactly 2 GBytes as INT32_MAX, one byte more is refused */
+	expect_ok("", "\"BandwidthRate\":\"2 GBytes\",\"BandwidthBurst\":\"2147483647\"");
+	expect_refused("", "\"BandwidthBurst\":\"2147483649\"", "BandwidthBurst[0]: out of range");
+	expect_ok("", "\"BandwidthRate\":\"76800\",\"BandwidthBurst\":\"76800\",\"MaxAdvertisedBandwidth\":\"38400\"");
+	expect_refused("", "\"BandwidthRate\":\"800000 bits\"", "invalid value");
+	/* burst below rate, with tor's defaults (1 GByte each) */
+	expect_refused("", "\"BandwidthRate\":\"1500 MBytes\"", "BandwidthBurst: below BandwidthRate");
+	expect_refused("", "\"BandwidthBurst\":\"10 MBytes\"", "BandwidthBurst: below BandwidthRate");
+	expect_refused("", "\"RelayBandwidthRate\":\"2 MB\",\"RelayBandwidthBurst\":\"1 MB\"",
+		       "RelayBandwidthBurst: below RelayBandwidthRate");
+	expect_ok("", "\"RelayBandwidthBurst\":\"1 MB\"");
+	expect_refused("", "\"HeartbeatPeriod\":\"999999999999999 months\"", "HeartbeatPeriod[0]: out of range");
+	expect_refused("", "\"HeartbeatPeriod\":\"817 months\"", "out of range");
+	expect_refused("", "\"HeartbeatPeriod\":\"2147483648\"", "out of range");
+	expect_ok("", "\"HeartbeatPeriod\":\"816 months\"");
+	expect_refused("", "\"ShutdownWaitLength\":\"999999999999999\"", "out of range");
+	expect_refused("", "\"SigningKeyLifetime\":\"1 days\"", "SigningKeyLifetime[0]: out of range");
+	expect_ok("", "\"SigningKeyLifetime\":\"2 days\"");
+	/* ORPort and DirPort lines tor refuses */
+	expect_refused("", "\"ORPort\":\"443 NoListen\"", "tor needs a line that listens on IPv4");
+	expect_refused("", "\"ORPort\":\"443 NoAdvertise\"", "one that is advertised");
+	expect_refused("", "\"ORPort\":\"443 IPv6Only\"", "listens on IPv4");
+	expect_refused("", "\"ORPort\":\"443 NoAdvertise NoListen\"", "NoAdvertise and NoListen together");
+	expect_refused("", "\"ORPort\":\"443 IPv4Only IPv6Only\"", "IPv4Only and IPv6Only together");
+	expect_refused("", "\"ORPort\":[443,\"[2001:db8::1]:443 IPv4Only\"]", "contradicts the address");
+	expect_refused("", "\"ORPort\":\"203.0.113.1:443 IPv6Only\"", "contradicts the address");
+	expect_ok("", "\"ORPort\":[\"443 NoListen\",\"9001 NoAdvertise\"]");
+	expect_refused("", "\"DirPort\":\"[2001:db8::1]:80\"", "only IPv4 DirPorts");
+	expect_refused("", "\"DirPort\":\"80 NoListen\"", "DirPort: tor needs a line that listens");
+	expect_ok("", "\"DirPort\":\"80 NoAdvertise\"");
+	expect_refused("", "\"OutboundBindAddress\":[\"203.0.113.1\",\"203.0.113.2\"]",
+		       "OutboundBindAddress[1]: a second IPv4 address");
+	expect_ok("", "\"OutboundBindAddress\":[\"203.0.113.1\",\"2001:db8::1\"]");
 }
 
 static char *read_all(const char *path)
@@ -501,6 +686,9 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_document_fields),
 		cmocka_unit_test(test_render_order),
+		cmocka_unit_test(test_exit_policy),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_tor_limits),
 		cmocka_unit_test(test_apply_atomic),
 		cmocka_unit_test(test_apply_group),
 		cmocka_unit_test(test_apply_prune),
