@@ -1,5 +1,6 @@
 /* cmocka tests for configpull's document validator, torrc allowlist,
  * sysctl allowlist, rendering and atomic outputs. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,29 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+
+/* rename() is wrapped (-Wl,--wrap=rename): the test sees the order in
+ * which outputs are committed and can make one rename fail. */
+int __real_rename(const char *from, const char *to);
+int __wrap_rename(const char *from, const char *to);
+static char rename_log[512];
+static const char *rename_fail; /* basename whose rename fails, or NULL */
+
+int __wrap_rename(const char *from, const char *to)
+{
+	const char *base = strrchr(to, '/') ? strrchr(to, '/') + 1 : to;
+
+	if (strlen(rename_log) + strlen(base) + 2 < sizeof rename_log) {
+		strcat(rename_log, base);
+		strcat(rename_log, " ");
+	}
+	if (rename_fail && strcmp(base, rename_fail) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_rename(from, to);
+}
 
 #include "apply.h"
 #include "configpull.h"
@@ -510,6 +534,188 @@ static void test_apply_atomic(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A document of N instances named i0, i1... with Nickname NICK. */
+static char *mkinst(size_t n, const char *nick)
+{
+	char *s = NULL, *t;
+	size_t i;
+
+	if (asprintf(&s, "{\"version\":1,\"instances\":[") < 0)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (asprintf(&t, "%s%s{\"name\":\"i%zu\",\"torrc\":{\"Nickname\":\"%s\"}}", s, i ? "," : "", i,
+			     nick) < 0)
+			abort();
+		free(s);
+		s = t;
+	}
+	if (asprintf(&t, "%s]}", s) < 0)
+		abort();
+	free(s);
+	return t;
+}
+
+/* Whether DIR holds a temporary (a dot file). */
+static int has_tmp(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-"))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* At most DOC_INSTANCES_MAX instances: 9 and 12 are refused (apply's
+ * arrays hold 8 and node.conf). */
+static void test_instances_max(void **state)
+{
+	struct cp_err err = { "" };
+	char *s;
+	json_t *d;
+
+	(void)state;
+	s = mkinst(8, "n");
+	d = doc_load(s, strlen(s), &err);
+	assert_non_null(d);
+	json_decref(d);
+	free(s);
+	s = mkinst(9, "n");
+	assert_null(doc_load(s, strlen(s), &err));
+	assert_non_null(strstr(err.msg, "instances: required, a list of 1 to 8"));
+	free(s);
+	s = mkinst(12, "n");
+	{
+		char tmpl[] = "/tmp/configpull-test.XXXXXX";
+		char *dir = mkdtemp(tmpl);
+		struct torrc_paths p = { "u", "/d", "/k" };
+		assert_non_null(dir);
+		assert_int_equal(apply_document(s, strlen(s), dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+		rm_dir(dir);
+	}
+	free(s);
+}
+
+/* torrc files renamed first, node.conf last; a failing rename leaves
+ * node.conf (the commit point) untouched and no temporary behind. */
+static void test_apply_commit_order(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256], *before, *after;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one"), *two = mkinst(2, "two");
+
+	(void)state;
+	assert_non_null(dir);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_string_equal(rename_log, "torrc.i0 torrc.i1 node.conf ");
+	snprintf(path, sizeof path, "%s/node.conf", dir);
+	before = read_all(path);
+	rename_fail = "torrc.i1";
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	rename_fail = NULL;
+	assert_string_equal(rename_log, "torrc.i0 torrc.i1 ");
+	assert_non_null(strstr(err.msg, "torrc.i1"));
+	after = read_all(path);
+	assert_string_equal(before, after);
+	assert_false(has_tmp(dir));
+	free(before);
+	free(after);
+	free(one);
+	free(two);
+	rm_dir(dir);
+}
+
+/* A directory in place of one torrc: nothing changes, no temporary left. */
+static void test_apply_dir_in_way(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256], *b0, *bn, *a0, *an;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one"), *two = mkinst(2, "two");
+	char p0[256], pn[256];
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	snprintf(path, sizeof path, "%s/torrc.i1", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(p0, sizeof p0, "%s/torrc.i0", dir);
+	snprintf(pn, sizeof pn, "%s/node.conf", dir);
+	b0 = read_all(p0);
+	bn = read_all(pn);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_non_null(strstr(err.msg, "torrc.i1: a directory is in the way"));
+	assert_string_equal(rename_log, "");
+	a0 = read_all(p0);
+	an = read_all(pn);
+	assert_string_equal(b0, a0);
+	assert_string_equal(bn, an);
+	assert_false(has_tmp(dir));
+	free(b0);
+	free(bn);
+	free(a0);
+	free(an);
+	free(one);
+	free(two);
+	rm_dir(dir);
+}
+
+/* A symlink planted at a temporary's name is not followed: the write
+ * fails, its target is untouched, nothing is renamed, and the symlink
+ * (not ours) stays. */
+static void test_apply_tmp_symlink(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), link[256], target[256], *t;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one");
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(target, sizeof target, "%s/target", dir);
+	assert_non_null(f = fopen(target, "w"));
+	fputs("precious\n", f);
+	fclose(f);
+	snprintf(link, sizeof link, "%s/.torrc.i1.tmp-%ld", dir, (long)getpid());
+	assert_int_equal(symlink(target, link), 0);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_non_null(strstr(err.msg, ".torrc.i1.tmp-"));
+	assert_string_equal(rename_log, "");
+	t = read_all(target);
+	assert_string_equal(t, "precious\n");
+	free(t);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	snprintf(target, sizeof target, "%s/torrc.i0", dir);
+	assert_int_equal(access(target, F_OK), -1);
+	snprintf(target, sizeof target, "%s/.torrc.i0.tmp-%ld", dir, (long)getpid());
+	assert_int_equal(access(target, F_OK), -1);
+	free(one);
+	rm_dir(dir);
+}
+
 /* --group: directory root:GID 02750, files 0640 in GID; a file left in
  * another group is rewritten; a symlinked output directory is refused. */
 static void test_apply_group(void **state)
@@ -691,6 +897,10 @@ int main(void)
 		cmocka_unit_test(test_tor_limits),
 		cmocka_unit_test(test_apply_atomic),
 		cmocka_unit_test(test_apply_group),
+		cmocka_unit_test(test_instances_max),
+		cmocka_unit_test(test_apply_commit_order),
+		cmocka_unit_test(test_apply_dir_in_way),
+		cmocka_unit_test(test_apply_tmp_symlink),
 		cmocka_unit_test(test_apply_prune),
 		cmocka_unit_test(test_nodecert_url),
 		cmocka_unit_test(test_nodecert_garbage),
