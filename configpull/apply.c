@@ -40,7 +40,7 @@ out:
 	return ok;
 }
 
-int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
+int apply_document(const char *buf, size_t len, const char *node_id, const char *outdir, gid_t gid,
 		   const struct torrc_paths *paths, struct cp_err *err)
 {
 	struct rendered r[DOC_INSTANCES_MAX + 1];
@@ -53,6 +53,8 @@ int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
 	memset(r, 0, sizeof r);
 	if (!doc)
 		return CP_EXIT_REJECTED;
+	if (node_id && !doc_node_is(doc, node_id, err))
+		goto out;
 	insts = json_object_get(doc, "instances");
 	/* doc_load bounds the list; the array holds DOC_INSTANCES_MAX + node.conf */
 	for (i = 0; i < json_array_size(insts) && i < DOC_INSTANCES_MAX; i++) {

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "doc.h"
 #include "sysctl.h"
@@ -230,6 +231,17 @@ static int check_ports(const json_t *insts, size_t n, struct cp_err *err)
 						       "used by instances[%zu].torrc.%s[%zu]", i, x->option,
 						       x->idx, x->port, j, y->option, y->idx);
 				}
+	return 1;
+}
+
+int doc_node_is(const json_t *doc, const char *id, struct cp_err *err)
+{
+	const json_t *v = json_object_get(doc, "node");
+
+	/* a document served for another node must never configure this one */
+	if (!json_is_string(v) || strcasecmp(json_string_value(v), id) != 0)
+		return err_set(err, "node: the document is for node %s, this node is %.64s",
+			       json_is_string(v) ? json_string_value(v) : "(none)", id);
 	return 1;
 }
 

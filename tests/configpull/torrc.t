@@ -9,7 +9,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
 fail=0
-echo "1..14"
+echo "1..15"
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
@@ -61,6 +61,17 @@ if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config 
 	ok "tor --verify-config accepts the other value grammars"
 else
 	notok "tor --verify-config accepts the other value grammars"; sed 's/^/# /' "$T/tor.log"
+fi
+
+# --node: the document must name this node (fetch and pull take the id from the key).
+id=$(sed -n 's/.*"node": "\([0-9a-f]*\)".*/\1/p' tests/configpull/example.json)
+rc1=0; "$CONFIGPULL" check --node "$id" tests/configpull/example.json >/dev/null 2>&1 || rc1=$?
+rc2=0; "$CONFIGPULL" check --node "$(printf '0%.0s' $(seq 64))" tests/configpull/example.json >/dev/null 2>"$T/err" || rc2=$?
+rc3=0; "$CONFIGPULL" check --node xyz tests/configpull/example.json >/dev/null 2>&1 || rc3=$?
+if [ "$rc1" = 0 ] && [ "$rc2" = 1 ] && grep -q 'node: the document is for node' "$T/err" && [ "$rc3" = 100 ]; then
+	ok "check --node: own id ok, another refused (1), a malformed id is a usage error"
+else
+	notok "check --node: rc=$rc1 $rc2 $rc3"
 fi
 
 # Same document again: "unchanged", exit 3.

@@ -510,18 +510,18 @@ static void test_apply_atomic(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
-	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
 	snprintf(path, sizeof path, "%s/torrc.a", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	before = read_all(path);
-	assert_int_equal(apply_document(bad, strlen(bad), dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_int_equal(apply_document(bad, strlen(bad), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
 	assert_non_null(strstr(err.msg, "Sandbox"));
 	after = read_all(path);
 	assert_string_equal(before, after);
 	free(after);
-	assert_int_equal(apply_document(good2, strlen(good2), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good2, strlen(good2), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	after = read_all(path);
 	assert_string_not_equal(before, after);
 	free(before);
@@ -601,7 +601,7 @@ static void test_instances_max(void **state)
 		char *dir = mkdtemp(tmpl);
 		struct torrc_paths p = { "u", "/d", "/k" };
 		assert_non_null(dir);
-		assert_int_equal(apply_document(s, strlen(s), dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+		assert_int_equal(apply_document(s, strlen(s), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
 		rm_dir(dir);
 	}
 	free(s);
@@ -620,13 +620,13 @@ static void test_apply_commit_order(void **state)
 	(void)state;
 	assert_non_null(dir);
 	rename_log[0] = 0;
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	assert_string_equal(rename_log, "torrc.i0 torrc.i1 node.conf ");
 	snprintf(path, sizeof path, "%s/node.conf", dir);
 	before = read_all(path);
 	rename_fail = "torrc.i1";
 	rename_log[0] = 0;
-	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
 	rename_fail = NULL;
 	assert_string_equal(rename_log, "torrc.i0 torrc.i1 ");
 	assert_non_null(strstr(err.msg, "torrc.i1"));
@@ -652,7 +652,7 @@ static void test_apply_dir_in_way(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	snprintf(path, sizeof path, "%s/torrc.i1", dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -661,7 +661,7 @@ static void test_apply_dir_in_way(void **state)
 	b0 = read_all(p0);
 	bn = read_all(pn);
 	rename_log[0] = 0;
-	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "torrc.i1: a directory is in the way"));
 	assert_string_equal(rename_log, "");
 	a0 = read_all(p0);
@@ -700,7 +700,7 @@ static void test_apply_tmp_symlink(void **state)
 	snprintf(link, sizeof link, "%s/.torrc.i1.tmp-%ld", dir, (long)getpid());
 	assert_int_equal(symlink(target, link), 0);
 	rename_log[0] = 0;
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
 	assert_non_null(strstr(err.msg, ".torrc.i1.tmp-"));
 	assert_string_equal(rename_log, "");
 	t = read_all(target);
@@ -713,6 +713,35 @@ static void test_apply_tmp_symlink(void **state)
 	snprintf(target, sizeof target, "%s/.torrc.i0.tmp-%ld", dir, (long)getpid());
 	assert_int_equal(access(target, F_OK), -1);
 	free(one);
+	rm_dir(dir);
+}
+
+/* The document names the node that applies it (fetch/pull: the key's id;
+ * check/render: --node); any case of hex matches. */
+static void test_node_id(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256];
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const char *id = "3f1c9a0e5b7d2c4e6a8f0b1d3c5e7a9f1b3d5c7e9a0b2d4f6c8e0a1b3d5f7c9e";
+	const char *other = "0000000000000000000000000000000000000000000000000000000000000000";
+	char *mine = NULL, *none = mkinst(1, "n");
+
+	(void)state;
+	assert_non_null(dir);
+	assert_true(asprintf(&mine, "{\"version\":1,\"node\":\"3F1C9A0E5B7D2C4E6A8F0B1D3C5E7A9F1B3D5C7E9A0B2D4F6C8E0A1B3D5F7C9E\","
+			     "\"instances\":[{\"name\":\"a\",\"torrc\":{}}]}") > 0);
+	assert_int_equal(apply_document(mine, strlen(mine), other, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_non_null(strstr(err.msg, "node: the document is for node"));
+	assert_int_equal(apply_document(none, strlen(none), id, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_non_null(strstr(err.msg, "node: the document is for node (none)"));
+	snprintf(path, sizeof path, "%s/node.conf", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(apply_document(mine, strlen(mine), id, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(access(path, F_OK), 0);
+	free(mine);
+	free(none);
 	rm_dir(dir);
 }
 
@@ -734,7 +763,7 @@ static void test_apply_group(void **state)
 	dir = mkdtemp(tmpl);
 	assert_non_null(dir);
 	snprintf(sub, sizeof sub, "%s/out", dir);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 02750);
 	assert_int_equal(st.st_gid, g);
@@ -742,9 +771,9 @@ static void test_apply_group(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_int_equal(st.st_gid, g);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_UNCHANGED);
 	assert_int_equal(chown(path, (uid_t)-1, 0), 0);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_gid, g);
 	snprintf(link, sizeof link, "%s/link", dir);
@@ -773,7 +802,7 @@ static void test_apply_prune(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	snprintf(path, sizeof path, "%s/torrc.b", dir);
 	assert_int_equal(access(path, F_OK), 0);
 	/* Files that are not torrc.* (and dot files: temporaries) are left alone. */
@@ -784,16 +813,16 @@ static void test_apply_prune(void **state)
 		assert_non_null(f = fopen(q, "w"));
 		fclose(f);
 	}
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
 	/* A stale file alone makes the document "changed". */
 	{
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
 		fclose(f);
 	}
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(access(path, F_OK), -1);
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -898,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_apply_atomic),
 		cmocka_unit_test(test_apply_group),
 		cmocka_unit_test(test_instances_max),
+		cmocka_unit_test(test_node_id),
 		cmocka_unit_test(test_apply_commit_order),
 		cmocka_unit_test(test_apply_dir_in_way),
 		cmocka_unit_test(test_apply_tmp_symlink),
