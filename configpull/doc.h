@@ -22,6 +22,10 @@ json_t *doc_load(const char *buf, size_t len, struct cp_err *err);
 /* Validates a parsed document.  1 ok, 0 with ERR set. */
 int doc_check(const json_t *doc, struct cp_err *err);
 
+/* Whether a checked document is for node ID (64 hex, any case): its `node`
+ * must be present and equal.  1 yes, 0 with ERR set. */
+int doc_node_is(const json_t *doc, const char *id, struct cp_err *err);
+
 /* Accessors for a checked document (defaults applied). */
 int doc_family(const json_t *doc);
 

@@ -33,8 +33,8 @@
 
 #define PROG "configpull"
 #define USAGE \
-	"usage: configpull version | check FILE\n" \
-	"       | render [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
+	"usage: configpull version | check [--node ID] FILE\n" \
+	"       | render [--node ID] [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
 	"       | fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]\n" \
 	"         [-o OUTDIR] [-g GROUP] [-d DATA] [-k KEYS]\n" \
 	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
@@ -163,12 +163,13 @@ int main(int argc, char **argv)
 		{ "tcti", required_argument, NULL, 'X' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "release", required_argument, NULL, 'R' },
+		{ "node", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
 	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, LETHE_CONFDIR,
 				 OUT_GID_NONE, 10, 30, 4, 30 };
-	const char *tcti = NULL, *release = LETHE_RELEASE;
+	const char *tcti = NULL, *release = LETHE_RELEASE, *node_id = NULL;
 	struct cp_err err = { "" };
 	const char *cmd;
 	int opt;
@@ -235,6 +236,12 @@ int main(int argc, char **argv)
 		}
 		case 'X': tcti = optarg; break;
 		case 'R': release = optarg; break;
+		case 'N':
+			/* check/render: the node id fetch and pull take from the key */
+			if (strlen(optarg) != IDENTITY_ID_LEN || strspn(optarg, "0123456789abcdefABCDEF") != IDENTITY_ID_LEN)
+				return usage();
+			node_id = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -282,13 +289,15 @@ int main(int argc, char **argv)
 		if (strcmp(cmd, "check") == 0) {
 			json_t *doc = doc_load(buf, len, &err);
 			free(buf);
-			if (!doc)
+			if (!doc || (node_id && !doc_node_is(doc, node_id, &err))) {
+				json_decref(doc);
 				return report(CP_EXIT_REJECTED, &err);
+			}
 			json_decref(doc);
 			puts("ok");
 			return LETHE_EXIT_OK;
 		}
-		rc = apply_document(buf, len, argv[optind + 1], fo.gid, &paths, &err);
+		rc = apply_document(buf, len, node_id, argv[optind + 1], fo.gid, &paths, &err);
 		free(buf);
 		if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED)
 			hint_image(argv[optind + 1], release);
