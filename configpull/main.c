@@ -29,6 +29,7 @@
 #include "hint.h"
 #include "identity.h"
 #include "out.h"
+#include "torrc.h"
 #include "tpmkey.h"
 
 #define PROG "configpull"
@@ -40,6 +41,7 @@
 	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
 	"       | pull URL [fetch options] | enroll [--key FILE] [--handle H] [--tcti CONF]\n" \
 	"       (render, fetch, pull: [-g GROUP] [--release FILE], default /etc/lethe-release)\n" \
+	"       (check, render, fetch, pull: [--testnet]: loopback ORPort/Address allowed)\n" \
 	"       (fetch and pull use the TPM key at --handle unless --key is given)\n"
 
 static int usage(void)
@@ -164,6 +166,7 @@ int main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "release", required_argument, NULL, 'R' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "testnet", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
 		}
 		case 'X': tcti = optarg; break;
 		case 'R': release = optarg; break;
+		case 'L': torrc_allow_loopback(1); break;
 		case 'N':
 			/* check/render: the node id fetch and pull take from the key */
 			if (strlen(optarg) != IDENTITY_ID_LEN || strspn(optarg, "0123456789abcdefABCDEF") != IDENTITY_ID_LEN)

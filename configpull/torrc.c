@@ -277,6 +277,15 @@ static int ip_is_private(int fam, const unsigned char a[16])
 }
 
 /* 127/8, ::1 and ::ffff:127/104: a relay address there is unreachable. */
+/* --testnet: a private test network on the host's loopback (initd passes it
+ * only with lethe.testnet on the measured kernel command line). */
+static int torrc_loopback_ok;
+
+void torrc_allow_loopback(int on)
+{
+	torrc_loopback_ok = on;
+}
+
 static int ip_is_loopback(int fam, const unsigned char a[16])
 {
 	static const unsigned char loop6[16] = { [15] = 1 };
@@ -366,7 +375,8 @@ static const char *check_orport(const struct opt *o, const char *s, unsigned *fl
 		return "IPv4Only and IPv6Only together (tor refuses the line)";
 	if ((ap.fam == 6 && (*flags & F_IPV4ONLY)) || (ap.fam == 4 && (*flags & F_IPV6ONLY)))
 		return "the IPv4Only/IPv6Only flag contradicts the address (tor refuses the line)";
-	if (strcmp(o->name, "ORPort") == 0 && ap.fam && ip_is_loopback(ap.fam, ap.addr))
+	if (strcmp(o->name, "ORPort") == 0 && ap.fam && !torrc_loopback_ok &&
+	    ip_is_loopback(ap.fam, ap.addr))
 		return "a loopback address: a relay's ORPort must be reachable";
 	if (strcmp(o->name, "DirPort") == 0 && (ap.fam == 6 || (*flags & F_IPV6ONLY)))
 		return "tor accepts only IPv4 DirPorts";
@@ -704,7 +714,7 @@ static const char *check_value(const struct opt *o, const char *s, size_t n, cha
 		fam = parse_ip(s, n, a);
 		if (!fam && !check_hostname(s))
 			return BAD_SYNTAX;
-		if ((fam && ip_is_loopback(fam, a)) || (!fam && is_localhost(s)))
+		if (!torrc_loopback_ok && ((fam && ip_is_loopback(fam, a)) || (!fam && is_localhost(s))))
 			return "a loopback address: a relay's Address must be reachable";
 		return NULL;
 	case V_IP:

@@ -56,4 +56,10 @@ int torrc_binds_clash(const struct torrc_bind *a, const struct torrc_bind *b);
 /* Why NAME is refused, or NULL if it is on the allowlist.  For tests. */
 const char *torrc_refusal(const char *name);
 
+/* With on nonzero, a loopback ORPort or Address is accepted: configpull
+ * --testnet, for a private Tor network on the host's loopback (initd passes
+ * it only with lethe.testnet, the operator's word on the measured kernel
+ * command line).  Off by default: a relay's ORPort must be reachable. */
+void torrc_allow_loopback(int on);
+
 #endif

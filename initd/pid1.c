@@ -176,10 +176,10 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	};
 	static char *static_argv[] = { LETHE_SH_BIN, "-c", pid1_args.shell, NULL };
 	/* -g: torrc files readable by the tor user's group (configpull --group);
-	 * through initd's --pull, which enrolls when configpull exits 2 */
-	static char *pull_argv[] = {
-		"/init", "--pull", "pull", "-g", LETHE_TOR_GROUP, pid1_args.config_url, NULL,
-	};
+	 * through initd's --pull, which enrolls when configpull exits 2;
+	 * filled below: [--testnet] [URL] */
+	static char *pull_argv[9] = { "/init", "--pull", "pull", "-g", LETHE_TOR_GROUP };
+	size_t pa = 5;
 	/* unseal, or provision when node.conf allows it; identities checked
 	 * against node.conf (seal.h) */
 	static char *unseal_argv[] = { "/init", "--seal", pid1_args.pcrs, NULL };
@@ -267,11 +267,16 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		pipeline_add(&pl, l, PIPELINE_CLOCK, "clock", pid1_args.sntp_argv, &step);
 		step.run_ms = 120000;
 	}
+	/* a private test network on loopback: its relays advertise a
+	 * loopback Address and ORPort, which configpull refuses otherwise */
+	if (c->testnet)
+		pull_argv[pa++] = "--testnet";
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
-	if (!c->config_url[0]) {
+	if (c->config_url[0])
+		pull_argv[pa++] = pid1_args.config_url;
+	else
 		log_warn("configpull: no lethe.config on the kernel command line");
-		pull_argv[5] = NULL;
-	}
+	pull_argv[pa] = NULL;
 	pipeline_add(&pl, l, PIPELINE_PULL, "configpull", pull_argv, &step);
 	memcpy(pid1_args.pcrs, c->pcrs, sizeof pid1_args.pcrs);
 	pipeline_add(&pl, l, PIPELINE_SEAL, "tpmseal", unseal_argv, &step);
