@@ -193,9 +193,10 @@ struct tls_id {
 	EVP_PKEY *key;
 };
 
-/* libcurl 7.88 cannot name a provider key, so the certificate and key are
- * installed on the SSL_CTX here, before the handshake: one path for a key
- * file and for the TPM key (whose private half OpenSSL never sees). */
+/* libcurl's options name key files, not an EVP_PKEY, so the certificate
+ * and key are installed on the SSL_CTX here, before the handshake: one
+ * path for a key file and for the TPM key (an EVP_PKEY whose signing
+ * tpmsign.c does through ESAPI: OpenSSL never sees its private half). */
 static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
 {
 	struct tls_id *id = arg;
