@@ -358,7 +358,7 @@ int seal_pull_main(int argc, char **argv)
 		pull_argv[i] = argv[i];
 	pull_argv[argc] = NULL;
 	st = seal_run(pull_argv, NULL, 0);
-	if (st != 2)
+	if (st != CP_EXIT_TLS)
 		return st < 0 ? LETHE_EXIT_TEMP : st;
 	/* once per boot: the CSR is for a human to copy from the console */
 	fd = open(LETHE_ENROLLED, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

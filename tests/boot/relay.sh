@@ -17,7 +17,8 @@
 #   relay_enroll TIMEOUT       wait for the CSR on the console, sign it; sets RELAY_NODE
 #   relay_power_cad            ctrl-alt-del through QMP: a clean reboot (qemu
 #                              -no-reboot exits); true when the console says so
-#   relay_doc FILE             install FILE as the node's document (node id filled in)
+#   relay_doc FILE             install FILE as the node's document (scripts/fleet doc;
+#                              with RELAY_TESTNET set: fleet doc --testnet)
 #   relay_doc_json [ALLOW [INSTANCES [EXTRA-TORRC-JSON]]]
 #                              print a demo document on stdout
 #
@@ -151,7 +152,7 @@ relay_power_cad() {
 }
 
 relay_doc() {
-	scripts/fleet doc "$RELAY_FLEET" "$RELAY_NODE" "$1" >/dev/null 2>"$BOOT_DIR/doc.err" ||
+	scripts/fleet doc ${RELAY_TESTNET:+--testnet} "$RELAY_FLEET" "$RELAY_NODE" "$1" >/dev/null 2>"$BOOT_DIR/doc.err" ||
 		{ sed 's/^/#   /' "$BOOT_DIR/doc.err" >&2; return 1; }
 	chmod a+r "$RELAY_FLEET/nodes/$RELAY_NODE.json"
 }

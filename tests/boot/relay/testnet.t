@@ -69,6 +69,7 @@ fwd() { echo "guestfwd=tcp:10.0.2.101:$1-cmd:socat -lf /dev/null - TCP:127.0.0.1
 RELAY_NETDEV_EXTRA="$(fwd "$A_OR"),$(fwd "$A_DIR"),hostfwd=tcp:127.0.0.1:$R_OR-10.0.2.21:$R_OR"
 RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.netwait=30"
 RELAY_CMDLINE+=" lethe.testnet=10.0.2.101:$A_OR:$A_DIR:$v3:$afp"
+RELAY_TESTNET=1 # fleet doc --testnet: the document's Address is loopback
 doc_json() { # the node document: one instance on 10.0.2.21, reachable as 127.0.0.1:R_OR
 	printf '{"version":1,"node":"%s","refresh_interval":600,"allocator":"mimalloc",' "$RELAY_NODE"
 	printf '"provisioning":{"allow_new_identities":%s},"instances":[{"name":"relay1",' "$1"

@@ -65,7 +65,15 @@ static void fuzz_sysctl(char const *buf, size_t size)
 			fuzz_check(kl <= SYSCTL_VALUE_MAX);
 			for (i = 0; i < kl; i++)
 				fuzz_check((kv.value[i] >= 0x20 && kv.value[i] < 0x7f) || kv.value[i] == '\t');
-			(void)sysctl_allowed(kv.key);
+			/* the shared allowlist over the same key and value:
+			 * whatever it accepts is one spelling the kernel reads */
+			{
+				struct lethe_sysctl_rule const *r = lethe_sysctl_rule(kv.key);
+
+				if (r && !lethe_sysctl_value_check(r, kv.value))
+					fuzz_check(strchr(kv.value, '\t') == NULL &&
+						strstr(kv.value, "  ") == NULL && kv.value[0] != ' ');
+			}
 		}
 		b = e + 1;
 	}
