@@ -40,8 +40,9 @@ RELAY_URL=https://$RELAY_HOST/v1/node.json
 relay_cleanup() {
 	local rc=$?
 	boot_stop "$RELAY_NGINX_PID"
+	# boot_cleanup exits with the status it finds: the test's, not boot_stop's.
+	(exit "$rc")
 	boot_cleanup
-	return $rc
 }
 
 relay_init() {

@@ -5,7 +5,7 @@
 set -eu -o pipefail
 CP_TEST=fetch
 . "$(dirname "$0")/lib.sh"
-echo "1..26"
+tap_plan 26
 
 # --- the fleet, another CA, nodes ---------------------------------------
 fleet init "$T/fleet" >/dev/null 2>&1
@@ -228,7 +228,10 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	check "fetch with the TPM-resident key over mTLS (rc=$rc)" \
 		bash -c "[ '$rc' = 0 ] && grep -qx 'Nickname tpmnode' '$T/outtpm/torrc.relay1'"
 else
-	for _ in 1 2 3 4; do n=$((n + 1)); echo "ok $n # skip swtpm, tpm2-abrmd or dbus-daemon missing"; done
+	for d in "enroll in the TPM" "evicted handle" "TPM key: certificate, then the document" \
+		"fetch with the TPM-resident key"; do
+		skip "$d" "swtpm, tpm2-abrmd or dbus-daemon missing"
+	done
 fi
 
 # --- figures: configpull vs curl, same document, key file ---------------------------
@@ -246,4 +249,4 @@ read -r cu_ms cu_kb < <(fig curl -sf --cacert "$T/fleet/ca.pem" --cert "$T/a.pem
 	-o "$T/fig/curl.json" "https://localhost:$P/v1/node.json")
 echo "# figure: configpull (key file) ${cp_ms} ms, ${cp_kb} KiB peak RSS; curl ${cu_ms} ms, ${cu_kb} KiB;" \
 	"TPM key ${tpm_ms} ms, ${tpm_kb} KiB;" "ratio time $(awk "BEGIN{printf \"%.2f\", $cp_ms/($cu_ms?$cu_ms:1)}") rss $(awk "BEGIN{printf \"%.2f\", $cp_kb/$cu_kb}")"
-exit $fail
+tap_done

@@ -1,7 +1,10 @@
 # Shared start of the configpull shell tests (TAP), sourced after
 # `set -eu -o pipefail` with CP_TEST set to the test's name: the binary,
 # a scratch directory that nginx workers (nobody) can read, the cleanup of
-# every process in PIDS, the TAP helpers, scripts/fleet and a free port.
+# every process in PIDS, the TAP helpers (tests/tap.sh), scripts/fleet and a
+# free port.
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 CONFIGPULL=$(realpath "$CONFIGPULL")
 TOP=$PWD
@@ -9,16 +12,15 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-$CP_TEST.XXXXXX")
 chmod 755 "$T"
 PIDS=()
 cleanup() {
-	local p
+	local rc=$? p
+	tap_exit_status "$rc" || rc=$?
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	# An EXIT trap sets the status only through exit.
+	exit "$rc"
 }
 trap cleanup EXIT
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 
 fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
