@@ -23,6 +23,18 @@
 # diagnostics when CMD fails (tests whose commands print data, not TAP).
 #
 # Every function returns 0 except tap_done, so `set -e` tests can use them.
+#
+# Scratch space (every test run its own, so that two checkouts, or two build
+# directories of one checkout, can run make check at once):
+#
+#   tap_scratch NAME     creates and prints a new directory NAME.XXXXXX under
+#                        LETHE_TEST_TMPDIR (make sets $(B)/tmp, mode 0711:
+#                        under the build tree, whatever TMPDIR's mode) or else
+#                        TMPDIR or /tmp
+#   tap_nobody_reaches PATH...
+#                        true if user nobody (nginx's workers) can search
+#                        every directory PATH and read every file PATH; always
+#                        true when not root (then the workers run as us)
 
 # Sourced twice (tests/boot/lib.sh, then tests/tpm/lib.sh): one set of
 # counters.
@@ -176,4 +188,27 @@ tap_exit_status() {
 		rc=1
 	fi
 	return "$rc"
+}
+
+tap_scratch() {
+	local base=${LETHE_TEST_TMPDIR:-${TMPDIR:-/tmp}}
+	if [[ -n ${LETHE_TEST_TMPDIR:-} && ! -d $base ]]; then
+		# 0711: others may pass through to the scratch directories a test
+		# opens to them (nginx), not list them.  mkdir -p races harmlessly.
+		mkdir -p -- "$base" && chmod 0711 -- "$base" || return 1
+	fi
+	mktemp -d "$base/$1.XXXXXX"
+}
+
+tap_nobody_reaches() {
+	local p gid
+	((EUID == 0)) || return 0
+	gid=$(id -g nobody) || return 1
+	for p in "$@"; do
+		if [[ -d $p ]]; then
+			setpriv --reuid=nobody --regid="$gid" --clear-groups -- test -x "$p" || return 1
+		else
+			setpriv --reuid=nobody --regid="$gid" --clear-groups -- test -r "$p" || return 1
+		fi
+	done
 }

@@ -105,8 +105,15 @@ boot_cleanup() {
 boot_init() {
 	[[ $1 =~ ^[A-Za-z0-9_.-]{1,32}$ ]] || boot_die "bad test name '$1'"
 	BOOT_NAME=$1
-	BOOT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/lethe-boot-$1.XXXXXX") ||
-		boot_die "unable to create scratch directory"
+	# tap_scratch: under the build tree when run by make, where nginx's
+	# workers (relay.sh) can reach it whatever TMPDIR's mode; but a deep
+	# checkout would make the unix sockets' paths too long: then TMPDIR.
+	local tmp=${LETHE_TEST_TMPDIR:-}
+	if ((${#tmp} + ${#1} > 60)); then
+		BOOT_DIR=$(LETHE_TEST_TMPDIR= tap_scratch "lethe-boot-$1")
+	else
+		BOOT_DIR=$(tap_scratch "lethe-boot-$1")
+	fi || boot_die "unable to create scratch directory"
 	# Unix socket paths are limited to 107 bytes; fail now, not in qemu.
 	((${#BOOT_DIR} <= 80)) || boot_die "scratch path too long for sockets: $BOOT_DIR"
 	trap boot_cleanup EXIT

@@ -8,8 +8,16 @@
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 CONFIGPULL=$(realpath "$CONFIGPULL")
 TOP=$PWD
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-$CP_TEST.XXXXXX")
+# Under the build tree when run by make (tap_scratch): nginx's workers run as
+# nobody and must reach the fleet here even when TMPDIR is 0700.
+T=$(tap_scratch "configpull-$CP_TEST")
 chmod 755 "$T"
+if ! tap_nobody_reaches "$T"; then
+	echo "1..0"
+	echo "Bail out! nginx's workers (nobody) cannot reach $T: a parent directory is not searchable by others (run through make, or set LETHE_TEST_TMPDIR)"
+	rm -rf "$T"
+	exit 1
+fi
 PIDS=()
 cleanup() {
 	local rc=$? p
@@ -35,4 +43,20 @@ cp_nginx() {
 		scripts/configserver/nginx.conf >"$d/nginx.conf"
 	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
 	PIDS+=($!)
+	cp_wait_nginx "$1" "$!" "$3"
+}
+
+# cp_wait_nginx NAME PID PORT: nginx writes its pid file once it has bound
+# its port.  If it exits first (the free port was taken meanwhile, by
+# another run), the test stops here: its clients would reach another server.
+cp_wait_nginx() {
+	local d=$T/ngx-$1 i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$d/nginx.pid" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "Bail out! nginx $1 did not start on 127.0.0.1:$3 within 10 s"
+	sed 's/^/# /' "$d/stderr" "$d/error.log" 2>/dev/null >&2
+	exit 1
 }

@@ -3,10 +3,10 @@
 # scratch directories); rejected documents leave the previous outputs alone.
 set -eu -o pipefail
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-torrc.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
+T=$(tap_scratch configpull-torrc)
+trap 'rm -rf "$T"' EXIT
 tap_plan 13
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"

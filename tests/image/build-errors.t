@@ -5,12 +5,12 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-t=$(mktemp -d "${TMPDIR:-/tmp}/lethe-errors.XXXXXX")
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
+t=$(tap_scratch lethe-errors)
 trap 'rm -rf "$t"' EXIT
 cache=${LETHE_CACHE:-$HOME/.cache/lethe}
 MKCPIO=${MKCPIO:-build/host/mkcpio}
-# shellcheck source=tests/tap.sh
-. tests/tap.sh
 tap_plan 6
 
 # fatal_lines FILE: how many lines of ours say fatal (make's own "***" lines aside).

@@ -31,7 +31,9 @@ lean_given=$LEAN_CURL
 LEAN_CURL=$(readlink -f "$LEAN_CURL")
 lean_dir=$(dirname "$LEAN_CURL")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/curl-lean.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+tmp=$(tap_scratch curl-lean) || exit 1
 server=
 cleanup() {
 	[ -z "$server" ] || kill "$server" 2>/dev/null
@@ -51,8 +53,6 @@ export LC_ALL=C TZ=UTC
 # A proxy from the environment would send the loopback requests elsewhere.
 unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
-# shellcheck source=tests/tap.sh
-. "$(dirname "$0")/../tap.sh"
 
 # --- the ELF interface -------------------------------------------------------
 soname=$(readelf -d "$LEAN_CURL" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')

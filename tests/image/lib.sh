@@ -6,7 +6,7 @@
 #   (shown when it fails)
 # shellcheck source=tests/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
-t=$(mktemp -d "${TMPDIR:-/tmp}/lethe-$1.XXXXXX")
+t=$(tap_scratch "lethe-$1")
 TAP_CAPTURE=$t
 image_cleanup() {
 	local rc=$?

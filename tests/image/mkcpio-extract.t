@@ -15,13 +15,13 @@ if [ ! -x "$MKCPIO" ]; then
 fi
 MKCPIO=$(cd "$(dirname "$MKCPIO")" && pwd)/$(basename "$MKCPIO")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkcpio-extract.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+tmp=$(tap_scratch mkcpio-extract) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 umask 022
 export LC_ALL=C TZ=UTC
 
-# shellcheck source=tests/tap.sh
-. "$(dirname "$0")/../tap.sh"
 
 mkdir "$tmp/src" "$tmp/x"
 printf 'lethe\n' >"$tmp/src/hostname"

@@ -24,14 +24,14 @@ command -v python3 >/dev/null 2>&1 && have_python=yes
 have_unzip=no
 command -v unzip >/dev/null 2>&1 && have_unzip=yes
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ospkg-verify.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
+tmp=$(tap_scratch ospkg-verify) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 umask 022
 export LC_ALL=C TZ=UTC
 cd "$tmp" || exit 1
 
-# shellcheck source=tests/tap.sh
-. "$top/tests/tap.sh"
 # check: the commands' output kept out of TAP (shown when one fails).
 TAP_CAPTURE=$tmp
 # status WANT DESCRIPTION COMMAND...: the command exits with WANT; its

@@ -15,10 +15,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 PCRPREDICT=${PCRPREDICT:-build/host/pcrpredict}
 TPMSEAL=${TPMSEAL:-build/host/tpmseal}
-T=$(mktemp -d "${TMPDIR:-/tmp}/predict-stboot.XXXXXX")
-SWTPM_PID=
 # shellcheck source=tests/tap.sh
 . tests/tap.sh
+T=$(tap_scratch predict-stboot)
+SWTPM_PID=
 cleanup() {
 	if [[ -n $SWTPM_PID ]]; then
 		kill "$SWTPM_PID" 2>/dev/null

@@ -19,7 +19,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 TPMSEAL=${TPMSEAL:-build/host/tpmseal}
-T=$(mktemp -d "${TMPDIR:-/tmp}/tpmseal-t.XXXXXX")
+T=$(tap_scratch tpmseal-t)
 # check keeps the commands' output (tpmseal prints identities) out of TAP.
 TAP_CAPTURE=$T
 SWTPM_PID=

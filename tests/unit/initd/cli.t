@@ -7,7 +7,7 @@ INITD=${INITD:-build/target/initd}
 INITD_SIZE_MAX=${INITD_SIZE_MAX:-102400}
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../../tap.sh"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-cli.XXXXXX") || exit 111
+scratch=$(tap_scratch initd-cli) || exit 111
 trap 'rm -rf "$scratch"' EXIT
 
 # run ARGS...: runs initd, leaving $out, $err and $rc.

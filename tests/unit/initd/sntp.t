@@ -7,7 +7,7 @@ set -u -o pipefail
 INITD=${INITD:-build/target/initd}
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../../tap.sh"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-sntp.XXXXXX") || exit 111
+scratch=$(tap_scratch initd-sntp) || exit 111
 srv_pid=
 cleanup() {
 	[[ -n $srv_pid ]] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null

@@ -8,7 +8,7 @@ set -u -o pipefail
 INITD=${INITD:-build/target/initd}
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../../tap.sh"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-sup.XXXXXX") || exit 111
+scratch=$(tap_scratch initd-sup) || exit 111
 sup_pid=
 cleanup() {
 	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null

@@ -9,7 +9,7 @@ INITD=${INITD:-build/target/initd}
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../../tap.sh"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-tor.XXXXXX") || exit 111
+scratch=$(tap_scratch initd-tor) || exit 111
 sup_pid=
 cleanup() {
 	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
