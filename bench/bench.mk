@@ -7,7 +7,9 @@
 #                             second, and a PNG plot; results in $(B)/bench/memory/.
 #                             BENCH_ALLOCS, BENCH_LOAD_SECONDS, BENCH_COOL_SECONDS override.
 #
-# Needs the host packages tor, libjemalloc2, libmimalloc2.0 (and gnuplot-nox for the plot).
+# Needs the host packages tor, libjemalloc2, libmimalloc2.0 (and gnuplot-nox for the plot):
+# bench-memory installs them through `scripts/deps ensure bench`; the smoke run, part of
+# `make check`, has them from the test set that make check ensures.
 # Everything listens on 127.0.0.1; keys are generated per run in a scratch directory on
 # /dev/shm and removed with it; every process is stopped by its process-group id.
 
@@ -35,6 +37,7 @@ bench-memory-smoke:
 		--cool-seconds 3 --boot-timeout 120 --workers 6 --port-base $$base
 
 bench-memory:
+	scripts/deps ensure bench
 	@mkdir -p $(B)/bench/memory
 	base=$(call bench_ports,$(BENCH_PORTS)); \
 	$(BENCH_PY) $(BENCH_ALLOCS) --out $(B)/bench/memory --load-seconds $(BENCH_LOAD_SECONDS) \

@@ -11,9 +11,36 @@
 struct rendered {
 	char name[32];
 	struct sbuf text;
+	char tmp[OUT_PATH_MAX];
 };
 
-int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
+/* Every output written to its temporary first, then all renamed, torrc
+ * files first and node.conf (the list initd follows) last: a failure
+ * before the renames changes nothing, and every temporary of ours is
+ * removed on any failure.  A directory in the way is found before any
+ * byte is written. */
+static int apply_commit(const char *outdir, gid_t gid, struct rendered *r, size_t n, struct cp_err *err)
+{
+	size_t i;
+	int ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (!out_replaceable(outdir, r[i].name, err))
+			return 0;
+	for (i = 0; i < n; i++)
+		if (!out_tmp_write(outdir, r[i].name, gid, r[i].text.s, r[i].text.len, r[i].tmp, err))
+			goto out;
+	for (i = 0; i < n; i++)
+		if (!out_tmp_commit(outdir, r[i].name, r[i].tmp, err))
+			goto out;
+	ok = 1;
+out:
+	for (i = 0; i < n; i++)
+		out_tmp_discard(r[i].tmp);
+	return ok;
+}
+
+int apply_document(const char *buf, size_t len, const char *node_id, const char *outdir, gid_t gid,
 		   const struct torrc_paths *paths, struct cp_err *err)
 {
 	struct rendered r[DOC_INSTANCES_MAX + 1];
@@ -26,8 +53,11 @@ int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
 	memset(r, 0, sizeof r);
 	if (!doc)
 		return CP_EXIT_REJECTED;
+	if (node_id && !doc_node_is(doc, node_id, err))
+		goto out;
 	insts = json_object_get(doc, "instances");
-	for (i = 0; i < json_array_size(insts); i++) {
+	/* doc_load bounds the list; the array holds DOC_INSTANCES_MAX + node.conf */
+	for (i = 0; i < json_array_size(insts) && i < DOC_INSTANCES_MAX; i++) {
 		const json_t *inst = json_array_get(insts, i);
 		const char *name = json_string_value(json_object_get(inst, "name"));
 		snprintf(r[n].name, sizeof r[n].name, "torrc.%s", name);
@@ -62,10 +92,8 @@ int apply_document(const char *buf, size_t len, const char *outdir, gid_t gid,
 		rc = CP_EXIT_UNCHANGED;
 		goto out;
 	}
-	/* torrc files first, node.conf (the list initd follows) last. */
-	for (i = 0; i < n; i++)
-		if (!out_write(outdir, r[i].name, gid, r[i].text.s, r[i].text.len, err))
-			goto out;
+	if (!apply_commit(outdir, gid, r, n, err))
+		goto out;
 	/* After the commit point: node.conf no longer lists them. */
 	if (stale > 0 && out_prune(outdir, "torrc.", keep, n, 1, err) < 0)
 		goto out;

@@ -2,7 +2,8 @@
 #
 #   $(B)/target/configpull          the relay's program (image libcurl, jansson, OpenSSL)
 #   $(HB)/configpull                the same, built for host tests
-#   $(HB)/test_configpull           cmocka unit tests (in UNIT_TESTS)
+#   $(HB)/test_configpull           cmocka unit tests (in UNIT_TESTS; rename() wrapped to
+#                                   observe and fail the commit order)
 #   $(HB)/fuzz_configpull_doc       document-to-torrc corpus replay (in FUZZ_REPLAYS)
 #   $(B)/libfuzzer/fuzz_configpull_doc   the same under libFuzzer
 #   $(HB)/fuzz_configpull_cert      node-certificate check corpus replay (in FUZZ_REPLAYS)
@@ -31,7 +32,7 @@ $(HB)/configpull: $(HB)/configpull-obj/main.o $(CONFIGPULL_LIB_OBJS)
 
 $(HB)/test_configpull: $(CONFIGPULL_TEST_SRCS) $(CONFIGPULL_LIB_OBJS) $(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -iquote configpull $(HOST_LDFLAGS) -o $@ \
+	$(HOST_CC) $(HOST_CFLAGS) -iquote configpull $(HOST_LDFLAGS) -Wl,--wrap=rename -o $@ \
 		$(CONFIGPULL_TEST_SRCS) $(CONFIGPULL_LIB_OBJS) -lcmocka $(CONFIGPULL_LIBS)
 
 UNIT_TESTS += $(HB)/test_configpull

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "doc.h"
 #include "sysctl.h"
@@ -183,7 +184,7 @@ static int check_instance(const json_t *inst, size_t idx, int family, struct cp_
 		return err_set(err, "%s: must be an object", where);
 	if (!only_keys(inst, where, keys, err))
 		return 0;
-	if (!str_ok(json_object_get(inst, "name"), 1, 16, c_name))
+	if (!str_ok(json_object_get(inst, "name"), 1, LETHE_INSTANCE_NAME_MAX, c_name))
 		return err_set(err, "%s.name: required, 1-16 of [a-z0-9]", where);
 	v = json_object_get(inst, "addresses");
 	if (v) {
@@ -206,6 +207,42 @@ static int check_instance(const json_t *inst, size_t idx, int family, struct cp_
 		return err_set(err, "%s.torrc: required", where);
 	snprintf(where, sizeof where, "instances[%zu].torrc", idx);
 	return torrc_check(v, family, where, err);
+}
+
+/* Two lines that would bind one port, within an instance (ORPort against
+ * DirPort or MetricsPort) or across instances (any of them): tor would fail
+ * to start, or one instance would take another's port.  The lines of one
+ * option of one instance are tor's own business (it merges duplicates). */
+static int check_ports(const json_t *insts, size_t n, struct cp_err *err)
+{
+	struct torrc_bind b[DOC_INSTANCES_MAX][TORRC_BINDS_MAX];
+	size_t cnt[DOC_INSTANCES_MAX], i, j, k, l;
+
+	for (i = 0; i < n && i < DOC_INSTANCES_MAX; i++)
+		cnt[i] = torrc_binds(json_object_get(json_array_get(insts, i), "torrc"), b[i]);
+	for (i = 0; i < n && i < DOC_INSTANCES_MAX; i++)
+		for (k = 0; k < cnt[i]; k++)
+			for (j = 0; j <= i; j++)
+				for (l = 0; l < (j == i ? k : cnt[j]); l++) {
+					const struct torrc_bind *x = &b[i][k], *y = &b[j][l];
+					if ((j == i && x->option == y->option) || !torrc_binds_clash(x, y))
+						continue;
+					return err_set(err, "instances[%zu].torrc.%s[%zu]: port %u already "
+						       "used by instances[%zu].torrc.%s[%zu]", i, x->option,
+						       x->idx, x->port, j, y->option, y->idx);
+				}
+	return 1;
+}
+
+int doc_node_is(const json_t *doc, const char *id, struct cp_err *err)
+{
+	const json_t *v = json_object_get(doc, "node");
+
+	/* a document served for another node must never configure this one */
+	if (!json_is_string(v) || strcasecmp(json_string_value(v), id) != 0)
+		return err_set(err, "node: the document is for node %s, this node is %.64s",
+			       json_is_string(v) ? json_string_value(v) : "(none)", id);
+	return 1;
 }
 
 int doc_family(const json_t *doc)
@@ -270,7 +307,7 @@ int doc_check(const json_t *doc, struct cp_err *err)
 				       json_object_get(json_array_get(insts, j), "name")))
 				return err_set(err, "instances[%zu].name: used twice", i);
 	}
-	return 1;
+	return check_ports(insts, n, err);
 }
 
 json_t *doc_load(const char *buf, size_t len, struct cp_err *err)

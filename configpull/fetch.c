@@ -193,9 +193,10 @@ struct tls_id {
 	EVP_PKEY *key;
 };
 
-/* libcurl 7.88 cannot name a provider key, so the certificate and key are
- * installed on the SSL_CTX here, before the handshake: one path for a key
- * file and for the TPM key (whose private half OpenSSL never sees). */
+/* libcurl's options name key files, not an EVP_PKEY, so the certificate
+ * and key are installed on the SSL_CTX here, before the handshake: one
+ * path for a key file and for the TPM key (an EVP_PKEY whose signing
+ * tpmsign.c does through ESAPI: OpenSSL never sees its private half). */
 static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
 {
 	struct tls_id *id = arg;
@@ -302,7 +303,7 @@ static void fetch_backoff(int attempt, long cap)
 
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err)
 {
-	char etag[ETAG_MAX + 1];
+	char etag[ETAG_MAX + 1], node_id[IDENTITY_ID_LEN + 1];
 	struct tls_id id;
 	int i, have_cert, rc = CP_EXIT_UNREACHABLE;
 
@@ -318,6 +319,13 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 	id.cert = o->cert;
 	id.key = identity_load(o->key, o->handle, err);
 	if (!id.key) {
+		curl_global_cleanup();
+		return CP_EXIT_TLS;
+	}
+	/* the document must name this node: a server that mixes up documents
+	 * must not configure one node as another */
+	if (!identity_node_id(id.key, node_id, err)) {
+		EVP_PKEY_free(id.key);
 		curl_global_cleanup();
 		return CP_EXIT_TLS;
 	}
@@ -345,7 +353,7 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		}
 		rc = fetch_once(o, &id, etag, &body, &h, err);
 		if (rc == CP_EXIT_CHANGED) {
-			rc = apply_document(body.buf ? body.buf : "", body.len, o->outdir, o->gid,
+			rc = apply_document(body.buf ? body.buf : "", body.len, node_id, o->outdir, o->gid,
 					    paths, err);
 			/* The ETag is stored only once its document is in place. */
 			if ((rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED) && h.etag[0] &&

@@ -23,22 +23,25 @@
 
 #include "apply.h"
 #include "configpull.h"
+#include "lethe_paths.h"
 #include "doc.h"
 #include "fetch.h"
 #include "hint.h"
 #include "identity.h"
 #include "out.h"
+#include "torrc.h"
 #include "tpmkey.h"
 
 #define PROG "configpull"
 #define USAGE \
-	"usage: configpull version | check FILE\n" \
-	"       | render [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
+	"usage: configpull version | check [--node ID] FILE\n" \
+	"       | render [--node ID] [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
 	"       | fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]\n" \
 	"         [-o OUTDIR] [-g GROUP] [-d DATA] [-k KEYS]\n" \
 	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
 	"       | pull URL [fetch options] | enroll [--key FILE] [--handle H] [--tcti CONF]\n" \
 	"       (render, fetch, pull: [-g GROUP] [--release FILE], default /etc/lethe-release)\n" \
+	"       (check, render, fetch, pull: [--testnet]: loopback ORPort/Address allowed)\n" \
 	"       (fetch and pull use the TPM key at --handle unless --key is given)\n"
 
 static int usage(void)
@@ -162,12 +165,14 @@ int main(int argc, char **argv)
 		{ "tcti", required_argument, NULL, 'X' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "release", required_argument, NULL, 'R' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "testnet", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct torrc_paths paths = { "debian-tor", "/var/lib/tor", "/run/lethe/keys" };
-	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, "/run/lethe/config",
+	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
+	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, LETHE_CONFDIR,
 				 OUT_GID_NONE, 10, 30, 4, 30 };
-	const char *tcti = NULL, *release = "/etc/lethe-release";
+	const char *tcti = NULL, *release = LETHE_RELEASE, *node_id = NULL;
 	struct cp_err err = { "" };
 	const char *cmd;
 	int opt;
@@ -234,6 +239,13 @@ int main(int argc, char **argv)
 		}
 		case 'X': tcti = optarg; break;
 		case 'R': release = optarg; break;
+		case 'L': torrc_allow_loopback(1); break;
+		case 'N':
+			/* check/render: the node id fetch and pull take from the key */
+			if (strlen(optarg) != IDENTITY_ID_LEN || strspn(optarg, "0123456789abcdefABCDEF") != IDENTITY_ID_LEN)
+				return usage();
+			node_id = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -255,9 +267,9 @@ int main(int argc, char **argv)
 			return usage();
 		fo.url = argv[optind++];
 		if (!fo.ca)
-			fo.ca = "/etc/lethe/fleet-ca.pem";
+			fo.ca = LETHE_FLEET_CA;
 		if (!fo.cert)
-			fo.cert = "/run/lethe/node.pem";
+			fo.cert = LETHE_NODE_CERT;
 	}
 	if (strcmp(cmd, "fetch") == 0 || strcmp(cmd, "pull") == 0) {
 		if (optind != argc || !fo.url || !fo.ca || !fo.cert)
@@ -281,13 +293,15 @@ int main(int argc, char **argv)
 		if (strcmp(cmd, "check") == 0) {
 			json_t *doc = doc_load(buf, len, &err);
 			free(buf);
-			if (!doc)
+			if (!doc || (node_id && !doc_node_is(doc, node_id, &err))) {
+				json_decref(doc);
 				return report(CP_EXIT_REJECTED, &err);
+			}
 			json_decref(doc);
 			puts("ok");
 			return LETHE_EXIT_OK;
 		}
-		rc = apply_document(buf, len, argv[optind + 1], fo.gid, &paths, &err);
+		rc = apply_document(buf, len, node_id, argv[optind + 1], fo.gid, &paths, &err);
 		free(buf);
 		if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED)
 			hint_image(argv[optind + 1], release);

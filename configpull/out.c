@@ -81,51 +81,93 @@ out:
 	return same;
 }
 
-int out_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
-	      struct cp_err *err)
+int out_tmp_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
+		  char tmp[OUT_PATH_MAX], struct cp_err *err)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
 	size_t done = 0;
-	int fd = -1, ok = 0;
+	int fd, ok = 0;
 
-	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
-	    snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", dir, name, (long)getpid()) >= (int)sizeof tmp)
+	if (snprintf(tmp, OUT_PATH_MAX, "%s/.%s.tmp-%ld", dir, name, (long)getpid()) >= OUT_PATH_MAX)
 		return err_set(err, "unable to write %s/%s: path too long", dir, name);
+	/* O_EXCL|O_NOFOLLOW: a file or symlink planted at this name is never
+	 * followed nor reused; it is not ours, so it is not removed either. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		err_set(err, "unable to create %s: %s", tmp, strerror(errno));
+		tmp[0] = 0;
 		return 0;
 	}
 	/* The instance user reads its torrc through the group: 0640 whatever
 	 * the umask, group set before any byte is written. */
 	if ((gid != OUT_GID_NONE && fchown(fd, (uid_t)-1, gid) < 0) || fchmod(fd, 0640) < 0)
-		goto fail;
+		goto out;
 	while (done < len) {
 		ssize_t w = write(fd, data + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			goto fail;
+			goto out;
 		done += (size_t)w;
 	}
 	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
+		goto out;
 	ok = 1;
-fail:
+out:
+	if (close(fd) < 0)
+		ok = 0;
 	if (!ok) {
-		err_set(err, "unable to write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		err_set(err, "unable to write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
+		tmp[0] = 0;
 	}
 	return ok;
+}
+
+int out_tmp_commit(const char *dir, const char *name, char tmp[OUT_PATH_MAX], struct cp_err *err)
+{
+	char path[OUT_PATH_MAX];
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path || rename(tmp, path) < 0) {
+		err_set(err, "unable to replace %s/%s: %s", dir, name, strerror(errno));
+		return 0;
+	}
+	tmp[0] = 0;
+	return 1;
+}
+
+void out_tmp_discard(char tmp[OUT_PATH_MAX])
+{
+	if (tmp[0])
+		unlink(tmp);
+	tmp[0] = 0;
+}
+
+int out_replaceable(const char *dir, const char *name, struct cp_err *err)
+{
+	char path[OUT_PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		return err_set(err, "unable to write %s/%s: path too long", dir, name);
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 1 : err_set(err, "unable to stat %s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, "unable to replace %s: a directory is in the way", path);
+	return 1;
+}
+
+int out_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
+	      struct cp_err *err)
+{
+	char tmp[OUT_PATH_MAX];
+
+	if (!out_tmp_write(dir, name, gid, data, len, tmp, err))
+		return 0;
+	if (!out_tmp_commit(dir, name, tmp, err)) {
+		out_tmp_discard(tmp);
+		return 0;
+	}
+	return 1;
 }
 
 int out_prune(const char *dir, const char *prefix, const char *const *keep, size_t n, int unlink_them,

@@ -19,7 +19,27 @@ int out_dir_prepare(const char *dir, gid_t gid, struct cp_err *err);
  * that group).  1 same, 0 differs or absent. */
 int out_same(const char *dir, const char *name, gid_t gid, const char *data, size_t len);
 
-/* Writes DATA to DIR/.NAME.tmp-PID (0640, group GID unless OUT_GID_NONE,
+#define OUT_PATH_MAX 4096
+
+/* Writes DATA to the temporary DIR/.NAME.tmp-PID (0640, group GID unless
+ * OUT_GID_NONE, O_EXCL|O_NOFOLLOW: never follows nor reuses what is there)
+ * and fsyncs it; TMP gets its path.  On error nothing of ours is left and
+ * TMP is "".  1 ok, 0 with ERR set. */
+int out_tmp_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,
+		  char tmp[OUT_PATH_MAX], struct cp_err *err);
+
+/* Renames TMP over DIR/NAME; TMP becomes "" on success.  1 ok, 0 with ERR
+ * set (TMP is left for out_tmp_discard). */
+int out_tmp_commit(const char *dir, const char *name, char tmp[OUT_PATH_MAX], struct cp_err *err);
+
+/* Removes TMP if it is set (ours, not yet renamed). */
+void out_tmp_discard(char tmp[OUT_PATH_MAX]);
+
+/* Whether DIR/NAME can be replaced by a rename: absent or not a
+ * directory.  1 yes, 0 with ERR set. */
+int out_replaceable(const char *dir, const char *name, struct cp_err *err);
+
+/* out_tmp_write then out_tmp_commit: writes DATA to DIR/.NAME.tmp-PID (0640, group GID unless OUT_GID_NONE,
  * O_EXCL|O_NOFOLLOW), fsyncs, and renames it over DIR/NAME.  The temporary
  * is removed on every error.  1 ok, 0 with ERR set. */
 int out_write(const char *dir, const char *name, gid_t gid, const char *data, size_t len,

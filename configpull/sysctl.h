@@ -1,14 +1,13 @@
-/* Extra sysctls from the node document, through an allowlist of network and
- * memory tunables (nothing that names a program or a path, e.g. no
- * kernel.core_pattern or kernel.modprobe). */
+/* Extra sysctls from the node document, through the allowlist shared with
+ * initd (include/lethe_sysctl.h: network and memory tunables only, values
+ * the kernel reads exactly as checked). */
 #ifndef CONFIGPULL_SYSCTL_H
 #define CONFIGPULL_SYSCTL_H
 
 #include <jansson.h>
 
 #include "err.h"
-
-#define SYSCTL_MAX 32
+#include "lethe_sysctl.h"
 
 /* Checks the "sysctls" object.  1 ok, 0 with ERR set. */
 int sysctl_check(const json_t *sysctls, struct cp_err *err);

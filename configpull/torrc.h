@@ -32,7 +32,34 @@ int torrc_check(const json_t *torrc, int family, const char *where, struct cp_er
 int torrc_render(const char *instance, size_t index, const json_t *torrc, int family,
 		 const struct torrc_paths *paths, struct sbuf *out);
 
+/* One listening port of an instance (an ORPort, DirPort or MetricsPort
+ * line), to find two that would bind the same address and port. */
+struct torrc_bind {
+	int fam;                /* 0: no address (every address), 4 or 6 */
+	unsigned char addr[16];
+	unsigned port;          /* 1-65535 ("auto" lines are left out) */
+	const char *option;     /* ORPort, DirPort, MetricsPort */
+	size_t idx;             /* the line's position in the option's list */
+};
+
+/* ORPort and DirPort lists, and one MetricsPort. */
+#define TORRC_BINDS_MAX (2 * TORRC_VALUES_MAX + 1)
+
+/* The listening ports of a checked instance's torrc into OUT (room for
+ * TORRC_BINDS_MAX).  Returns how many. */
+size_t torrc_binds(const json_t *torrc, struct torrc_bind *out);
+
+/* Whether A and B would bind the same port: same port and the same address,
+ * or either without an address. */
+int torrc_binds_clash(const struct torrc_bind *a, const struct torrc_bind *b);
+
 /* Why NAME is refused, or NULL if it is on the allowlist.  For tests. */
 const char *torrc_refusal(const char *name);
+
+/* With on nonzero, a loopback ORPort or Address is accepted: configpull
+ * --testnet, for a private Tor network on the host's loopback (initd passes
+ * it only with lethe.testnet, the operator's word on the measured kernel
+ * command line).  Off by default: a relay's ORPort must be reachable. */
+void torrc_allow_loopback(int on);
 
 #endif

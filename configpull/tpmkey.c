@@ -3,8 +3,9 @@
  * A primary key is derived from the owner hierarchy's seed and its template
  * alone, so the same TPM always yields the same key (and node id) for our
  * fixed template: the key needs no disk, ever.  We still make it persistent
- * at one handle, because the tpm2 OpenSSL provider addresses keys by
- * handle and re-deriving a primary costs seconds on some TPMs.  If the
+ * at one handle: every pull loads it by that handle (tpmsign.c signs the
+ * TLS handshake with it through ESAPI), and re-deriving a primary costs
+ * seconds on some TPMs.  If the
  * handle is ever evicted, enrolling again re-creates the very same key;
  * only a TPM clear (a new owner seed) gives a node a new identity. */
 #include <stdlib.h>

@@ -13,7 +13,11 @@ LOCK ?= image/packages.lock
 IMG_B ?= $(B)/image
 # Kernel command line stored in the OS package manifest (and so measured).
 LETHE_CMDLINE ?= console=tty0 console=ttyS0,115200 panic=10
-# Where stboot fetches the zip from; empty, relative or http(s).
+# The descriptor's os_pkg_url: where stboot fetches the zip from (docs/stboot.md).
+# An absolute http(s) URL works with every stboot (0.2.x accepts nothing else),
+# a relative one only with stboot 0.4+; empty (the default) builds a package
+# that stboot 0.2.x refuses to network-boot, and make warns when it writes
+# that descriptor.
 OS_PKG_URL ?=
 # The compressor is part of the reproducible output: pinned level, one thread.
 ZSTD_FLAGS := -19 -T1 --no-progress -q
@@ -126,9 +130,14 @@ $(O)/SHA256SUMS: $(O)/vmlinuz $(O)/initramfs.cpio.zst $(O)/lethe.zip $(O)/lethe.
 # Signing happens after the reproducible build, over its bytes.  The signed
 # descriptor is assembled under a temporary name: a missing key leaves no
 # half-signed out/lethe.json behind.
+# An empty OS_PKG_URL is a warning, not an error (local tests and the UKI need
+# no URL); it is printed by $(shell) while make expands the recipe, so that
+# `make -n` shows it too.  The descriptor's bytes are the same either way.
+OS_PKG_URL_WARNING = make: warning: OS_PKG_URL is empty: $(O)/lethe.json has "os_pkg_url": ""; \
+	stboot (network boot) refuses such a package; set OS_PKG_URL=https://.../lethe.zip (docs/stboot.md)
 $(O)/lethe.json: $(O)/lethe.zip $(O)/lethe.unsigned.json $(HB)/ospkg $(IMG_B)/signvars \
 		$(if $(filter $(DEV_KEYS)/%,$(SIGN_KEYS)),$(DEV_KEYS)/dev-leaf.pem)
-	cp $(O)/lethe.unsigned.json $@.tmp
+	$(if $(strip $(OS_PKG_URL)),,$(shell printf '%s\n' '$(OS_PKG_URL_WARNING)' >&2))cp $(O)/lethe.unsigned.json $@.tmp
 	for pair in $(SIGN_KEYS); do \
 		$(HB)/ospkg sign --key "$${pair%%:*}" --cert "$${pair#*:}" --zip $(O)/lethe.zip \
 			--descriptor $@.tmp || { rm -f $@.tmp; exit 100; }; \

@@ -429,16 +429,3 @@ size_t cmdline_parse(char const *buf, size_t len, struct cmdline *c,
 	}
 	return st.n_errs;
 }
-
-char const *cmdline_net_name(enum cmdline_net net)
-{
-	switch (net) {
-	case CMDLINE_NET_DHCP:
-		return "dhcp";
-	case CMDLINE_NET_STATIC:
-		return "static";
-	case CMDLINE_NET_NONE:
-		return "none";
-	}
-	return "?";
-}

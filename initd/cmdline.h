@@ -99,7 +99,5 @@ struct cmdline_error {
 size_t cmdline_parse(char const *buf, size_t len, struct cmdline *c,
 	struct cmdline_error *errs, size_t errs_max);
 
-/* "dhcp", "static", "none". */
-char const *cmdline_net_name(enum cmdline_net net);
 
 #endif

@@ -12,7 +12,7 @@
 #                         INITD_FUZZERS (INITD_FUZZ_RULE)
 
 INITD_SRCS := $(sort $(wildcard initd/*.c))
-INITD_HDRS := $(sort $(wildcard initd/*.h)) include/lethe_exit.h
+INITD_HDRS := $(sort $(wildcard initd/*.h include/*.h))
 # Binary size ceiling (bytes): 160 KiB.  The first budget was 150 KB with
 # bookworm's musl 1.2.3; trixie's musl 1.2.5 alone adds 7.4 KB of libc to
 # the same sources (the resolver's TCP fallback 3 KB, printf's float and
@@ -103,7 +103,7 @@ INITD_UNIT_mem := mem
 # header and setup in a scratch sysfs, the loop's extra fds and shutdown.
 INITD_UNIT_host := psi powerkey zram modules net loop super backoff notify sig log
 # initd's pipeline helpers (initd/seal.c): node.conf and identity parsers.
-INITD_UNIT_seal := seal log
+INITD_UNIT_seal := seal nodeconf log
 
 # Fuzz targets: the command-line parser; sd_notify datagrams; node.conf and
 # the torrc comparison (SIGHUP or restart); the SNTP reply parser (8 bytes of
@@ -113,7 +113,7 @@ INITD_FUZZ_cmdline := cmdline sysctl log
 INITD_FUZZ_notify := notify alloc
 INITD_FUZZ_nodeconf := nodeconf mem
 INITD_FUZZ_sntp := sntp log
-INITD_FUZZ_seal := seal log
+INITD_FUZZ_seal := seal nodeconf log
 
 INITD_UNITS := release mount log sig cmdline super sysctl modules notify nodeconf sntp mem host seal
 INITD_FUZZERS := cmdline notify nodeconf sntp seal

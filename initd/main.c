@@ -1,10 +1,13 @@
-/* initd: lethe's PID 1 (placeholder: mounts, reports, powers off).
+/* initd: lethe's PID 1 (pid1.c: the boot sequence, the pipeline, the
+ * shutdown; docs/initd.md).
  *
  * As PID 1 it takes no arguments: the kernel hands unknown command-line
  * words to init, so argv is not ours to parse.  Run otherwise, it refuses,
- * except for a hidden "--version [-r FILE]" that host tests use to read a
- * release file the way PID 1 does, and a hidden "--supervise ..." that runs
- * the supervisor core as a child subreaper (subreaper.h). */
+ * except for its own pipeline steps, which PID 1 runs as children of
+ * itself ("--pull", "--seal": seal.h; "--sntp": sntp.h), the hidden test
+ * entry points ("--supervise", "--supervise-tor": subreaper.h) and
+ * "--version [-r FILE]", which host tests use to read a release file the
+ * way PID 1 does. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

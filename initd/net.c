@@ -8,11 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lethe_paths.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
 
-int net_renew_add(struct loop *l, size_t step)
+int net_renew_add(struct loop *l, char const *ifname, char const *script)
 {
 	static char *argv[8];
 	static char env[] = "LETHE_DHCP_RENEW=1";
@@ -20,29 +21,16 @@ int net_renew_add(struct loop *l, size_t step)
 		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 3000,
 		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000,
 	};
-	char *const *a = l->svc[step].argv;
-	char *ifname = NULL, *script = NULL;
-	size_t k, len = strlen(a[0]);
 	int r;
 
-	if (len < 6 || strcmp(a[0] + len - 6, "udhcpc") != 0)
-		return 0;
-	for (k = 1; a[k] && a[k + 1]; k++) {
-		if (strcmp(a[k], "-i") == 0)
-			ifname = a[k + 1];
-		else if (strcmp(a[k], "-s") == 0)
-			script = a[k + 1];
-	}
-	if (!ifname || !script)
-		return -EINVAL;
 	/* -f: foreground; no -q: it stays, renewing (busybox's defaults
 	 * retry a lost lease forever) */
-	argv[0] = a[0];
+	argv[0] = LETHE_UDHCPC_BIN;
 	argv[1] = "-f";
 	argv[2] = "-i";
-	argv[3] = ifname;
+	argv[3] = (char *)ifname;
 	argv[4] = "-s";
-	argv[5] = script;
+	argv[5] = (char *)script;
 	argv[6] = NULL;
 	r = loop_add(l, "dhcp", argv, &p);
 	if (r == 0)

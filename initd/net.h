@@ -1,7 +1,7 @@
 /* Network bring-up pieces that run inside PID 1: loopback, the host name
  * and the choice of interface.  DHCP itself is busybox udhcpc, run by the
- * boot pipeline as a step with a deadline (see pid1.c), with the script
- * /etc/udhcpc.script from rootfs-overlay. */
+ * boot pipeline as a step with a deadline (pid1.c, pipeline.h), with the
+ * script /etc/udhcpc.script from rootfs-overlay. */
 #ifndef INITD_NET_H
 #define INITD_NET_H
 
@@ -24,13 +24,13 @@ int net_install_script(char const *src, char const *dst);
 int net_pick_interface(char const *sys, char *name);
 
 /* After the first lease: keeps it alive.  The boot pipeline's DHCP step
- * (service step, `udhcpc -q`, done after the first lease) is followed by
- * a supervised `udhcpc -f` on the same interface and script, which renews
- * at T1 and rebinds as the lease says; LETHE_DHCP_RENEW=1 in its
+ * (`udhcpc -q`, done after the first lease) is followed by a supervised
+ * `udhcpc -f` on the same interface (static storage) and script, which
+ * renews at T1 and rebinds as the lease says; LETHE_DHCP_RENEW=1 in its
  * environment tells the script to keep the address in place (no flush at
- * start or on a renewal of the same address).  Does nothing unless step
- * ran udhcpc.  Returns 0 or a negative errno. */
+ * start or on a renewal of the same address).  Returns 0 or a negative
+ * errno. */
 struct loop;
-int net_renew_add(struct loop *l, size_t step);
+int net_renew_add(struct loop *l, char const *ifname, char const *script);
 
 #endif

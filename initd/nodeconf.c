@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -50,9 +51,13 @@ static int nodeconf_instances(char const *v, size_t len, struct nodeconf *nc)
 	return nc->n ? 0 : -1;
 }
 
-enum { NC_REFRESH, NC_ALLOC, NC_ZRAM, NC_ZRAM_SIZE, NC_ZRAM_ALG, NC_INSTANCES, NC_N };
+enum {
+	NC_REFRESH, NC_ALLOC, NC_ZRAM, NC_ZRAM_SIZE, NC_ZRAM_ALG, NC_INSTANCES, NC_PROVISION,
+	NC_FAMILY, NC_N
+};
 static char const *const nodeconf_keys[NC_N] = {
 	"refresh_interval", "allocator", "zram", "zram_size_mib", "zram_algorithm", "instances",
+	"provision", "family",
 };
 
 static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, size_t vl)
@@ -99,14 +104,175 @@ static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, siz
 		return NULL;
 	case NC_INSTANCES:
 		return nodeconf_instances(v, vl, nc) < 0 ? "instances: not 1..8 unique names" : NULL;
+	case NC_PROVISION:
+	case NC_FAMILY:
+		n = nodeconf_number(v, vl, 0, 1);
+		if (n < 0)
+			return k == NC_PROVISION ? "provision: not 0 or 1" : "family: not 0 or 1";
+		*(k == NC_PROVISION ? &nc->provision : &nc->family) = (int)n;
+		return NULL;
 	}
 	return "?";
+}
+
+/* n bytes of v, each in set (a string of the allowed bytes, or NULL:
+ * [0-9A-F] for a fingerprint). */
+static int nodeconf_chars(char const *v, size_t vl, char const *set)
+{
+	size_t i;
+
+	for (i = 0; i < vl; i++) {
+		char ch = v[i];
+
+		if (set ? !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || (ch && strchr(set, ch)))
+		    : !((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') || (ch >= 'a' && ch <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+int nodeconf_addr_parse(char const *s, int *family, unsigned char addr[16], unsigned *prefix)
+{
+	char ip[NODECONF_ADDR_MAX + 1];
+	char const *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	long p;
+
+	if (len == 0 || len > 39)
+		return -EINVAL;
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, addr) == 1)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	if (!slash) {
+		*prefix = *family == AF_INET ? 32 : 128;
+		return 0;
+	}
+	/* no leading zero, no sign: one spelling per prefix */
+	if (slash[1] == '0' && slash[2])
+		return -EINVAL;
+	p = nodeconf_number(slash + 1, strlen(slash + 1), 1, *family == AF_INET ? 32 : 128);
+	if (p < 0)
+		return -EINVAL;
+	*prefix = (unsigned)p;
+	return 0;
+}
+
+/* "A B C": the instance's addresses, each one nodeconf_addr_parse takes. */
+static char const *nodeconf_addrs(struct nodeconf *nc, size_t k, char const *v, size_t vl)
+{
+	size_t i = 0, j;
+
+	nc->naddr[k] = 0;
+	while (i < vl) {
+		unsigned char a[16];
+		unsigned prefix;
+		int fam;
+
+		for (j = i; j < vl && v[j] != ' '; j++)
+			;
+		if (j == i || j - i > NODECONF_ADDR_MAX || nc->naddr[k] == NODECONF_ADDRS_MAX)
+			return "instance addresses: at most 8 addresses, one space apart";
+		memcpy(nc->addr[k][nc->naddr[k]], v + i, j - i);
+		nc->addr[k][nc->naddr[k]][j - i] = '\0';
+		if (nodeconf_addr_parse(nc->addr[k][nc->naddr[k]], &fam, a, &prefix) < 0)
+			return "instance addresses: not an IP or IP/prefix";
+		nc->naddr[k]++;
+		i = j + 1;
+		if (j < vl && i == vl)
+			return "instance addresses: trailing space";
+	}
+	return NULL;
+}
+
+/* instance.NAME.{fingerprint,ed25519,addresses}=V; seen: bits per
+ * instance (3 each). */
+static char const *nodeconf_instance_key(struct nodeconf *nc, char const *key, size_t kl,
+	char const *v, size_t vl, uint32_t *seen)
+{
+	static char const *const sub[] = { "fingerprint", "ed25519", "addresses" };
+	char const *dot;
+	size_t k, s, nl;
+
+	key += 9; /* "instance." */
+	kl -= 9;
+	dot = memchr(key, '.', kl);
+	if (!dot)
+		return "instance.NAME.KEY: no KEY";
+	nl = (size_t)(dot - key);
+	for (k = 0; k < nc->n; k++)
+		if (nodeconf_eq(key, nl, nc->name[k]))
+			break;
+	if (k == nc->n)
+		return "instance.NAME: not on the instances line before it";
+	for (s = 0; s < 3; s++)
+		if (nodeconf_eq(dot + 1, kl - nl - 1, sub[s]))
+			break;
+	if (s == 3)
+		return "instance.NAME.KEY: unknown KEY";
+	if (*seen & (1u << (k * 3 + s)))
+		return "key given twice";
+	*seen |= 1u << (k * 3 + s);
+	if (s == 0) {
+		if ((vl != 0 && vl != NODECONF_FP_HEX) || !nodeconf_chars(v, vl, NULL))
+			return "instance fingerprint: not 40 hex digits";
+		memcpy(nc->fp[k], v, vl);
+		nc->fp[k][vl] = '\0';
+		return NULL;
+	}
+	if (s == 1) {
+		if ((vl != 0 && vl != NODECONF_ED_B64) || !nodeconf_chars(v, vl, "+/"))
+			return "instance ed25519: not 43 base64 characters";
+		memcpy(nc->ed[k], v, vl);
+		nc->ed[k][vl] = '\0';
+		return NULL;
+	}
+	return nodeconf_addrs(nc, k, v, vl);
+}
+
+/* sysctl.NAME=VALUE through the shared allowlist. */
+static char const *nodeconf_sysctl(struct nodeconf *nc, char const *key, size_t kl,
+	char const *v, size_t vl)
+{
+	struct nodeconf_sysctl *y;
+	struct lethe_sysctl_rule const *r;
+	size_t i;
+
+	key += 7; /* "sysctl." */
+	kl -= 7;
+	if (kl == 0 || kl > LETHE_SYSCTL_NAME_MAX || vl > LETHE_SYSCTL_VALUE_MAX)
+		return "sysctl: name or value too long";
+	if (nc->nsys == LETHE_SYSCTLS_MAX)
+		return "sysctl: too many";
+	y = &nc->sys[nc->nsys];
+	memcpy(y->name, key, kl);
+	y->name[kl] = '\0';
+	memcpy(y->value, v, vl);
+	y->value[vl] = '\0';
+	if (strlen(y->name) != kl || strlen(y->value) != vl)
+		return "sysctl: NUL byte";
+	r = lethe_sysctl_rule(y->name);
+	if (!r)
+		return "sysctl: not on the allowlist";
+	if (lethe_sysctl_value_check(r, y->value))
+		return "sysctl: value refused by the allowlist";
+	for (i = 0; i < nc->nsys; i++)
+		if (strcmp(nc->sys[i].name, y->name) == 0)
+			return "key given twice";
+	nc->nsys++;
+	return NULL;
 }
 
 int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 	struct nodeconf_error *err)
 {
 	unsigned seen = 0;
+	uint32_t iseen = 0;
 	size_t b = 0, line = 0;
 	int k;
 
@@ -118,8 +284,8 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 		return -EINVAL;
 	}
 	while (b < len) {
-		char const *nl = memchr(text + b, '\n', len - b), *eq;
-		size_t e = nl ? (size_t)(nl - text) : len;
+		char const *nl = memchr(text + b, '\n', len - b), *eq, *v;
+		size_t e = nl ? (size_t)(nl - text) : len, kl, vl;
 
 		line++;
 		err->line = line;
@@ -137,24 +303,26 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 			err->what = "not key=value";
 			return -EINVAL;
 		}
+		kl = (size_t)(eq - text) - b;
+		v = eq + 1;
+		vl = (size_t)(text + e - v);
 		for (k = 0; k < NC_N; k++)
-			if (nodeconf_eq(text + b, (size_t)(eq - text) - b, nodeconf_keys[k]))
+			if (nodeconf_eq(text + b, kl, nodeconf_keys[k]))
 				break;
 		if (k < NC_N) {
-			char const *v = eq + 1, *what;
-			size_t vl = (size_t)(text + e - v);
-
 			if (seen & (1u << k)) {
 				err->what = "key given twice";
 				return -EINVAL;
 			}
 			seen |= 1u << k;
-			what = nodeconf_value(nc, k, v, vl);
-			if (what) {
-				err->what = what;
-				return -EINVAL;
-			}
+			err->what = nodeconf_value(nc, k, v, vl);
+		} else if (kl >= 9 && memcmp(text + b, "instance.", 9) == 0) {
+			err->what = nodeconf_instance_key(nc, text + b, kl, v, vl, &iseen);
+		} else if (kl >= 7 && memcmp(text + b, "sysctl.", 7) == 0) {
+			err->what = nodeconf_sysctl(nc, text + b, kl, v, vl);
 		}
+		if (err->what)
+			return -EINVAL;
 		b = e + 1;
 	}
 	err->line = 0;

@@ -1,8 +1,9 @@
 /* What initd reads from configpull's output: node.conf (key=value lines,
- * every key present, written last as the commit point) and the rendered
- * torrc files, compared to decide between SIGHUP and a restart.  Pure
- * functions over bounded buffers: fed files, so fuzzed
- * (tests/fuzz/initd_nodeconf). */
+ * written last as the commit point) and the rendered torrc files, compared
+ * to decide between SIGHUP and a restart.  node.conf has one parser, this
+ * one, for every part of initd (the tor instances, the tpmseal step, the
+ * node's sysctls and addresses).  Pure functions over bounded buffers: fed
+ * files, so fuzzed (tests/fuzz/initd_nodeconf). */
 #ifndef INITD_NODECONF_H
 #define INITD_NODECONF_H
 
@@ -10,10 +11,17 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "lethe_paths.h"
+#include "lethe_sysctl.h"
 
 #define NODECONF_BYTES_MAX 65536
-#define NODECONF_INSTANCES_MAX 8
-#define NODECONF_NAME_MAX 16
+#define NODECONF_INSTANCES_MAX LETHE_INSTANCES_MAX
+#define NODECONF_NAME_MAX LETHE_INSTANCE_NAME_MAX
+/* per instance, as configpull's schema: at most 8 "IP" or "IP/prefix" */
+#define NODECONF_ADDRS_MAX 8
+#define NODECONF_ADDR_MAX 43     /* an IPv6 address (39) and "/128" */
+#define NODECONF_FP_HEX 40
+#define NODECONF_ED_B64 43
 #define TORRC_BYTES_MAX 65536
 #define TORRC_LINES_MAX 512
 
@@ -23,14 +31,29 @@ enum nodeconf_alloc {
 	NODECONF_ALLOC_MIMALLOC,
 };
 
+struct nodeconf_sysctl {
+	char name[LETHE_SYSCTL_NAME_MAX + 1];
+	char value[LETHE_SYSCTL_VALUE_MAX + 1];
+};
+
 struct nodeconf {
 	uint32_t refresh_s;          /* 60..86400 */
 	enum nodeconf_alloc alloc;
 	int zram;                    /* 0/1 */
 	uint32_t zram_size_mib;      /* 16..65536, 0: auto (a quarter of RAM) */
 	char zram_algorithm[8];      /* zstd, lz4, lzo-rle */
+	int provision;               /* 0/1: tpmseal may mint identities */
+	int family;                  /* 0/1: the instances share a family key */
 	size_t n;                    /* instances, 1..8 */
 	char name[NODECONF_INSTANCES_MAX][NODECONF_NAME_MAX + 1];
+	/* per instance: the pinned identity ("" none: any), its addresses */
+	char fp[NODECONF_INSTANCES_MAX][NODECONF_FP_HEX + 1];
+	char ed[NODECONF_INSTANCES_MAX][NODECONF_ED_B64 + 1];
+	size_t naddr[NODECONF_INSTANCES_MAX];
+	char addr[NODECONF_INSTANCES_MAX][NODECONF_ADDRS_MAX][NODECONF_ADDR_MAX + 1];
+	/* sysctl.NAME=VALUE lines, each on the shared allowlist */
+	size_t nsys;
+	struct nodeconf_sysctl sys[LETHE_SYSCTLS_MAX];
 };
 
 struct nodeconf_error {
@@ -39,9 +62,17 @@ struct nodeconf_error {
 };
 
 /* Parses node.conf text.  Keys initd does not use are skipped; the ones it
- * uses must be present once and valid.  Returns 0, or -EINVAL with *err. */
+ * uses must be present once and valid; instance.NAME.* lines must name an
+ * instance of the instances= line before them; every sysctl.* line must
+ * pass the shared allowlist (lethe_sysctl.h).  Returns 0, or -EINVAL with
+ * *err. */
 int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 	struct nodeconf_error *err);
+
+/* Parses an "IP" or "IP/prefix" of an addresses list: family (AF_INET,
+ * AF_INET6), the address (4 or 16 bytes into addr) and the prefix (32 or
+ * 128 when absent).  Returns 0 or -EINVAL. */
+int nodeconf_addr_parse(char const *s, int *family, unsigned char addr[16], unsigned *prefix);
 
 /* The library LD_PRELOADs for an allocator (NULL for glibc), basename. */
 char const *nodeconf_alloc_lib(enum nodeconf_alloc a);

@@ -22,7 +22,9 @@
 #include "modules.h"
 #include "mount.h"
 #include "net.h"
+#include "lethe_paths.h"
 #include "pid1.h"
+#include "pipeline.h"
 #include "power.h"
 #include "powerkey.h"
 #include "psi.h"
@@ -37,20 +39,8 @@
 #define PID1_TPM "/sys/class/tpm/tpm0"
 #define PID1_CMDLINE "/proc/cmdline"
 #define PID1_HOSTNAME_DEFAULT "lethe"
-#define PID1_KEYDIR "/run/lethe/keys"
-#define PID1_CONFDIR "/run/lethe/config"
-/* tor rereads its torrc on SIGHUP after dropping to its user: outside the
- * 0711 /run/lethe, 0755 */
-#define PID1_TORRC_DIR "/run/lethe-tor"
-#define PID1_TOR_DATA "/var/lib/tor"
-#define PID1_LIBDIR "/usr/lib/x86_64-linux-gnu"
-#define PID1_TOR "/usr/bin/tor"
-/* 0750 root:debian-tor: tor reaches its notify socket after dropping root */
-#define PID1_NOTIFY_DIR "/run/lethe/notify"
 #define PID1_PRESSURE "/proc/pressure"
 #define PID1_INPUT "/dev/input"
-#define PID1_UDHCPC_SCRIPT_SRC "/etc/udhcpc.script"
-#define PID1_UDHCPC_SCRIPT "/run/lethe/udhcpc.script"
 /* After the services: TERM to everything else, then KILL. */
 #define PID1_TERM_GRACE_MS 3000
 #define PID1_KILL_GRACE_MS 1000
@@ -162,7 +152,6 @@ static void pid1_modules(int debug)
 
 /* Static strings for the steps' argv; the loop keeps pointers to them. */
 static struct {
-	char ifname[NET_IFNAME_MAX + 1];
 	char tries[16];
 	char shell[512];
 	char config_url[CMDLINE_URL_MAX + 1];
@@ -172,58 +161,25 @@ static struct {
 	char dirauth[160];       /* lethe.testnet's DirAuthority line */
 } pid1_args;
 
-/* The pipeline's steps, for the boot timeline markers (LETHE-MARK). */
-static struct {
-	size_t net, clock, pull, seal;
-	unsigned done;           /* bit per marker already printed */
-	int (*tor_hook)(struct loop *, size_t, enum loop_hook_event, int);
-} pid1_steps = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, NULL };
-
-static void pid1_mark_once(unsigned bit, char const *name)
-{
-	if (!(pid1_steps.done & bit)) {
-		pid1_steps.done |= bit;
-		log_mark(name);
-	}
-}
-
-/* In front of tor's hook (which owns l->ctx): the first completion of
- * each step is a marker; "config" is the first successful configpull,
- * "keys" the unseal (or provision) that let tor start. */
-static int pid1_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
-{
-	if (ev == LOOP_HOOK_DONE) {
-		if (i == pid1_steps.net)
-			pid1_mark_once(1, "network");
-		else if (i == pid1_steps.clock)
-			pid1_mark_once(2, "clock");
-		else if (i == pid1_steps.pull)
-			pid1_mark_once(4, "config");
-		else if (i == pid1_steps.seal)
-			pid1_mark_once(8, "keys");
-	}
-	return pid1_steps.tor_hook ? pid1_steps.tor_hook(l, i, ev, st) : 0;
-}
-
-/* The boot pipeline: network, clock, configpull (enrolling when it must),
- * tpmseal (unseal, or provision when node.conf allows it), each a step
- * with a deadline, retried with capped backoff and jitter until it
- * succeeds.  tor starts only after the tpmseal step is done: keys that
- * were not unsealed and checked against node.conf never lead to a tor
- * start (seal.h). */
+/* The boot pipeline (pipeline.h): network, clock, configpull (enrolling
+ * when it must), tpmseal (unseal, or provision when node.conf allows it),
+ * each a step with a deadline, retried with capped backoff and jitter
+ * until it succeeds.  tor starts only after the tpmseal step is done:
+ * keys that were not unsealed and checked against node.conf never lead to
+ * a tor start (seal.h). */
 static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 {
-	static struct tor tor;
+	static struct pipeline pl;
 	static char *dhcp_argv[] = {
-		"/usr/bin/udhcpc", "-f", "-q", "-n", "-i", pid1_args.ifname, "-t",
-		pid1_args.tries, "-T", "2", "-s", PID1_UDHCPC_SCRIPT, NULL,
+		LETHE_UDHCPC_BIN, "-f", "-q", "-n", "-i", pl.ifname, "-t",
+		pid1_args.tries, "-T", "2", "-s", LETHE_UDHCPC_SCRIPT, NULL,
 	};
-	static char *static_argv[] = { "/usr/bin/sh", "-c", pid1_args.shell, NULL };
+	static char *static_argv[] = { LETHE_SH_BIN, "-c", pid1_args.shell, NULL };
 	/* -g: torrc files readable by the tor user's group (configpull --group);
-	 * through initd's --pull, which enrolls when configpull exits 2 */
-	static char *pull_argv[] = {
-		"/init", "--pull", "pull", "-g", "debian-tor", pid1_args.config_url, NULL,
-	};
+	 * through initd's --pull, which enrolls when configpull exits 2;
+	 * filled below: [--testnet] [URL] */
+	static char *pull_argv[9] = { "/init", "--pull", "pull", "-g", LETHE_TOR_GROUP };
+	size_t pa = 5;
 	/* unseal, or provision when node.conf allows it; identities checked
 	 * against node.conf (seal.h) */
 	static char *unseal_argv[] = { "/init", "--seal", pid1_args.pcrs, NULL };
@@ -232,34 +188,52 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 600000, .oneshot = 1,
 		.run_ms = 120000,
 	};
-	size_t prev = SIZE_MAX;
+	struct tor_paths tp = {
+		.conf_dir = LETHE_CONFDIR, .run_dir = LETHE_TORRC_DIR, .data_dir = LETHE_TOR_DATA,
+		.lib_dir = LETHE_LIBDIR, .tor = LETHE_TOR_BIN, .chown = 1, .offline = c->offline,
+		.testnet_dirauth = c->testnet ? pid1_args.dirauth : NULL,
+	};
 	int r;
 
+	if (c->testnet) {
+		/* every field was validated by cmdline_parse: digits, dots, hex */
+		snprintf(pid1_args.dirauth, sizeof pid1_args.dirauth,
+			"lethetest orport=%u no-v2 v3ident=%s %u.%u.%u.%u:%u %s",
+			c->tn_orport, c->tn_v3ident, c->tn_ip[0], c->tn_ip[1], c->tn_ip[2],
+			c->tn_ip[3], c->tn_dirport, c->tn_fpr);
+		log_warn("TEST NETWORK (lethe.testnet): tor runs with TestingTorNetwork 1 and "
+			"the single DirAuthority %s; this relay is not on the public Tor network",
+			pid1_args.dirauth);
+	}
+	if (pipeline_init(&pl, &tp) < 0)
+		log_fatal("unable to set up tor: paths too long");
+	pl.host = 1;
 	if (c->net != CMDLINE_NET_NONE) {
-		r = net_pick_interface("/sys", pid1_args.ifname);
+		r = net_pick_interface("/sys", pl.ifname);
 		if (r < 0) {
 			/* the step itself fails and is retried: a NIC may show up */
 			log_warn("network: no Ethernet interface found: %s", strerror(-r));
-			snprintf(pid1_args.ifname, sizeof pid1_args.ifname, "eth0");
+			snprintf(pl.ifname, sizeof pl.ifname, "eth0");
 		}
 		step.run_ms = c->netwait_s * 1000u;
-		r = net_link_up(pid1_args.ifname);
+		r = net_link_up(pl.ifname);
 		if (r < 0)
-			log_warn("unable to bring %s up: %s", pid1_args.ifname, strerror(-r));
+			log_warn("unable to bring %s up: %s", pl.ifname, strerror(-r));
 		if (c->net == CMDLINE_NET_DHCP) {
-			r = net_install_script(PID1_UDHCPC_SCRIPT_SRC, PID1_UDHCPC_SCRIPT);
+			r = net_install_script(LETHE_UDHCPC_SCRIPT_SRC, LETHE_UDHCPC_SCRIPT);
 			if (r < 0)
-				log_warn("unable to install %s: %s", PID1_UDHCPC_SCRIPT, strerror(-r));
+				log_warn("unable to install %s: %s", LETHE_UDHCPC_SCRIPT, strerror(-r));
 			/* udhcpc: a discover every 2 s until the deadline */
 			snprintf(pid1_args.tries, sizeof pid1_args.tries, "%u", c->netwait_s / 2 + 1);
-			log_info("network: dhcp on %s (deadline %u s)", pid1_args.ifname, c->netwait_s);
-			loop_add(l, "network", dhcp_argv, &step);
+			log_info("network: dhcp on %s (deadline %u s)", pl.ifname, c->netwait_s);
+			pl.dhcp_script = LETHE_UDHCPC_SCRIPT;
+			pipeline_add(&pl, l, PIPELINE_NET, "network", dhcp_argv, &step);
 		} else {
 			/* every value was validated by cmdline_parse: digits and dots */
 			snprintf(pid1_args.shell, sizeof pid1_args.shell,
 				"ip link set dev %s up && ip -4 addr add %u.%u.%u.%u/%u dev %s",
-				pid1_args.ifname, c->ip[0], c->ip[1], c->ip[2], c->ip[3], c->prefix,
-				pid1_args.ifname);
+				pl.ifname, c->ip[0], c->ip[1], c->ip[2], c->ip[3], c->prefix,
+				pl.ifname);
 			if (c->has_gw)
 				snprintf(pid1_args.shell + strlen(pid1_args.shell),
 					sizeof pid1_args.shell - strlen(pid1_args.shell),
@@ -270,14 +244,11 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 					sizeof pid1_args.shell - strlen(pid1_args.shell),
 					" && echo nameserver %u.%u.%u.%u >/etc/resolv.conf",
 					c->dns[0], c->dns[1], c->dns[2], c->dns[3]);
-			log_info("network: static on %s", pid1_args.ifname);
-			loop_add(l, "network", static_argv, &step);
+			log_info("network: static on %s", pl.ifname);
+			pipeline_add(&pl, l, PIPELINE_NET, "network", static_argv, &step);
 		}
-		prev = l->n - 1;
-		pid1_steps.net = prev;
 	} else {
-		log_mark("network");
-		pid1_steps.done |= 1;
+		pipeline_skip(&pl, PIPELINE_NET);
 	}
 	step.run_ms = 120000;
 	if (c->ntp_n) {
@@ -293,58 +264,29 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 			pid1_args.sntp_argv[a++] = (char *)c->ntp[k];
 		pid1_args.sntp_argv[a] = NULL;
 		step.run_ms = 60000;
-		loop_add(l, "clock", pid1_args.sntp_argv, &step);
-		if (prev != SIZE_MAX)
-			loop_after(l, l->n - 1, prev);
-		prev = l->n - 1;
-		pid1_steps.clock = prev;
+		pipeline_add(&pl, l, PIPELINE_CLOCK, "clock", pid1_args.sntp_argv, &step);
 		step.run_ms = 120000;
 	}
+	/* a private test network on loopback: its relays advertise a
+	 * loopback Address and ORPort, which configpull refuses otherwise */
+	if (c->testnet)
+		pull_argv[pa++] = "--testnet";
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
-	if (!c->config_url[0]) {
+	if (c->config_url[0])
+		pull_argv[pa++] = pid1_args.config_url;
+	else
 		log_warn("configpull: no lethe.config on the kernel command line");
-		pull_argv[5] = NULL;
-	}
-	loop_add(l, "configpull", pull_argv, &step);
-	if (prev != SIZE_MAX)
-		loop_after(l, l->n - 1, prev);
-	prev = l->n - 1;
-	pid1_steps.pull = prev;
+	pull_argv[pa] = NULL;
+	pipeline_add(&pl, l, PIPELINE_PULL, "configpull", pull_argv, &step);
 	memcpy(pid1_args.pcrs, c->pcrs, sizeof pid1_args.pcrs);
-	loop_add(l, "tpmseal", unseal_argv, &step);
-	loop_after(l, l->n - 1, prev);
-	pid1_steps.seal = l->n - 1;
+	pipeline_add(&pl, l, PIPELINE_SEAL, "tpmseal", unseal_argv, &step);
 	if (c->offline)
 		log_info("offline: tor runs with DisableNetwork 1 (lethe.offline)");
-	if (c->testnet) {
-		/* every field was validated by cmdline_parse: digits, dots, hex */
-		snprintf(pid1_args.dirauth, sizeof pid1_args.dirauth,
-			"lethetest orport=%u no-v2 v3ident=%s %u.%u.%u.%u:%u %s",
-			c->tn_orport, c->tn_v3ident, c->tn_ip[0], c->tn_ip[1], c->tn_ip[2],
-			c->tn_ip[3], c->tn_dirport, c->tn_fpr);
-		log_warn("TEST NETWORK (lethe.testnet): tor runs with TestingTorNetwork 1 and "
-			"the single DirAuthority %s; this relay is not on the public Tor network",
-			pid1_args.dirauth);
-	}
-
-	{
-		struct tor_paths tp = {
-			.conf_dir = PID1_CONFDIR, .run_dir = PID1_TORRC_DIR,
-			.data_dir = PID1_TOR_DATA, .lib_dir = PID1_LIBDIR, .tor = PID1_TOR,
-			.pull_argv = pull_argv, .chown = 1, .offline = c->offline,
-			.testnet_dirauth = c->testnet ? pid1_args.dirauth : NULL,
-		};
-
-		if (mkdir(PID1_TORRC_DIR, 0755) < 0 && errno != EEXIST)
-			log_warn("unable to create %s: %s", PID1_TORRC_DIR, strerror(errno));
-		if (mkdir(PID1_TOR_DATA, 0755) < 0 && errno != EEXIST)
-			log_warn("unable to create %s: %s", PID1_TOR_DATA, strerror(errno));
-		r = tor_setup(&tor, l, &tp, l->n - 1);
-		if (r < 0)
-			log_fatal("unable to set up tor: %s", strerror(-r));
-		pid1_steps.tor_hook = l->hook;
-		l->hook = pid1_hook;
-	}
+	if (mkdir(LETHE_TORRC_DIR, 0755) < 0 && errno != EEXIST)
+		log_warn("unable to create %s: %s", LETHE_TORRC_DIR, strerror(errno));
+	if (mkdir(LETHE_TOR_DATA, 0755) < 0 && errno != EEXIST)
+		log_warn("unable to create %s: %s", LETHE_TOR_DATA, strerror(errno));
+	pipeline_attach(&pl, l);
 }
 
 /* Everything that is not a service: TERM and CONT, a grace period
@@ -448,7 +390,7 @@ _Noreturn void pid1_run(void)
 	pid1_report();
 	pid1_cmdline(&c);
 	rlimits_apply();
-	r = sysctl_apply_file("/proc/sys", SYSCTL_BASELINE, 0);
+	r = sysctl_apply_file("/proc/sys", SYSCTL_BASELINE);
 	if (r >= 0)
 		log_info("sysctl: baseline applied (%d failed)", r);
 	pid1_modules(c.debug);
@@ -458,8 +400,8 @@ _Noreturn void pid1_run(void)
 		log_warn("unable to bring lo up: %s", strerror(-r));
 	pid1_hostname(&c);
 	/* 0711: tor, once it is its own user, reaches its keys under it */
-	if (mkdir("/run/lethe", 0711) < 0 && errno != EEXIST)
-		log_warn("unable to create /run/lethe: %s", strerror(errno));
+	if (mkdir(LETHE_RUN, 0711) < 0 && errno != EEXIST)
+		log_warn("unable to create %s: %s", LETHE_RUN, strerror(errno));
 
 	sfd = sig_open();
 	if (sfd < 0) {
@@ -474,7 +416,7 @@ _Noreturn void pid1_run(void)
 	l.debug = c.debug;
 	pid1_host(&l);
 	if (c.rescue) {
-		static char *sh_argv[] = { "/usr/bin/sh", NULL };
+		static char *sh_argv[] = { LETHE_SH_BIN, NULL };
 		struct super_params p = {
 			.min_ms = 1000, .max_ms = 5000, .stable_ms = 10000, .stop_ms = 1000,
 			.kill_ms = 1000, .crash_n = 10, .crash_window_ms = 60000,
@@ -485,9 +427,9 @@ _Noreturn void pid1_run(void)
 	} else {
 		pid1_pipeline(&l, &c);
 		/* after the steps: only the tor instances get NOTIFY_SOCKET */
-		r = tor_notify_open(&l, PID1_NOTIFY_DIR, TOR_GID);
+		r = tor_notify_open(&l, LETHE_NOTIFY_DIR, LETHE_TOR_GID);
 		if (r < 0)
-			log_warn("unable to open the notify socket in %s: %s", PID1_NOTIFY_DIR,
+			log_warn("unable to open the notify socket in %s: %s", LETHE_NOTIFY_DIR,
 				strerror(-r));
 	}
 	r = loop_run(&l);

@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lethe_paths.h"
+
 #define RELEASE_FILE_BYTES 4096
 #define RELEASE_VERSION_MAX 64
-#define RELEASE_PATH "/etc/lethe-release"
+#define RELEASE_PATH LETHE_RELEASE
 
 struct release {
 	char version[RELEASE_VERSION_MAX + 1];

@@ -10,58 +10,17 @@
 #include <unistd.h>
 
 #include "lethe_exit.h"
+#include "lethe_paths.h"
 #include "log.h"
+#include "nodeconf.h"
 #include "seal.h"
 
-#define SEAL_TPMSEAL "/usr/bin/tpmseal"
-#define SEAL_CONFIGPULL "/usr/bin/configpull"
-#define SEAL_KEYDIR "/run/lethe/keys"
-#define SEAL_NODECONF "/run/lethe/config/node.conf"
-#define SEAL_APPROVALS "/run/lethe/config/approvals"
-#define SEAL_POLICY "/etc/lethe/policy.pub"
-#define SEAL_ENROLLED "/run/lethe/enrolled"
-#define SEAL_OWNER "100:100"
+#define SEAL_OWNER "100:100" /* LETHE_TOR_UID:LETHE_TOR_GID, with --owner-step */
 /* tpmseal's family key name: one fleet family per node */
 #define SEAL_FAMILY "lethe"
-#define SEAL_CONF_MAX 65536
 #define SEAL_OUT_MAX 4096
-#define SEAL_INST_MAX 8
-#define SEAL_NAME_MAX 16
 
-/* tpmseal's exit codes (docs/tpmseal.md) */
-enum {
-	SEAL_TPM_OK = 0, SEAL_TPM_OTHER_STATE = 1, SEAL_TPM_UNPROVISIONED = 2,
-	SEAL_TPM_CORRUPT = 3, SEAL_TPM_LOCKED = 4, SEAL_TPM_EXISTS = 5,
-};
-
-int seal_conf_get(char const *text, size_t len, char const *key, char *out, size_t outsz)
-{
-	size_t klen = strlen(key), i = 0, found = 0;
-
-	if (outsz == 0)
-		return -EINVAL;
-	out[0] = '\0';
-	while (i < len) {
-		char const *line = text + i, *nl = memchr(line, '\n', len - i);
-		size_t l = nl ? (size_t)(nl - line) : len - i, k;
-
-		i += l + (nl ? 1 : 0);
-		if (l <= klen || line[klen] != '=' || memcmp(line, key, klen) != 0)
-			continue;
-		if (found++)
-			return -EINVAL;
-		l -= klen + 1;
-		if (l >= outsz)
-			return -EINVAL;
-		for (k = 0; k < l; k++)
-			if ((unsigned char)line[klen + 1 + k] < 0x20 ||
-			    (unsigned char)line[klen + 1 + k] >= 0x7f)
-				return -EINVAL;
-		memcpy(out, line + klen + 1, l);
-		out[l] = '\0';
-	}
-	return found ? 0 : -ENOENT;
-}
+_Static_assert(LETHE_TOR_UID == 100 && LETHE_TOR_GID == 100, "SEAL_OWNER spells them");
 
 int seal_identity_parse(char const *line, size_t len, struct seal_identity *id)
 {
@@ -185,11 +144,11 @@ static void seal_wipe(void)
 	char path[64];
 	unsigned i;
 
-	for (i = 0; i < SEAL_INST_MAX; i++) {
+	for (i = 0; i < LETHE_INSTANCES_MAX; i++) {
 		DIR *d;
 		struct dirent *e;
 
-		snprintf(path, sizeof path, "%s/%u/keys", SEAL_KEYDIR, i);
+		snprintf(path, sizeof path, "%s/%u/keys", LETHE_KEYDIR, i);
 		d = opendir(path);
 		if (d) {
 			while ((e = readdir(d)))
@@ -198,50 +157,17 @@ static void seal_wipe(void)
 			closedir(d);
 		}
 		rmdir(path);
-		snprintf(path, sizeof path, "%s/%u", SEAL_KEYDIR, i);
+		snprintf(path, sizeof path, "%s/%u", LETHE_KEYDIR, i);
 		rmdir(path);
 	}
-}
-
-struct seal_node {
-	size_t n;
-	char name[SEAL_INST_MAX][SEAL_NAME_MAX + 1];
-	int provision;
-	int family;
-};
-
-static int seal_node_load(char *conf, size_t len, struct seal_node *nd)
-{
-	char v[SEAL_VALUE_MAX];
-	char *s, *save = NULL;
-
-	memset(nd, 0, sizeof *nd);
-	if (seal_conf_get(conf, len, "instances", v, sizeof v) < 0)
-		return -EINVAL;
-	for (s = strtok_r(v, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
-		if (nd->n == SEAL_INST_MAX || strlen(s) > SEAL_NAME_MAX)
-			return -EINVAL;
-		strcpy(nd->name[nd->n++], s);
-	}
-	if (nd->n == 0)
-		return -EINVAL;
-	if (seal_conf_get(conf, len, "provision", v, sizeof v) < 0 ||
-	    (strcmp(v, "0") != 0 && strcmp(v, "1") != 0))
-		return -EINVAL;
-	nd->provision = v[0] == '1';
-	if (seal_conf_get(conf, len, "family", v, sizeof v) < 0 ||
-	    (strcmp(v, "0") != 0 && strcmp(v, "1") != 0))
-		return -EINVAL;
-	nd->family = v[0] == '1';
-	return 0;
 }
 
 /* The identities unseal printed against node.conf: one per instance (an
  * instance without keys would make tor mint one), and the pinned ones
  * equal.  Prints them.  0, or -1 (said why). */
-static int seal_check(char const *out, char const *conf, size_t conflen, struct seal_node const *nd)
+static int seal_check(char const *out, struct nodeconf const *nc)
 {
-	struct seal_identity ids[SEAL_INST_MAX];
+	struct seal_identity ids[NODECONF_INSTANCES_MAX];
 	unsigned have = 0;
 	char const *p = out;
 	size_t k;
@@ -258,29 +184,23 @@ static int seal_check(char const *out, char const *conf, size_t conflen, struct 
 		}
 		p += l + (nl ? 1 : 0);
 	}
-	for (k = 0; k < nd->n; k++) {
-		char key[64], want[SEAL_VALUE_MAX];
-
+	for (k = 0; k < nc->n; k++) {
 		if (!(have & (1u << k))) {
-			log_fatal("identity %s: tpmseal holds no keys for instance %zu", nd->name[k], k);
+			log_fatal("identity %s: tpmseal holds no keys for instance %zu", nc->name[k], k);
 			bad = 1;
 			continue;
 		}
-		snprintf(key, sizeof key, "instance.%s.fingerprint", nd->name[k]);
-		if (seal_conf_get(conf, conflen, key, want, sizeof want) == 0 && want[0] &&
-		    strcasecmp(want, ids[k].fp) != 0) {
+		if (nc->fp[k][0] && strcasecmp(nc->fp[k], ids[k].fp) != 0) {
 			log_fatal("identity %s: fingerprint %s, the node document wants %s",
-				nd->name[k], ids[k].fp, want);
+				nc->name[k], ids[k].fp, nc->fp[k]);
 			bad = 1;
 		}
-		snprintf(key, sizeof key, "instance.%s.ed25519", nd->name[k]);
-		if (seal_conf_get(conf, conflen, key, want, sizeof want) == 0 && want[0] &&
-		    strcmp(want, ids[k].ed) != 0) {
+		if (nc->ed[k][0] && strcmp(nc->ed[k], ids[k].ed) != 0) {
 			log_fatal("identity %s: ed25519 %s, the node document wants %s",
-				nd->name[k], ids[k].ed, want);
+				nc->name[k], ids[k].ed, nc->ed[k]);
 			bad = 1;
 		}
-		log_info("identity %s %s %s", nd->name[k], ids[k].fp, ids[k].ed);
+		log_info("identity %s %s %s", nc->name[k], ids[k].fp, ids[k].ed);
 	}
 	return bad ? -1 : 0;
 }
@@ -288,17 +208,23 @@ static int seal_check(char const *out, char const *conf, size_t conflen, struct 
 static void seal_say(int st)
 {
 	switch (st) {
-	case SEAL_TPM_OTHER_STATE:
+	case TPMSEAL_EXIT_STATE:
 		log_fatal("tpmseal: unseal refused: the identities are sealed to another boot state "
 			"(PCRs or approvals differ); tor not started");
 		break;
-	case SEAL_TPM_CORRUPT:
+	case TPMSEAL_EXIT_CORRUPT:
 		log_fatal("tpmseal: the sealed bundle is corrupt or the NV index is foreign; "
 			"tor not started");
 		break;
-	case SEAL_TPM_LOCKED:
-		log_fatal("tpmseal: already unsealed in this boot (read-locked): something ran "
-			"before us; tor not started");
+	case TPMSEAL_EXIT_LOCKED:
+		log_fatal("tpmseal: the identity index is read-locked until the next boot (already "
+			"unsealed in this boot, or an earlier unseal could not write the keys: see its "
+			"message above); tor not started; reboot after fixing the cause");
+		break;
+	case LETHE_EXIT_TEMP:
+		log_fatal("tpmseal: unseal failed (exit 111, cause above); if it could not write the "
+			"keys, the index is now read-locked and only a reboot unseals again; tor not "
+			"started");
 		break;
 	default:
 		if (st < 0)
@@ -310,11 +236,12 @@ static void seal_say(int st)
 
 int seal_main(int argc, char **argv)
 {
-	static char conf[SEAL_CONF_MAX];
+	static char conf[NODECONF_BYTES_MAX];
 	static char out[SEAL_OUT_MAX];
+	static struct nodeconf nd;
+	struct nodeconf_error err;
 	char inst[8];
 	char *unseal_argv[16], *prov_argv[16];
-	struct seal_node nd;
 	size_t a = 0, b = 0;
 	long len;
 	int authorized, st;
@@ -323,30 +250,30 @@ int seal_main(int argc, char **argv)
 		log_fatal("usage: --seal PCRS");
 		return LETHE_EXIT_USAGE;
 	}
-	len = seal_read(SEAL_NODECONF, conf, sizeof conf);
+	len = seal_read(LETHE_NODECONF, conf, sizeof conf);
 	if (len < 0) {
-		log_fatal("unable to read %s: %s", SEAL_NODECONF, strerror((int)-len));
+		log_fatal("unable to read %s: %s", LETHE_NODECONF, strerror((int)-len));
 		return LETHE_EXIT_TEMP;
 	}
-	if (seal_node_load(conf, (size_t)len, &nd) < 0) {
-		log_fatal("unable to parse %s: instances, provision or family", SEAL_NODECONF);
+	if (nodeconf_parse(conf, (size_t)len, &nd, &err) < 0) {
+		log_fatal("unable to parse %s: line %zu: %s", LETHE_NODECONF, err.line, err.what);
 		return LETHE_EXIT_REFUSED;
 	}
-	if (mkdir(SEAL_KEYDIR, 0711) < 0 && errno != EEXIST) {
-		log_fatal("unable to create %s: %s", SEAL_KEYDIR, strerror(errno));
+	if (mkdir(LETHE_KEYDIR, 0711) < 0 && errno != EEXIST) {
+		log_fatal("unable to create %s: %s", LETHE_KEYDIR, strerror(errno));
 		return LETHE_EXIT_TEMP;
 	}
-	authorized = access(SEAL_POLICY, F_OK) == 0;
+	authorized = access(LETHE_POLICY_PUB, F_OK) == 0;
 	snprintf(inst, sizeof inst, "%zu", nd.n);
-	unseal_argv[a++] = SEAL_TPMSEAL;
+	unseal_argv[a++] = LETHE_TPMSEAL_BIN;
 	unseal_argv[a++] = "unseal";
 	unseal_argv[a++] = "--out";
-	unseal_argv[a++] = SEAL_KEYDIR;
+	unseal_argv[a++] = LETHE_KEYDIR;
 	unseal_argv[a++] = "--owner";
 	unseal_argv[a++] = SEAL_OWNER;
 	/* instance i is uid 100 + i's (debian-tor, debian-tor1..7) */
 	unseal_argv[a++] = "--owner-step";
-	prov_argv[b++] = SEAL_TPMSEAL;
+	prov_argv[b++] = LETHE_TPMSEAL_BIN;
 	prov_argv[b++] = "provision";
 	prov_argv[b++] = "--instances";
 	prov_argv[b++] = inst;
@@ -356,11 +283,11 @@ int seal_main(int argc, char **argv)
 	}
 	if (authorized) {
 		unseal_argv[a++] = "--authorize-key";
-		unseal_argv[a++] = SEAL_POLICY;
+		unseal_argv[a++] = LETHE_POLICY_PUB;
 		unseal_argv[a++] = "--approval";
-		unseal_argv[a++] = SEAL_APPROVALS;
+		unseal_argv[a++] = LETHE_APPROVALS;
 		prov_argv[b++] = "--authorize-key";
-		prov_argv[b++] = SEAL_POLICY;
+		prov_argv[b++] = LETHE_POLICY_PUB;
 	} else {
 		unseal_argv[a++] = "--pcrs";
 		unseal_argv[a++] = argv[1];
@@ -370,9 +297,9 @@ int seal_main(int argc, char **argv)
 	unseal_argv[a] = NULL;
 	prov_argv[b] = NULL;
 	log_info("tpmseal: unseal (%s %s)", authorized ? "authorized by" : "PCRs",
-		authorized ? SEAL_POLICY : argv[1]);
+		authorized ? LETHE_POLICY_PUB : argv[1]);
 	st = seal_run(unseal_argv, out, sizeof out);
-	if (st == SEAL_TPM_UNPROVISIONED) {
+	if (st == TPMSEAL_EXIT_NOBUNDLE) {
 		if (!nd.provision) {
 			log_warn("tpmseal: no identities in this TPM, and the node document does not "
 				"allow new ones (provisioning.allow_new_identities): waiting");
@@ -383,17 +310,17 @@ int seal_main(int argc, char **argv)
 		st = seal_run(prov_argv, out, sizeof out);
 		if (st != 0) {
 			log_fatal("tpmseal: provision failed (exit %d)", st);
-			return st == SEAL_TPM_EXISTS ? LETHE_EXIT_REFUSED : LETHE_EXIT_TEMP;
+			return st == TPMSEAL_EXIT_EXISTS ? LETHE_EXIT_REFUSED : LETHE_EXIT_TEMP;
 		}
 		log_info("tpmseal: provisioned");
 		st = seal_run(unseal_argv, out, sizeof out);
 	}
 	if (st != 0) {
 		seal_say(st);
-		return st == SEAL_TPM_OTHER_STATE || st == SEAL_TPM_CORRUPT || st == SEAL_TPM_LOCKED
+		return st == TPMSEAL_EXIT_STATE || st == TPMSEAL_EXIT_CORRUPT || st == TPMSEAL_EXIT_LOCKED
 			? LETHE_EXIT_REFUSED : LETHE_EXIT_TEMP;
 	}
-	if (seal_check(out, conf, (size_t)len, &nd) < 0) {
+	if (seal_check(out, &nd) < 0) {
 		seal_wipe();
 		log_fatal("tpmseal: the unsealed identities do not match the node document; "
 			"keys removed, tor not started");
@@ -405,8 +332,8 @@ int seal_main(int argc, char **argv)
 		 * this boot matched; the keys are out already, so a failure is
 		 * reported, not fatal (docs/tpmseal.md, advance) */
 		static char *adv_argv[] = {
-			SEAL_TPMSEAL, "advance", "--authorize-key", SEAL_POLICY,
-			"--approval", SEAL_APPROVALS, NULL,
+			LETHE_TPMSEAL_BIN, "advance", "--authorize-key", LETHE_POLICY_PUB,
+			"--approval", LETHE_APPROVALS, NULL,
 		};
 
 		st = seal_run(adv_argv, NULL, 0);
@@ -418,7 +345,7 @@ int seal_main(int argc, char **argv)
 
 int seal_pull_main(int argc, char **argv)
 {
-	static char *enroll_argv[] = { SEAL_CONFIGPULL, "enroll", NULL };
+	static char *enroll_argv[] = { LETHE_CONFIGPULL_BIN, "enroll", NULL };
 	char *pull_argv[12];
 	int i, st, fd;
 
@@ -426,7 +353,7 @@ int seal_pull_main(int argc, char **argv)
 		log_fatal("usage: --pull ARGS...");
 		return LETHE_EXIT_USAGE;
 	}
-	pull_argv[0] = SEAL_CONFIGPULL;
+	pull_argv[0] = LETHE_CONFIGPULL_BIN;
 	for (i = 1; i < argc; i++)
 		pull_argv[i] = argv[i];
 	pull_argv[argc] = NULL;
@@ -434,7 +361,7 @@ int seal_pull_main(int argc, char **argv)
 	if (st != 2)
 		return st < 0 ? LETHE_EXIT_TEMP : st;
 	/* once per boot: the CSR is for a human to copy from the console */
-	fd = open(SEAL_ENROLLED, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(LETHE_ENROLLED, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return st;
 	close(fd);
@@ -442,7 +369,7 @@ int seal_pull_main(int argc, char **argv)
 		"sign it with scripts/fleet sign)");
 	if (seal_run(enroll_argv, NULL, 0) != 0) {
 		log_warn("configpull: enroll failed; retrying at the next pull");
-		unlink(SEAL_ENROLLED);
+		unlink(LETHE_ENROLLED);
 	}
 	return st;
 }

@@ -7,16 +7,17 @@
  *                      `configpull enroll` once per boot so that the node id
  *                      and CSR appear on the console.  Exits as configpull
  *                      pull did (0 changed, 3 unchanged, ...).
- *   --seal PCRS        tpmseal unseal into /run/lethe/keys; when the TPM is
+ *   --seal PCRS        tpmseal unseal into LETHE_KEYDIR; when the TPM is
  *                      not provisioned (2) and node.conf says provision=1,
  *                      tpmseal provision, then unseal.  Authorized mode when
- *                      /etc/lethe/policy.pub exists, else PolicyPCR over
+ *                      LETHE_POLICY_PUB exists, else PolicyPCR over
  *                      PCRS.  Then the unsealed identities are compared
  *                      with node.conf and printed as
  *                      "initd: identity NAME RSAFP ED25519".  Exits 0 only
  *                      when tor may start with exactly these keys.
  *
- * The parsers are pure functions over bounded buffers (unit-tested). */
+ * node.conf is read with nodeconf_parse (nodeconf.h); the identity-line
+ * parser is a pure function over a bounded buffer (unit-tested, fuzzed). */
 #ifndef INITD_SEAL_H
 #define INITD_SEAL_H
 
@@ -24,18 +25,12 @@
 
 #define SEAL_FP_HEX 40
 #define SEAL_ED_B64 43
-#define SEAL_VALUE_MAX 256
 
 struct seal_identity {
 	unsigned index;                 /* 0..7 */
 	char fp[SEAL_FP_HEX + 1];       /* upper-case hex */
 	char ed[SEAL_ED_B64 + 1];       /* unpadded base64 */
 };
-
-/* The value of key in node.conf text (key=value lines): 0 and the value in
- * out (NUL-terminated), -ENOENT if absent, -EINVAL if given twice, if the
- * value has a control byte, or it does not fit in outsz. */
-int seal_conf_get(char const *text, size_t len, char const *key, char *out, size_t outsz);
 
 /* One line of tpmseal's identity output, "I FP ED" (without newline):
  * 0 and *id, or -EINVAL ("family ..." lines and anything else). */

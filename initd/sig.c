@@ -1,9 +1,7 @@
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -85,50 +83,3 @@ char const *sig_name(int signo)
 	return "signal";
 }
 
-static int64_t sig_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int sig_wait_shutdown(int sfd, int timeout_ms)
-{
-	int64_t deadline = timeout_ms < 0 ? -1 : sig_now_ms() + timeout_ms;
-
-	for (;;) {
-		struct signalfd_siginfo si;
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-		int wait_ms = -1;
-		ssize_t n;
-
-		if (deadline >= 0) {
-			int64_t left = deadline - sig_now_ms();
-
-			wait_ms = left > 0 ? (int)left : 0;
-		}
-		/* Read first: a signal already queued wins over a 0 deadline. */
-		n = read(sfd, &si, sizeof si);
-		if (n == (ssize_t)sizeof si) {
-			int signo = (int)si.ssi_signo;
-
-			if (sig_is_shutdown(signo))
-				return signo;
-			log_info("ignoring %s (%d) from pid %u", sig_name(signo), signo,
-				(unsigned)si.ssi_pid);
-			continue;
-		}
-		if (n >= 0)
-			return -EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		if (wait_ms == 0)
-			return 0;
-		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
-			return -errno;
-	}
-}

@@ -28,10 +28,5 @@ enum sig_action sig_pid1_action(int signo);
 /* "SIGINT" and so on, or "signal" for one we have no name for. */
 char const *sig_name(int signo);
 
-/* Reads signals from sfd until a shutdown signal arrives or timeout_ms
- * passes (-1: no deadline); other signals are logged and dropped (there
- * are no children to reap yet).  Returns the shutdown signal's number, 0
- * at the deadline, or a negative errno. */
-int sig_wait_shutdown(int sfd, int timeout_ms);
 
 #endif

@@ -15,9 +15,9 @@
 #include "loop.h"
 #include "sig.h"
 #include "subreaper.h"
-#include "tor.h"
+#include "pipeline.h"
 
-#define SUBREAPER_INSTANCES_MAX 8
+#define SUBREAPER_INSTANCES_MAX LETHE_INSTANCES_MAX
 
 static long subreaper_count_fds(void)
 {
@@ -209,12 +209,12 @@ usage:
 }
 
 /* The boot pipeline's tail as PID 1 runs it (configpull, tpmseal, then the
- * tor instances and the re-pull), over programs and directories of the
- * test's choosing. */
+ * tor instances and the re-pull: pipeline.h, without host changes), over
+ * programs and directories of the test's choosing. */
 int subreaper_tor_main(int argc, char **argv)
 {
 	static struct loop l;
-	static struct tor t;
+	static struct pipeline pl;
 	static char *pull_argv[2], *unseal_argv[2];
 	struct super_params step = {
 		.min_ms = 200, .max_ms = 1000, .stable_ms = 60000, .stop_ms = 5000,
@@ -223,7 +223,7 @@ int subreaper_tor_main(int argc, char **argv)
 	};
 	struct tor_paths p = { 0 };
 	char const *notify = NULL, *pdir = NULL;
-	long refresh = 0, wd, gid = TOR_GID;
+	long refresh = 0, wd, gid = LETHE_TOR_GID;
 	int c, debug = 0, sfd, r;
 
 	optind = 1;
@@ -263,19 +263,16 @@ int subreaper_tor_main(int argc, char **argv)
 	pull_argv[0] = argv[optind + 4];
 	unseal_argv[0] = argv[optind + 5];
 	p.tor = argv[optind + 6];
-	p.pull_argv = pull_argv;
-	p.refresh_ms = (uint32_t)refresh;
+	if (pipeline_init(&pl, &p) < 0)
+		goto usage;
+	pl.refresh_ms = (uint32_t)refresh;
 
 	sfd = subreaper_setup(&l, debug, notify);
 	if (sfd < 0)
 		return LETHE_EXIT_TEMP;
-	loop_add(&l, "configpull", pull_argv, &step);
-	loop_add(&l, "tpmseal", unseal_argv, &step);
-	loop_after(&l, 1, 0);
-	if (tor_setup(&t, &l, &p, 1) < 0) {
-		close(sfd);
-		goto usage;
-	}
+	pipeline_add(&pl, &l, PIPELINE_PULL, "configpull", pull_argv, &step);
+	pipeline_add(&pl, &l, PIPELINE_SEAL, "tpmseal", unseal_argv, &step);
+	pipeline_attach(&pl, &l);
 	/* -P: PID 1's socket (tor_notify_open), after the steps as there */
 	if (pdir && (r = tor_notify_open(&l, pdir, (gid_t)gid)) < 0) {
 		log_fatal("unable to open the notify socket in %s: %s", pdir, strerror(-r));

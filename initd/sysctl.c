@@ -81,58 +81,27 @@ int sysctl_parse_line(char const *line, size_t len, struct sysctl_kv *kv, char c
 	return 1;
 }
 
-/* Prefixes the node configuration may tune ("x." covers a subtree). */
-static char const *const sysctl_allow[] = {
-	"net.core.", "net.ipv4.", "net.ipv6.", "net.netfilter.",
-	"vm.swappiness", "vm.min_free_kbytes", "vm.vfs_cache_pressure",
-	"vm.overcommit_memory", "vm.overcommit_ratio", "vm.page-cluster",
-	"vm.watermark_scale_factor", "vm.max_map_count",
-	"fs.file-max", "fs.nr_open",
-	"kernel.pid_max", "kernel.threads-max", "kernel.sched_autogroup_enabled",
-};
-
-/* Inside the allowed subtrees, still refused: they would undo the
- * baseline's hardening or reach outside the network stack. */
-static char const *const sysctl_deny[] = {
-	"net.core.bpf_jit_enable", "net.core.bpf_jit_harden", "net.core.bpf_jit_kallsyms",
-};
-
-static int sysctl_match(char const *key, char const *pat)
+/* proc_sys/a/b/c for "a.b.c" into path (SYSCTL_KEY_MAX + 64 bytes). */
+static int sysctl_path(char const *proc_sys, char const *key, char *path)
 {
-	size_t n = strlen(pat);
+	size_t i, n = (size_t)snprintf(path, SYSCTL_KEY_MAX + 64, "%s/", proc_sys);
 
-	if (pat[n - 1] == '.')
-		return strncmp(key, pat, n) == 0;
-	return strcmp(key, pat) == 0;
-}
-
-int sysctl_allowed(char const *key)
-{
-	size_t i;
-
-	if (!sysctl_key_ok(key, strlen(key)))
-		return 0;
-	for (i = 0; i < sizeof sysctl_deny / sizeof sysctl_deny[0]; i++)
-		if (sysctl_match(key, sysctl_deny[i]))
-			return 0;
-	for (i = 0; i < sizeof sysctl_allow / sizeof sysctl_allow[0]; i++)
-		if (sysctl_match(key, sysctl_allow[i]))
-			return 1;
+	if (n + strlen(key) >= SYSCTL_KEY_MAX + 64)
+		return -ENAMETOOLONG;
+	for (i = 0; key[i]; i++)
+		path[n + i] = key[i] == '.' ? '/' : key[i];
+	path[n + i] = '\0';
 	return 0;
 }
 
 static int sysctl_write(char const *proc_sys, struct sysctl_kv const *kv)
 {
 	char path[SYSCTL_KEY_MAX + 64];
-	size_t i, n, vlen = strlen(kv->value);
-	int fd, r = 0;
+	size_t vlen = strlen(kv->value);
+	int fd, r = sysctl_path(proc_sys, kv->key, path);
 
-	n = (size_t)snprintf(path, sizeof path, "%s/", proc_sys);
-	if (n + strlen(kv->key) >= sizeof path)
-		return -ENAMETOOLONG;
-	for (i = 0; kv->key[i]; i++)
-		path[n + i] = kv->key[i] == '.' ? '/' : kv->key[i];
-	path[n + i] = '\0';
+	if (r < 0)
+		return r;
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
@@ -144,7 +113,7 @@ static int sysctl_write(char const *proc_sys, struct sysctl_kv const *kv)
 	return r;
 }
 
-int sysctl_apply_file(char const *proc_sys, char const *path, int allowlist)
+int sysctl_apply_file(char const *proc_sys, char const *path)
 {
 	static char buf[SYSCTL_FILE_BYTES + 1];
 	size_t len = 0, line = 0, b = 0;
@@ -189,16 +158,122 @@ int sysctl_apply_file(char const *proc_sys, char const *path, int allowlist)
 			failed++;
 			continue;
 		}
-		if (allowlist && !sysctl_allowed(kv.key)) {
-			log_warn("%s: line %zu: %s is not on the sysctl allowlist", path, line, kv.key);
-			failed++;
-			continue;
-		}
 		w = sysctl_write(proc_sys, &kv);
 		if (w < 0) {
 			log_warn("unable to set %s: %s (%s line %zu)", kv.key, strerror(-w), path, line);
 			failed++;
 		}
+	}
+	return failed;
+}
+
+/* The kernel's value of key, whitespace runs as one space, trimmed (it
+ * prints tcp_rmem with tabs), into out (SYSCTL_VALUE_MAX + 1 bytes). */
+static int sysctl_read(char const *proc_sys, char const *key, char *out)
+{
+	char path[SYSCTL_KEY_MAX + 64], buf[SYSCTL_VALUE_MAX + 1];
+	ssize_t n;
+	size_t i, o = 0;
+	int fd, r = sysctl_path(proc_sys, key, path);
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof buf - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	for (i = 0; i < (size_t)n; i++) {
+		int sp = buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n';
+
+		if (!sp)
+			out[o++] = buf[i];
+		else if (o && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	if (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return 0;
+}
+
+/* Writes value to key, then reads the kernel's value back: 0 when it
+ * reads what was written (the allowlist's values have one spelling). */
+static int sysctl_set_checked(char const *proc_sys, char const *key, char const *value,
+	char const *why)
+{
+	struct sysctl_kv kv;
+	char back[SYSCTL_VALUE_MAX + 1];
+	int r;
+
+	snprintf(kv.key, sizeof kv.key, "%s", key);
+	snprintf(kv.value, sizeof kv.value, "%s", value);
+	r = sysctl_write(proc_sys, &kv);
+	if (r == 0)
+		r = sysctl_read(proc_sys, key, back);
+	if (r < 0) {
+		log_warn("sysctl: unable to set %s = %s (%s): %s", key, value, why, strerror(-r));
+		return -1;
+	}
+	if (strcmp(back, value) != 0) {
+		log_warn("sysctl: %s = %s (%s): the kernel reads back %s", key, value, why, back);
+		return -1;
+	}
+	log_info("sysctl: %s = %s (%s)", key, back, why);
+	return 0;
+}
+
+int sysctl_apply_node(char const *proc_sys, struct nodeconf_sysctl const *sys, size_t n,
+	struct sysctl_node *st)
+{
+	char cur[SYSCTL_VALUE_MAX + 1];
+	size_t i, k;
+	int failed = 0;
+
+	/* dropped from the document: back to what it was before */
+	for (k = 0; k < st->n; ) {
+		for (i = 0; i < n && strcmp(sys[i].name, st->saved[k].name) != 0; i++)
+			;
+		if (i < n) {
+			k++;
+			continue;
+		}
+		failed += sysctl_set_checked(proc_sys, st->saved[k].name, st->saved[k].orig,
+			"no longer in the node document") < 0;
+		st->saved[k] = st->saved[--st->n];
+	}
+	for (i = 0; i < n && i < LETHE_SYSCTLS_MAX; i++) {
+		struct lethe_sysctl_rule const *r = lethe_sysctl_rule(sys[i].name);
+		int rd;
+
+		/* node.conf was checked when parsed; checked again where it
+		 * reaches the kernel */
+		if (!r || lethe_sysctl_value_check(r, sys[i].value)) {
+			log_warn("sysctl: %s refused: not on the allowlist or a value it refuses",
+				sys[i].name);
+			failed++;
+			continue;
+		}
+		rd = sysctl_read(proc_sys, sys[i].name, cur);
+		if (rd < 0) {
+			log_warn("sysctl: unable to read %s: %s", sys[i].name, strerror(-rd));
+			failed++;
+			continue;
+		}
+		if (strcmp(cur, sys[i].value) == 0)
+			continue;
+		for (k = 0; k < st->n && strcmp(st->saved[k].name, sys[i].name) != 0; k++)
+			;
+		if (k == st->n) {
+			snprintf(st->saved[k].name, sizeof st->saved[k].name, "%s", sys[i].name);
+			snprintf(st->saved[k].orig, sizeof st->saved[k].orig, "%s", cur);
+			st->n++;
+		}
+		failed += sysctl_set_checked(proc_sys, sys[i].name, sys[i].value,
+			"node document") < 0;
 	}
 	return failed;
 }

@@ -5,16 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "log.h"
 #include "mem.h"
-#include "net.h"
 #include "tor.h"
-#include "zram.h"
 
 /* /proc/PID/maps of tor is some 30 KB; the allocator is mapped with the
  * other libraries, well inside this. */
@@ -99,7 +96,7 @@ fail:
 #define TOR_APPEND_MAX 128
 static char tor_buf_a[TORRC_BYTES_MAX + TOR_APPEND_MAX], tor_buf_b[TORRC_BYTES_MAX + TOR_APPEND_MAX];
 
-static int tor_nodeconf(struct tor const *t, struct nodeconf *nc)
+int tor_conf_load(struct tor const *t, struct nodeconf *nc)
 {
 	char path[TOR_PATH_MAX + 16];
 	struct nodeconf_error err;
@@ -165,8 +162,9 @@ static int tor_prepare(struct tor *t, size_t k)
 		return -1;
 	}
 	/* tor refuses a DataDirectory that is not its own user's, 0700;
-	 * instance k runs as uid TOR_UID + k (configpull renders its User) */
-	if ((t->p.chown && chown(dir, TOR_UID + (uid_t)k, TOR_GID) < 0) || chmod(dir, 0700) < 0) {
+	 * instance k runs as uid LETHE_TOR_UID + k (configpull renders its User) */
+	if ((t->p.chown && chown(dir, LETHE_TOR_UID + (uid_t)k, LETHE_TOR_GID) < 0) ||
+	    chmod(dir, 0700) < 0) {
 		log_warn("unable to give %s to tor: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -199,8 +197,7 @@ static void tor_check_alloc(struct tor *t, struct loop *l, size_t k)
 			alloc_name(got), nodeconf_alloc_name(t->nc.alloc));
 }
 
-/* Reads /proc/meminfo-like files (small) into buf; length or -1. */
-static long tor_read_small(char const *path, char *buf, size_t max)
+long tor_read_small(char const *path, char *buf, size_t max)
 {
 	long n = tor_read(path, buf, max);
 
@@ -402,22 +399,20 @@ static void tor_size(struct tor *t)
 		(unsigned long long)(kib / 1024u), t->nc.n);
 }
 
-static void tor_start(struct tor *t, struct loop *l)
+int tor_start(struct tor *t, struct loop *l)
 {
 	struct super_params tp = {
 		/* stop: tor's ShutdownWaitLength (30 s) plus a grace period */
 		.min_ms = 1000, .max_ms = 60000, .stable_ms = 600000, .stop_ms = 40000,
 		.kill_ms = 5000, .crash_n = 5, .crash_window_ms = 600000,
 	};
-	struct super_params pp = { .stop_ms = 5000, .kill_ms = 2000, .run_ms = 120000 };
 	char const *lib;
-	uint32_t refresh;
 	unsigned cores;
 	size_t k;
 
-	if (tor_nodeconf(t, &t->nc) < 0) {
+	if (tor_conf_load(t, &t->nc) < 0) {
 		log_fatal("tor: not started (fail closed)");
-		return;
+		return -1;
 	}
 	lib = nodeconf_alloc_lib(t->nc.alloc);
 	t->env_preload[0] = t->env_conf[0] = '\0';
@@ -471,37 +466,50 @@ static void tor_start(struct tor *t, struct loop *l)
 		l->svc[in->svc].cpus = mem_cpus((unsigned)k, (unsigned)t->nc.n, cores);
 	}
 	t->started = 1;
-	/* the re-pull: the backoff with min = max is the interval, with
-	 * jitter in [interval/2, interval]; no crash verdict */
-	refresh = t->p.refresh_ms ? t->p.refresh_ms : t->nc.refresh_s * 1000u;
-	pp.min_ms = pp.max_ms = refresh;
-	if (loop_add(l, "repull", t->p.pull_argv, &pp) == 0) {
-		t->pull = l->n - 1;
-		l->svc[t->pull].periodic = 1;
-		l->svc[t->pull].not_before_ms = loop_now_ms() + refresh;
-	}
+	return 0;
 }
 
-/* After a re-pull that changed something: only the instances whose torrc
- * changed are touched. */
-static void tor_reconcile(struct tor *t, struct loop *l)
+/* The index of name in nc, or SIZE_MAX. */
+static size_t tor_index(struct nodeconf const *nc, char const *name)
+{
+	size_t k;
+
+	for (k = 0; k < nc->n; k++)
+		if (strcmp(nc->name[k], name) == 0)
+			return k;
+	return SIZE_MAX;
+}
+
+void tor_reconcile(struct tor *t, struct loop *l)
 {
 	struct nodeconf nc;
 	size_t k;
 
-	if (tor_nodeconf(t, &nc) < 0)
+	if (tor_conf_load(t, &nc) < 0)
 		return;
-	if (nc.n != t->nc.n || memcmp(nc.name, t->nc.name, sizeof nc.name) != 0)
-		/* new instances have no unsealed keys: never start them with
-		 * keys tor would make up */
-		log_warn("tor: the set of instances changed; it takes effect at the next boot");
+	/* new instances have no unsealed keys: never start them with keys
+	 * tor would make up */
+	for (k = 0; k < nc.n; k++)
+		if (tor_index(&t->nc, nc.name[k]) == SIZE_MAX)
+			log_warn("tor.%s: a new instance; it starts at the next boot, with sealed keys",
+				nc.name[k]);
 	if (nc.alloc != t->nc.alloc)
 		log_warn("tor: the allocator changed; it takes effect at the next boot");
 	for (k = 0; k < t->nc.n; k++) {
 		struct loop_svc *s = &l->svc[t->inst[k].svc];
-		long a = tor_read_rendered(t, k), b;
+		size_t j = tor_index(&nc, t->nc.name[k]);
+		long a, b;
 		enum torrc_change ch;
 
+		/* instance k's KeyDirectory and User follow its position
+		 * (LETHE_KEYDIR/k, uid LETHE_TOR_UID + k): the torrc rendered for
+		 * another position would give it another instance's keys */
+		if (j != k) {
+			log_warn("%s: %s in the node document: it keeps its running configuration "
+				"until the next boot", s->name, j == SIZE_MAX ? "removed" : "moved");
+			continue;
+		}
+		a = tor_read_rendered(t, k);
 		if (a < 0)
 			continue;
 		b = tor_read(t->inst[k].torrc, tor_buf_b, sizeof tor_buf_b);
@@ -514,65 +522,10 @@ static void tor_reconcile(struct tor *t, struct loop *l)
 	}
 }
 
-/* PID 1, after the first successful configpull: zram as node.conf says
- * (never fatal: a relay without swap still runs). */
-static void tor_zram(struct tor *t)
+int tor_event(struct tor *t, struct loop *l, size_t i, enum loop_hook_event ev, int st)
 {
-	char moddir[128], buf[MEM_MEMINFO_BYTES];
-	struct zram_paths zp = {
-		.block = "/sys/block/zram0", .dev = "/dev/zram0", .moddir = moddir,
-		.proc_sys = "/proc/sys", .swapon = 1,
-	};
-	struct nodeconf nc;
-	struct utsname u;
-	uint64_t kib;
-	long n;
-
-	if (tor_nodeconf(t, &nc) < 0 || !nc.zram)
-		return;
-	n = tor_read_small("/proc/meminfo", buf, sizeof buf);
-	if (n < 0 || mem_parse_kb(buf, (size_t)n, "MemTotal:", &kib) < 0) {
-		log_warn("zram: unable to read MemTotal; no zram");
-		return;
-	}
-	if (uname(&u) < 0 || (size_t)snprintf(moddir, sizeof moddir, "/usr/lib/modules/%s",
-	    u.release) >= sizeof moddir)
-		zp.moddir = NULL;
-	zram_setup(&zp, nc.zram_algorithm, mem_zram_mib(kib, nc.zram_size_mib));
-}
-
-static int tor_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
-{
-	struct tor *t = l->ctx;
 	size_t k;
 
-	if (ev == LOOP_HOOK_DONE && l->pid1 && strcmp(l->svc[i].name, "network") == 0 &&
-	    net_renew_add(l, i) < 0)
-		log_warn("network: unable to add the lease renewal");
-	if (ev == LOOP_HOOK_DONE && l->pid1 && !t->zram_done &&
-	    strcmp(l->svc[i].name, "configpull") == 0) {
-		t->zram_done = 1;
-		tor_zram(t);
-	}
-	if (ev == LOOP_HOOK_DONE && i == t->gate && !t->started) {
-		tor_start(t, l);
-		return 0;
-	}
-	if (t->started && i == t->pull && ev == LOOP_HOOK_EXIT) {
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
-			if (l->debug)
-				log_info("repull: configuration unchanged");
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-			log_info("repull: configuration changed");
-			tor_reconcile(t, l);
-		} else if (WIFEXITED(st)) {
-			log_warn("repull: failed; the running configuration stays (exit %d)",
-				WEXITSTATUS(st));
-		} else {
-			log_warn("repull: failed; the running configuration stays");
-		}
-		return 0;
-	}
 	if (t->started && ev == LOOP_HOOK_ORPHAN) {
 		for (k = 0; k < t->nc.n; k++)
 			if (t->inst[k].verify_pid && t->inst[k].verify_pid == l->reaped_pid)
@@ -616,17 +569,13 @@ static int tor_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
 	return 0;
 }
 
-int tor_setup(struct tor *t, struct loop *l, struct tor_paths const *p, size_t gate)
+int tor_setup(struct tor *t, struct tor_paths const *p)
 {
 	memset(t, 0, sizeof *t);
 	if (strlen(p->conf_dir) > 100 || strlen(p->run_dir) > 100 || strlen(p->data_dir) > 100 ||
-	    strlen(p->lib_dir) > 100 || gate >= l->n)
+	    strlen(p->lib_dir) > 100)
 		return -EINVAL;
 	t->p = *p;
-	t->gate = gate;
-	t->pull = SIZE_MAX;
-	l->hook = tor_hook;
-	l->ctx = t;
 	return 0;
 }
 

@@ -1,8 +1,8 @@
-/* The tor instances: started once the boot pipeline's last step (tpmseal)
- * is done, one supervised service per instance of node.conf, each from a
- * private copy of its rendered torrc; and the periodic re-pull, which
- * SIGHUPs or restarts only the instances whose torrc changed.  Runs as the
- * hook of the event loop (struct loop.hook). */
+/* The tor instances and nothing else: started by the boot pipeline
+ * (pipeline.h) once tpmseal is done, one supervised service per instance
+ * of node.conf, each from a private copy of its rendered torrc; after a
+ * re-pull that changed something, only the instances whose torrc changed
+ * get a SIGHUP or a restart, each after tor --verify-config. */
 #ifndef INITD_TOR_H
 #define INITD_TOR_H
 
@@ -11,11 +11,10 @@
 #include <sys/types.h>
 
 #include "loop.h"
+#include "lethe_paths.h"
 #include "nodeconf.h"
 
 #define TOR_PATH_MAX 200
-#define TOR_UID 100
-#define TOR_GID 100
 
 struct tor_paths {
 	char const *conf_dir;   /* configpull's output: node.conf, torrc.NAME */
@@ -23,9 +22,7 @@ struct tor_paths {
 	char const *data_dir;   /* DataDirectory base: DIR/NAME, 0700, tor's */
 	char const *lib_dir;    /* where the allocators live */
 	char const *tor;        /* the tor binary */
-	char **pull_argv;       /* configpull pull ..., static */
-	uint32_t refresh_ms;    /* 0: node.conf's refresh_interval; tests set it */
-	int chown;              /* give DataDirectories to TOR_UID (as root) */
+	int chown;              /* give DataDirectories to LETHE_TOR_UID + k (as root) */
 	int offline;            /* tor ... --DisableNetwork 1 (lethe.offline) */
 	char const *testnet_dirauth; /* tor ... --TestingTorNetwork 1 --DirAuthority
 	                         * THIS (lethe.testnet); NULL: the public network */
@@ -55,11 +52,8 @@ struct tor_inst {
 
 struct tor {
 	struct tor_paths p;
-	size_t gate;                      /* the step after which tor may start */
-	size_t pull;                      /* the re-pull service, SIZE_MAX: none yet */
 	int started;
 	int marked_exec, marked_ready, marked_all;
-	int zram_done;                    /* applied after the first configpull (PID 1) */
 	uint32_t queues_mib;              /* MaxMemInQueues appended (0: none) */
 	struct nodeconf nc;
 	struct tor_inst inst[NODECONF_INSTANCES_MAX];
@@ -68,12 +62,36 @@ struct tor {
 	char *verify_env[3];
 };
 
-/* Becomes l's hook: tor starts after step gate is done.  Returns 0 or
- * -EINVAL (paths too long). */
-int tor_setup(struct tor *t, struct loop *l, struct tor_paths const *p, size_t gate);
+/* Copies the paths.  Returns 0 or -EINVAL (paths too long). */
+int tor_setup(struct tor *t, struct tor_paths const *p);
+
+/* At most max bytes of a small file (/proc/meminfo, /proc/self/status),
+ * no symlink: the length (the first max bytes of a longer file), or a
+ * negative errno. */
+long tor_read_small(char const *path, char *buf, size_t max);
+
+/* Reads and parses conf_dir/node.conf into nc; 0, or -1 (logged). */
+int tor_conf_load(struct tor const *t, struct nodeconf *nc);
+
+/* Adds one service per instance of node.conf.  0, or -1 when node.conf is
+ * unreadable or invalid: then nothing starts (fail closed). */
+int tor_start(struct tor *t, struct loop *l);
+
+/* After a re-pull that changed node.conf or a torrc: each running
+ * instance whose rendered torrc changed is verified, then gets a SIGHUP
+ * (reloadable options) or a restart.  An instance removed from the
+ * document or moved to another position keeps running as it is (its keys
+ * and user follow its position), and a new instance waits for the next
+ * boot (its keys are not unsealed): both are logged. */
+void tor_reconcile(struct tor *t, struct loop *l);
+
+/* The loop's events for the instances and their --verify-config
+ * children; the pipeline's hook passes every event on.  Returns the
+ * hook's value (nonzero on a SPAWN: the start failed). */
+int tor_event(struct tor *t, struct loop *l, size_t i, enum loop_hook_event ev, int st);
 
 /* PID 1: the sd_notify socket tor reaches after dropping to its user:
- * dir (created 0750 root:gid) / "notify", 0660 root:gid (gid: TOR_GID;
+ * dir (created 0750 root:gid) / "notify", 0660 root:gid (gid: LETHE_TOR_GID;
  * tests pass the host's debian-tor group).  Only services added
  * afterwards (the tor instances) get NOTIFY_SOCKET.  Returns 0 or a
  * negative errno. */

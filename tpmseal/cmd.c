@@ -260,6 +260,12 @@ int cmd_import(const struct cmd_opts *o)
 	return r;
 }
 
+/* Order: check --out, read, write the keys, read-lock, print.  Writing
+ * before locking lets a write failure be reported as what it is; locking
+ * whatever the write did keeps the promise that nothing later in this boot
+ * reads the index.  So a failed write wipes what it wrote, locks, and
+ * exits 111 with the write's cause: a retry in this boot gets 4 (locked),
+ * the next boot unseals normally (docs/tpmseal.md). */
 int cmd_unseal(const struct cmd_opts *o)
 {
 	static struct policy_approval appr[POLICY_APPROVALS_MAX];
@@ -267,12 +273,13 @@ int cmd_unseal(const struct cmd_opts *o)
 	char fam[TORKEY_ED_ID_B64];
 	struct bundle *b = bundle_new();
 	uint8_t *buf = sodium_malloc(BUNDLE_MAX_BYTES);
-	char err[CMD_ERR];
+	char err[2 * CMD_ERR], werr[CMD_ERR], lerr[256];  /* a lock error names no path */
+	struct keydir kd = { .fd = -1 };
 	struct tpm_auth a;
-	struct tpm t;
+	struct tpm t = { .esys = NULL };
 	EVP_PKEY *key = NULL;
 	size_t len = 0;
-	int r;
+	int r, w, lr, keep = 0;
 
 	if (!b || !buf) {
 		snprintf(err, sizeof err, "unable to allocate locked memory");
@@ -282,30 +289,57 @@ int cmd_unseal(const struct cmd_opts *o)
 	r = cmd_auth(o, &a, &key, appr, POLICY_APPROVALS_MAX, err, sizeof err);
 	if (r)
 		goto out;
+	/* Before the TPM is read: a --out that cannot work (under a file, on
+	 * a read-only fs) costs no read-lock, and a retry can succeed. */
+	if (keydir_open(&kd, o->out, o->uid, o->gid, o->uid_step, err, sizeof err)) {
+		r = TPMSEAL_EXIT_TPM;
+		goto out;
+	}
 	r = tpm_open(&t, cmd_tcti(o), err, sizeof err);
 	if (r)
 		goto out;
 	r = tpm_nv_unseal(&t, o->index, &a, buf, BUNDLE_MAX_BYTES, &len, err, sizeof err);
-	tpm_close(&t);
 	if (r)
 		goto out;
-	if (bundle_unmarshal(buf, len, b)) {
-		snprintf(err, sizeof err, "unable to parse the bundle in NV index 0x%08x: corrupt bundle",
-			 o->index);
-		r = TPMSEAL_EXIT_CORRUPT;
-		goto out;
-	}
 	/* All or nothing: a key that does not rebuild leaves no file. */
-	r = keydir_write(o->out, b, o->uid, o->gid, o->uid_step, ids, fam, err, sizeof err);
-	if (r) {
-		r = r == -2 ? TPMSEAL_EXIT_CORRUPT : TPMSEAL_EXIT_TPM;
-		goto out;
+	w = TPMSEAL_EXIT_OK;
+	if (bundle_unmarshal(buf, len, b)) {
+		snprintf(werr, sizeof werr, "unable to parse the bundle in NV index 0x%08x: corrupt bundle",
+			 o->index);
+		w = TPMSEAL_EXIT_CORRUPT;
+	} else if ((w = keydir_write(&kd, b, o->uid, o->gid, o->uid_step, ids, fam, werr,
+				     sizeof werr))) {
+		w = w == -2 ? TPMSEAL_EXIT_CORRUPT : TPMSEAL_EXIT_TPM;
 	}
-	if (cmd_print(b, ids, fam)) {
-		snprintf(err, sizeof err, "unable to write the identities to stdout");
-		r = TPMSEAL_EXIT_TPM;
+	sodium_memzero(buf, BUNDLE_MAX_BYTES);
+	lr = tpm_nv_readlock(&t, lerr, sizeof lerr);
+	if (w == TPMSEAL_EXIT_OK && lr == TPMSEAL_EXIT_OK) {
+		keep = 1;
+		if (cmd_print(b, ids, fam)) {
+			/* The keys are complete and the index locked: they stay. */
+			snprintf(err, sizeof err, "unable to write the identities to stdout; the keys are "
+				 "in %s, the index is read-locked until the next boot", o->out);
+			r = TPMSEAL_EXIT_TPM;
+		}
+	} else if (w == TPMSEAL_EXIT_OK) {
+		/* Never keys on disk while the TPM would hand them out again:
+		 * removed below; the index is not locked, a retry may succeed. */
+		snprintf(err, sizeof err, "%s; the keys written to %s were removed", lerr, o->out);
+		r = lr;
+	} else if (lr == TPMSEAL_EXIT_OK) {
+		snprintf(err, sizeof err, "unable to write keys to %s: %s; the index is read-locked "
+			 "until the next boot", o->out, werr);
+		r = w;
+	} else {
+		snprintf(err, sizeof err, "unable to write keys to %s: %s; and %s", o->out, werr, lerr);
+		r = w;
 	}
 out:
+	/* Whatever failed: no partial key directory, and no OUT we made. */
+	if (r && !keep)
+		keydir_undo(&kd);
+	keydir_close(&kd);
+	tpm_close(&t);
 	if (buf)
 		sodium_free(buf);
 	bundle_free(b);

@@ -11,13 +11,7 @@
 
 #include "keydir.h"
 
-#define KEYDIR_MAX_FILES (TPMSEAL_MAX_INSTANCES * 3)
 #define KEYDIR_PATH_MAX 4096
-
-struct keydir_written {
-	char path[KEYDIR_MAX_FILES][KEYDIR_PATH_MAX];
-	unsigned n;
-};
 
 int keydir_identities(const struct bundle *b, struct keydir_ids ids[TPMSEAL_MAX_INSTANCES],
 		      char family_id[TORKEY_ED_ID_B64])
@@ -44,13 +38,46 @@ int keydir_identities(const struct bundle *b, struct keydir_ids ids[TPMSEAL_MAX_
 	return 0;
 }
 
-/* A 0700 directory NAME under dirfd, created if missing, never a symlink. */
-static int keydir_subdir(int dirfd, const char *name, uid_t uid, gid_t gid)
+/* Overwrites NAME under dirfd with zeros, then unlinks it: on tmpfs the
+ * freed pages would otherwise hold key bytes until reused.  O_NONBLOCK: if
+ * someone swapped in a FIFO, opening it must not hang the boot. */
+static void keydir_shred(int dirfd, const char *name)
+{
+	static const uint8_t zero[512];
+	struct stat st;
+	off_t off = 0;
+	int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			while (off < st.st_size) {
+				size_t n = (size_t)(st.st_size - off) < sizeof zero ?
+					   (size_t)(st.st_size - off) : sizeof zero;
+				ssize_t k = pwrite(fd, zero, n, off);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k <= 0)
+					break;
+				off += k;
+			}
+		close(fd);
+	}
+	unlinkat(dirfd, name, 0);
+}
+
+/* A 0700 directory REL (relative to OUT) under dirfd, created if missing
+ * and then remembered for keydir_undo, never a symlink. */
+static int keydir_subdir(struct keydir *kd, int dirfd, const char *name, const char *rel, uid_t uid,
+			 gid_t gid)
 {
 	int fd;
 
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+	if (mkdirat(dirfd, name, 0700) == 0) {
+		if (kd->ndirs < sizeof kd->dir / sizeof kd->dir[0])
+			snprintf(kd->dir[kd->ndirs++], KEYDIR_REL_MAX, "%s", rel);
+	} else if (errno != EEXIST) {
 		return -1;
+	}
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -65,8 +92,9 @@ static int keydir_subdir(int dirfd, const char *name, uid_t uid, gid_t gid)
 
 /* One key file: a 0600 temporary created exclusively, renamed into place
  * only when complete and only if no file of that name exists. */
-static int keydir_put(int dirfd, const char *dirpath, const char *name, const uint8_t *p, size_t n,
-		      uid_t uid, gid_t gid, struct keydir_written *w, char *err, size_t errlen)
+static int keydir_put(struct keydir *kd, int dirfd, const char *dirpath, const char *reldir,
+		      const char *name, const uint8_t *p, size_t n, uid_t uid, gid_t gid, char *err,
+		      size_t errlen)
 {
 	char tmp[BUNDLE_NAME_MAX + 64];
 	size_t off = 0;
@@ -104,14 +132,14 @@ static int keydir_put(int dirfd, const char *dirpath, const char *name, const ui
 			 strerror(errno));
 		goto out;
 	}
-	if (w->n < KEYDIR_MAX_FILES)
-		snprintf(w->path[w->n++], KEYDIR_PATH_MAX, "%s/%s", dirpath, name);
+	if (kd->nfiles < sizeof kd->file / sizeof kd->file[0])
+		snprintf(kd->file[kd->nfiles++], KEYDIR_REL_MAX, "%s/%s", reldir, name);
 	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (r)
-		unlinkat(dirfd, tmp, 0);
+		keydir_shred(dirfd, tmp);
 	return r;
 }
 
@@ -121,22 +149,30 @@ struct keydir_scratch {
 	uint8_t ed[TORKEY_ED_FILE_BYTES];
 };
 
-static int keydir_write_instance(int outfd, const char *out, unsigned i, const struct bundle *b,
-				 uid_t uid, gid_t gid, struct keydir_scratch *s,
-				 struct keydir_written *w, struct keydir_ids *id, char *err,
+static int keydir_write_instance(struct keydir *kd, unsigned i, const struct bundle *b, uid_t uid,
+				 gid_t gid, struct keydir_scratch *s, struct keydir_ids *id, char *err,
 				 size_t errlen)
 {
 	const struct bundle_instance *in = &b->inst[i];
-	char num[12], path[KEYDIR_PATH_MAX], fname[BUNDLE_NAME_MAX + 24];
+	char num[12], rel[KEYDIR_REL_MAX], path[KEYDIR_PATH_MAX], fname[BUNDLE_NAME_MAX + 24];
 	int ifd = -1, kfd = -1, r = -1;
 	EVP_PKEY *k = NULL;
 	uint8_t pk[32];
 	size_t pemlen;
 
 	snprintf(num, sizeof num, "%u", i);
-	snprintf(path, sizeof path, "%s/%u/keys", out, i);
-	ifd = keydir_subdir(outfd, num, uid, gid);
-	if (ifd < 0 || (kfd = keydir_subdir(ifd, "keys", uid, gid)) < 0) {
+	snprintf(rel, sizeof rel, "%u/keys", i);
+	/* Name the component that failed: a file in place of OUT/i is not
+	 * OUT/i/keys's fault. */
+	snprintf(path, sizeof path, "%s/%u", kd->path, i);
+	ifd = keydir_subdir(kd, kd->fd, num, num, uid, gid);
+	if (ifd < 0) {
+		snprintf(err, errlen, "unable to create directory %s: %s", path, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/%u/keys", kd->path, i);
+	kfd = keydir_subdir(kd, ifd, "keys", rel, uid, gid);
+	if (kfd < 0) {
 		snprintf(err, errlen, "unable to create directory %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -148,16 +184,16 @@ static int keydir_write_instance(int outfd, const char *out, unsigned i, const s
 		goto out;
 	}
 	torkey_ed_id(pk, id->ed);
-	if (keydir_put(kfd, path, "secret_id_key", s->pem, pemlen, uid, gid, w, err, errlen))
+	if (keydir_put(kd, kfd, path, rel, "secret_id_key", s->pem, pemlen, uid, gid, err, errlen))
 		goto out;
 	if (torkey_ed_file_render(in->ed, TORKEY_TAG_MASTER, s->ed) ||
-	    keydir_put(kfd, path, "ed25519_master_id_secret_key", s->ed, sizeof s->ed, uid, gid, w,
-		       err, errlen))
+	    keydir_put(kd, kfd, path, rel, "ed25519_master_id_secret_key", s->ed, sizeof s->ed, uid,
+		       gid, err, errlen))
 		goto out;
 	if (b->has_family) {
 		snprintf(fname, sizeof fname, "%s.secret_family_key", b->family_name);
 		if (torkey_ed_file_render(b->family, TORKEY_TAG_FAMILY, s->ed) ||
-		    keydir_put(kfd, path, fname, s->ed, sizeof s->ed, uid, gid, w, err, errlen))
+		    keydir_put(kd, kfd, path, rel, fname, s->ed, sizeof s->ed, uid, gid, err, errlen))
 			goto out;
 	}
 	r = 0;
@@ -171,33 +207,57 @@ out:
 	return r;
 }
 
-int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid, int uid_step,
+/* What keydir_write made under OUT: files first, then directories
+ * innermost first (each i/keys was recorded after its i). */
+static void keydir_unwrite(struct keydir *kd)
+{
+	unsigned i;
+
+	for (i = 0; kd->fd >= 0 && i < kd->nfiles; i++)
+		keydir_shred(kd->fd, kd->file[i]);
+	for (i = kd->ndirs; kd->fd >= 0 && i > 0; i--)
+		unlinkat(kd->fd, kd->dir[i - 1], AT_REMOVEDIR);
+	kd->nfiles = kd->ndirs = 0;
+}
+
+int keydir_open(struct keydir *kd, const char *out, uid_t uid, gid_t gid, int uid_step, char *err,
+		size_t errlen)
+{
+	memset(kd, 0, sizeof *kd);
+	kd->path = out;
+	kd->fd = -1;
+	if (strlen(out) > KEYDIR_PATH_MAX - 128) {
+		snprintf(err, errlen, "unable to use %s: path too long", out);
+		return -1;
+	}
+	if (mkdir(out, 0700) == 0)
+		kd->created = 1;
+	else if (errno != EEXIST) {
+		snprintf(err, errlen, "unable to create directory %s: %s", out, strerror(errno));
+		return -1;
+	}
+	kd->fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (kd->fd < 0 || fchmod(kd->fd, uid_step ? 0710 : 0700) < 0 ||
+	    (uid != (uid_t)-1 && fchown(kd->fd, uid_step ? 0 : uid, gid) < 0)) {
+		snprintf(err, errlen, "unable to open directory %s: %s", out, strerror(errno));
+		keydir_undo(kd);
+		keydir_close(kd);
+		return -1;
+	}
+	return 0;
+}
+
+int keydir_write(struct keydir *kd, const struct bundle *b, uid_t uid, gid_t gid, int uid_step,
 		 struct keydir_ids ids[TPMSEAL_MAX_INSTANCES], char family_id[TORKEY_ED_ID_B64],
 		 char *err, size_t errlen)
 {
 	struct keydir_scratch *s = sodium_malloc(sizeof *s);
-	static struct keydir_written w;
-	int outfd = -1, r = -1;
+	int r = -1;
 	unsigned i;
 
-	w.n = 0;
 	if (!s) {
 		snprintf(err, errlen, "unable to allocate locked memory: %s", strerror(errno));
 		return -1;
-	}
-	if (strlen(out) > KEYDIR_PATH_MAX - 128) {
-		snprintf(err, errlen, "unable to use %s: path too long", out);
-		goto out;
-	}
-	if (mkdir(out, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "unable to create directory %s: %s", out, strerror(errno));
-		goto out;
-	}
-	outfd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (outfd < 0 || fchmod(outfd, uid_step ? 0710 : 0700) < 0 ||
-	    (uid != (uid_t)-1 && fchown(outfd, uid_step ? 0 : uid, gid) < 0)) {
-		snprintf(err, errlen, "unable to open directory %s: %s", out, strerror(errno));
-		goto out;
 	}
 	family_id[0] = '\0';
 	if (b->has_family) {
@@ -212,20 +272,34 @@ int keydir_write(const char *out, const struct bundle *b, uid_t uid, gid_t gid, 
 	for (i = 0; i < b->count; i++) {
 		uid_t u = uid != (uid_t)-1 && uid_step ? uid + (uid_t)i : uid;
 
-		r = keydir_write_instance(outfd, out, i, b, u, gid, s, &w, &ids[i], err, errlen);
+		r = keydir_write_instance(kd, i, b, u, gid, s, &ids[i], err, errlen);
 		if (r)
 			goto out;
 	}
 	r = 0;
 out:
-	/* All or nothing: tor must never start with half an identity. */
+	/* All or nothing: tor must never start with half an identity.  OUT
+	 * stays: it is the caller's to keep or undo. */
 	if (r)
-		for (i = 0; i < w.n; i++)
-			unlink(w.path[i]);
-	if (outfd >= 0)
-		close(outfd);
+		keydir_unwrite(kd);
 	sodium_free(s);
 	return r;
+}
+
+void keydir_undo(struct keydir *kd)
+{
+	keydir_unwrite(kd);
+	/* rmdir fails on a non-empty OUT: never more than we made. */
+	if (kd->created)
+		rmdir(kd->path);
+	kd->created = 0;
+}
+
+void keydir_close(struct keydir *kd)
+{
+	if (kd->fd >= 0)
+		close(kd->fd);
+	kd->fd = -1;
 }
 
 /* Reads a small regular file (never through a symlink) into a locked

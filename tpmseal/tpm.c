@@ -1,6 +1,8 @@
 /* tpm: NV index define/write/read/lock through ESAPI (tpm.md 1.6, 2.1).
  * Each function flushes every transient handle it creates on every path. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -110,6 +112,12 @@ fail_init:
 
 void tpm_close(struct tpm *t)
 {
+	char err[256];
+
+	/* Last resort for a path that forgot: a bundle read is never left
+	 * readable for the rest of the boot. */
+	if (t->held)
+		tpm_nv_readlock(t, err, sizeof err);
 	if (t->esys) {
 		if (t->enc != ESYS_TR_NONE)
 			Esys_FlushContext(t->esys, t->enc);
@@ -496,7 +504,7 @@ static int tpm_read_fail(TSS2_RC rc, char *err, size_t errlen)
 				"unseal: the TPM is in another state than the bundle was sealed to");
 	if (b == TPM2_RC_NV_LOCKED)
 		return tpm_fail(rc, TPMSEAL_EXIT_LOCKED, err, errlen,
-				"unseal: already unsealed in this boot (read-locked)");
+				"unseal: the index is read-locked until the next boot");
 	return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read the NV index");
 }
 
@@ -531,15 +539,30 @@ static int tpm_epoch_handle(struct tpm *t, const struct tpm_auth *a, ESYS_TR *h,
 	return r;
 }
 
+/* An index read and not yet read-locked: what NV_ReadLock needs to satisfy
+ * its policy once more. */
+struct tpm_held {
+	struct tpm_polstate ps;
+	ESYS_TR h;
+	const struct tpm_auth *a;
+};
+
+static void tpm_held_free(struct tpm *t, struct tpm_held *hd)
+{
+	tpm_polstate_free(t, &hd->ps);
+	if (hd->h != ESYS_TR_NONE)
+		Esys_TR_Close(t->esys, &hd->h);
+	free(hd);
+}
+
 int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8_t *out,
 		  size_t cap, size_t *len, char *err, size_t errlen)
 {
 	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
-	struct tpm_polstate ps = { .session = ESYS_TR_NONE, .key = ESYS_TR_NONE, .epoch = ESYS_TR_NONE };
+	struct tpm_held *hd = NULL;
 	struct tpm_nvinfo info;
 	uint8_t want[POLICY_DIGEST];
 	TPM2B_MAX_NV_BUFFER *chunk = NULL;
-	ESYS_TR h = ESYS_TR_NONE;
 	TSS2_RC rc;
 	size_t off = 0;
 	int r;
@@ -547,10 +570,12 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 	*len = 0;
 	r = tpm_nv_info(t, index, &info, err, errlen);
 	if (r)
-		return r;
+		goto out;
 	if (info.attributes & TPMA_NV_READLOCKED) {
-		snprintf(err, errlen, "unable to unseal: already unsealed in this boot (read-locked)");
-		return TPMSEAL_EXIT_LOCKED;
+		snprintf(err, errlen, "unable to unseal: the index is read-locked until the next boot "
+			 "(already unsealed in this boot, or an earlier unseal could not write the keys)");
+		r = TPMSEAL_EXIT_LOCKED;
+		goto out;
 	}
 	/* Someone with owner auth could replace the index with one that has
 	 * a weaker policy and keys of their choosing: accept only ours. */
@@ -558,35 +583,49 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 	    !(info.attributes & TPMA_NV_WRITTEN)) {
 		snprintf(err, errlen, "unable to unseal: NV index 0x%08x has foreign attributes 0x%08x",
 			 index, info.attributes);
-		return TPMSEAL_EXIT_CORRUPT;
+		r = TPMSEAL_EXIT_CORRUPT;
+		goto out;
 	}
 	r = tpm_policy_expected(t, a, want, err, errlen);
 	if (r)
-		return r;
+		goto out;
 	if (info.policy_len != POLICY_DIGEST || memcmp(info.policy, want, POLICY_DIGEST)) {
 		snprintf(err, errlen, "unable to unseal: %s",
 			 a->mode == TPM_MODE_AUTHORIZED ?
 			 "the index is not sealed to this approval key" :
 			 "the PCR values differ from those the bundle was sealed to");
-		return TPMSEAL_EXIT_STATE;
+		r = TPMSEAL_EXIT_STATE;
+		goto out;
 	}
 	if (info.size > cap) {
 		snprintf(err, errlen, "unable to unseal: NV index of %u bytes is too large", info.size);
-		return TPMSEAL_EXIT_CORRUPT;
+		r = TPMSEAL_EXIT_CORRUPT;
+		goto out;
 	}
-	r = tpm_nv_handle(t, index, &h, err, errlen);
+	/* Allocated before anything is read: once the bytes are out, nothing
+	 * may keep us from locking. */
+	hd = calloc(1, sizeof *hd);
+	if (!hd) {
+		snprintf(err, errlen, "unable to allocate memory: %s", strerror(errno));
+		r = TPMSEAL_EXIT_TPM;
+		goto out;
+	}
+	hd->ps.session = hd->ps.key = hd->ps.epoch = hd->h = ESYS_TR_NONE;
+	hd->a = a;
+	r = tpm_nv_handle(t, index, &hd->h, err, errlen);
 	if (r)
-		return r;
+		goto out;
 	rc = Esys_StartAuthSession(t->esys, t->salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				   ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256, &ps.session);
+				   ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256,
+				   &hd->ps.session);
 	if (rc != TSS2_RC_SUCCESS) {
 		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "start the policy session");
 		goto out;
 	}
 	if (a->mode == TPM_MODE_AUTHORIZED) {
-		r = tpm_epoch_handle(t, a, &ps.epoch, err, errlen);
+		r = tpm_epoch_handle(t, a, &hd->ps.epoch, err, errlen);
 		if (r == TPMSEAL_EXIT_OK)
-			r = tpm_find_approval(t, a, &ps, err, errlen);
+			r = tpm_find_approval(t, a, &hd->ps, err, errlen);
 		if (r)
 			goto out;
 	}
@@ -595,11 +634,11 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 				       0xff);
 	while (rc == TSS2_RC_SUCCESS && off < info.size) {
 		uint16_t want_n = (uint16_t)(info.size - off < t->nvbuf ? info.size - off : t->nvbuf);
-		rc = tpm_policy_run(t, a, &ps);
+		rc = tpm_policy_run(t, a, &hd->ps);
 		if (rc != TSS2_RC_SUCCESS)
 			break;
-		rc = Esys_NV_Read(t->esys, h, h, ps.session, t->enc, ESYS_TR_NONE, want_n, (uint16_t)off,
-				  &chunk);
+		rc = Esys_NV_Read(t->esys, hd->h, hd->h, hd->ps.session, t->enc, ESYS_TR_NONE, want_n,
+				  (uint16_t)off, &chunk);
 		if (rc != TSS2_RC_SUCCESS)
 			break;
 		if (chunk->size != want_n) {
@@ -616,22 +655,36 @@ int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8
 		r = tpm_read_fail(rc, err, errlen);
 		goto out;
 	}
-	/* Nothing that runs later in this boot may read it again. */
-	rc = tpm_policy_run(t, a, &ps);
-	if (rc == TSS2_RC_SUCCESS)
-		rc = Esys_NV_ReadLock(t->esys, h, h, ps.session, ESYS_TR_NONE, ESYS_TR_NONE);
-	if (rc != TSS2_RC_SUCCESS) {
-		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read-lock the NV index");
-		goto out;
-	}
+	/* Not locked yet: the caller writes the keys first, so a write
+	 * failure is reported as what it is (tpm_nv_readlock). */
 	*len = off;
+	t->held = hd;
+	hd = NULL;
 	r = TPMSEAL_EXIT_OK;
 out:
 	if (r)
 		sodium_memzero(out, cap);
-	tpm_polstate_free(t, &ps);
-	if (h != ESYS_TR_NONE)
-		Esys_TR_Close(t->esys, &h);
+	if (hd)
+		tpm_held_free(t, hd);
+	return r;
+}
+
+int tpm_nv_readlock(struct tpm *t, char *err, size_t errlen)
+{
+	struct tpm_held *hd = t->held;
+	TSS2_RC rc;
+	int r = TPMSEAL_EXIT_OK;
+
+	if (!hd)
+		return TPMSEAL_EXIT_OK;
+	t->held = NULL;
+	/* Nothing that runs later in this boot may read it again. */
+	rc = tpm_policy_run(t, hd->a, &hd->ps);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_NV_ReadLock(t->esys, hd->h, hd->h, hd->ps.session, ESYS_TR_NONE, ESYS_TR_NONE);
+	if (rc != TSS2_RC_SUCCESS)
+		r = tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "read-lock the NV index");
+	tpm_held_free(t, hd);
 	return r;
 }
 

@@ -5,7 +5,9 @@
  * OWNERWRITE | POLICYREAD | NO_DA | READ_STCLEAR, size = the bundle.  Read
  * only through its policy, in a salted session with response encryption;
  * written (owner auth, command encryption) only by provision and import;
- * read-locked after a successful unseal until the next TPM2_Startup(CLEAR).
+ * read-locked, once read, until the next TPM2_Startup(CLEAR): by
+ * tpm_nv_readlock after the keys are written or failed to be, or by
+ * tpm_close as a last resort.
  *
  * Every function returns a tpmseal exit code and, on failure, one line in
  * err (never a secret). */
@@ -26,6 +28,8 @@
 #define TPM_NV_OWNER_FIRST 0x01800000u
 #define TPM_NV_OWNER_LAST 0x01BFFFFFu
 
+struct tpm_held;
+
 struct tpm {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
@@ -33,6 +37,7 @@ struct tpm {
 	ESYS_TR enc;    /* salted HMAC session: parameter encryption */
 	uint32_t nvbuf; /* TPM_PT_NV_BUFFER_MAX: bytes per NV_Read/NV_Write */
 	uint32_t nvmax; /* TPM_PT_NV_INDEX_MAX */
+	struct tpm_held *held; /* read by tpm_nv_unseal, not yet read-locked */
 };
 
 enum tpm_mode { TPM_MODE_AUTHORITY = 1, TPM_MODE_AUTHORIZED = 2 };
@@ -70,9 +75,17 @@ int tpm_nv_create(struct tpm *t, uint32_t index, const struct tpm_auth *a, const
 		  size_t len, char *err, size_t errlen);
 
 /* Reads the whole index through its policy into OUT (locked memory of cap
- * bytes), then read-locks it.  *len gets the index size. */
+ * bytes); *len gets the index size.  On success the index stays held, its
+ * policy session open: the caller uses the bytes, then calls
+ * tpm_nv_readlock whatever came of them (tpm_close locks it otherwise).
+ * A must outlive the hold.  On failure nothing is held and OUT is wiped. */
 int tpm_nv_unseal(struct tpm *t, uint32_t index, const struct tpm_auth *a, uint8_t *out,
 		  size_t cap, size_t *len, char *err, size_t errlen);
+
+/* NV_ReadLock on the index tpm_nv_unseal holds (through its policy once
+ * more), until the next TPM2_Startup(CLEAR); the hold is released either
+ * way.  OK when nothing is held. */
+int tpm_nv_readlock(struct tpm *t, char *err, size_t errlen);
 
 /* The public-record index (pubinfo.h) sits next to the bundle's: readable
  * by anyone (AUTHREAD, empty auth), OWNERWRITE, NO_DA.  Writing replaces

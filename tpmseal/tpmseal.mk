@@ -69,4 +69,5 @@ check-tpmseal: $(HB)/tpmseal
 CHECK_TARGETS += check-tpmseal
 
 bench-tpm: $(HB)/tpmseal
+	scripts/deps ensure bench
 	TPMSEAL=$(HB)/tpmseal tests/tpm/bench.sh

@@ -12,7 +12,10 @@
 #   PCR_PROFILE        UEFI platform profile (image/pcr-profiles/ovmf-q35.txt)
 #   STBOOT_PROFILE     optional profile for the stboot path: its "value" lines
 #                      (e.g. PCR 7 of the stboot machines) join the prediction
-#   STBOOT_TLS_ROOTS   PEM file of stboot's HTTPS roots (default: none)
+#   STBOOT_TLS_ROOTS   PEM file of the HTTPS roots stboot holds, measured into
+#                      PCR 13 (stboot 0.2.x: its /etc/ssl/certs/isrgrootx1.pem;
+#                      later: the trust policy's tls_roots.pem).  Default none:
+#                      predicts a stboot with no roots (docs/stboot.md)
 #   STBOOT_FETCH       stboot's ospkg_fetch_method (network)
 #   STBOOT_IDENTITY    the string in TPM NV 0x01420001 ("" when absent)
 #   STBOOT_HASH        double (stboot 0.2.x, default) or single

@@ -5,7 +5,7 @@
 set -eu -o pipefail
 CP_TEST=fetch
 . "$(dirname "$0")/lib.sh"
-tap_plan 26
+tap_plan 27
 
 # --- the fleet, another CA, nodes ---------------------------------------
 fleet init "$T/fleet" >/dev/null 2>&1
@@ -39,8 +39,9 @@ mknode alien "$T/other"
 fleet revoke "$T/fleet" "$(cat "$T/rev.id")" >/dev/null 2>&1
 
 sed "s/\"node\": \"[0-9a-f]*\"/\"node\": \"$(cat "$T/a.id")\"/" tests/configpull/example.json >"$T/a.json"
-sed 's/"lethe1"/"nodeb"/' "$T/a.json" >"$T/b.json"
-for x in a b old rev alien; do sed 's/"lethe1"/"other"/' "$T/a.json" >"$T/$x.doc"; done
+# each document names its node (configpull refuses another node's)
+sed -e 's/"lethe1"/"nodeb"/' -e "s/$(cat "$T/a.id")/$(cat "$T/b.id")/" "$T/a.json" >"$T/b.json"
+for x in a b old rev alien; do sed -e 's/"lethe1"/"other"/' -e "s/$(cat "$T/a.id")/$(cat "$T/$x.id")/" "$T/a.json" >"$T/$x.doc"; done
 fleet doc "$T/fleet" "$(cat "$T/a.id")" "$T/a.json"
 fleet doc "$T/fleet" "$(cat "$T/b.id")" "$T/b.json"
 for x in old rev alien; do install -m 644 "$T/$x.doc" "$T/fleet/nodes/$(cat "$T/$x.id").json"; done
@@ -56,6 +57,7 @@ printf '{"version":1,"instances":[{"name":"relay1","torrc":{"ServerTransportPlug
 printf '{"version":1,"instances":[{"name":"relay1","torrc":{"Nickname":"a\\nSandbox 0"}}]}' >"$T/www/t/newline.json"
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/www/t/big.json"
 cp "$T/a.json" "$T/www/drip/doc.json"
+cp "$T/b.json" "$T/www/t/for-b.json"
 chmod -R a+rX "$T/www" "$T/fleet/nodes" "$T/fleet/certs" "$T/expired"
 
 start_nginx() { # NAME FLEET-DIR PORT HOSTNAME
@@ -149,6 +151,9 @@ for doc in invalid v2 unknown plugin newline; do
 	[ "$rc" = 1 ] || { bad=1; echo "# $doc: rc=$rc"; }
 done
 check "invalid JSON, wrong version, unknown key, plugin, newline: rejected (1)" [ "$bad" = 0 ]
+rc=$(rcof pull a "$P" /t/for-b.json "$T/outa")
+check "another node's document: rejected (1), names the node field (rc=$rc)" \
+	bash -c "[ '$rc' = 1 ] && grep -q 'node: the document is for node $(cat "$T/b.id")' '$T/stderr'"
 /usr/bin/time -f %M -o "$T/rss-big" "$CONFIGPULL" fetch --url "https://localhost:$P/t/big.json" \
 	--ca "$T/fleet/ca.pem" --cert "$T/a.pem" --key "$T/a.key" -o "$T/outa" -d "$T/data" -k "$T/keys" \
 	--attempts 1 >/dev/null 2>&1 && rc=0 || rc=$?
@@ -197,7 +202,7 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	id3=$("$CONFIGPULL" enroll --tcti "swtpm:path=$T/tpm/sock" 2>/dev/null | sed -n 's/^node-id: //p')
 	check "evicted handle: enroll re-creates the same key (deterministic primary)" [ "$tid" = "$id3" ]
 	fleet sign "$T/fleet" "$T/tpm.csr" >/dev/null 2>&1 && cp "$T/fleet/certs/$tid.pem" "$T/tpm.pem"
-	sed 's/"lethe1"/"tpmnode"/' "$T/a.json" >"$T/tpm.json"
+	sed -e 's/"lethe1"/"tpmnode"/' -e "s/$(cat "$T/a.id")/$tid/" "$T/a.json" >"$T/tpm.json"
 	fleet doc "$T/fleet" "$tid" "$T/tpm.json"
 	chmod a+r "$T/fleet/nodes/$tid.json"
 	# This run's own bus (its socket in $T, not the session config's

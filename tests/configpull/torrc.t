@@ -7,7 +7,7 @@ CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 . "$(dirname "$0")/../tap.sh"
 T=$(tap_scratch configpull-torrc)
 trap 'rm -rf "$T"' EXIT
-tap_plan 13
+tap_plan 15
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
@@ -34,15 +34,24 @@ for inst in relay1 relay2; do
 	fi
 done
 
+# lethe's private rejections come before the server's exit policy, and tor
+# reads the file (checked above): its private rejection is first.
+if awk '/^ExitPolicyRejectPrivate 1$/ {p=NR} /^ExitPolicyRejectLocalInterfaces 1$/ {l=NR}
+	/^ExitPolicy / && !e {e=NR} END {exit !(p && l && e && p < e && l < e)}' "$T/out/torrc.relay2"; then
+	ok "ExitPolicyRejectPrivate 1 and ExitPolicyRejectLocalInterfaces 1 before the exit policy"
+else
+	not_ok "forced exit rejections"; sed 's/^/# /' "$T/out/torrc.relay2"
+fi
+
 # A document exercising the remaining value grammars, one instance.
 cat >"$T/more.json" <<'JSON'
 {"version":1,"family":true,"instances":[{"name":"x","torrc":{
- "Nickname":"x1","ContactInfo":"ops@example.org","ORPort":["127.0.0.1:9001","auto NoAdvertise"],
+ "Nickname":"x1","ContactInfo":"ops@example.org","ORPort":["203.0.113.9:9001","auto NoAdvertise"],
  "DirCache":0,"AssumeReachable":1,"PublishServerDescriptor":"0","BandwidthRate":"1 GBytes",
  "BandwidthBurst":"2 GBytes","MaxAdvertisedBandwidth":"100 MBits","AccountingStart":"week 1 10:00",
  "AccountingRule":"sum","FamilyId":"*","MetricsPort":"[::1]:9035","MetricsPortPolicy":"accept [::1]",
  "ShutdownWaitLength":"30 seconds","SigningKeyLifetime":"30 days","ExitRelay":0,"IPv6Exit":0,
- "ExitPolicyRejectPrivate":1,"AddressDisableIPv6":0}}]}
+ "AddressDisableIPv6":0}}]}
 JSON
 mkdir -m 700 "$T/out2"
 if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config --defaults-torrc /dev/null \
@@ -50,6 +59,17 @@ if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config 
 	ok "tor --verify-config accepts the other value grammars"
 else
 	not_ok "tor --verify-config accepts the other value grammars"; sed 's/^/# /' "$T/tor.log"
+fi
+
+# --node: the document must name this node (fetch and pull take the id from the key).
+id=$(sed -n 's/.*"node": "\([0-9a-f]*\)".*/\1/p' tests/configpull/example.json)
+rc1=0; "$CONFIGPULL" check --node "$id" tests/configpull/example.json >/dev/null 2>&1 || rc1=$?
+rc2=0; "$CONFIGPULL" check --node "$(printf '0%.0s' $(seq 64))" tests/configpull/example.json >/dev/null 2>"$T/err" || rc2=$?
+rc3=0; "$CONFIGPULL" check --node xyz tests/configpull/example.json >/dev/null 2>&1 || rc3=$?
+if [ "$rc1" = 0 ] && [ "$rc2" = 1 ] && grep -q 'node: the document is for node' "$T/err" && [ "$rc3" = 100 ]; then
+	ok "check --node: own id ok, another refused (1), a malformed id is a usage error"
+else
+	not_ok "check --node: rc=$rc1 $rc2 $rc3"
 fi
 
 # Same document again: "unchanged", exit 3.

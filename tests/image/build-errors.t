@@ -2,6 +2,8 @@
 # Bad input to the build gives one clear error line, a non-zero exit, and
 # leaves nothing half-written in out/.  Runs against the already built tree
 # (make check builds it first); every case uses its own scratch B/O/cache.
+# A package stboot cannot network-boot (no OS_PKG_URL) builds, with one
+# warning line (checked with make -n: nothing is built).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -11,7 +13,7 @@ t=$(tap_scratch lethe-errors)
 trap 'rm -rf "$t"' EXIT
 cache=${LETHE_CACHE:-$HOME/.cache/lethe}
 MKCPIO=${MKCPIO:-build/host/mkcpio}
-tap_plan 6
+tap_plan 8
 
 # fatal_lines FILE: how many lines of ours say fatal (make's own "***" lines aside).
 fatal_lines() { grep -c 'fatal:' "$1"; }
@@ -79,5 +81,20 @@ if [ $rc -eq 111 ] && [ "$(fatal_lines "$t/6.out")" = 1 ] &&
 	empty_dir "$t/c6/src"; then
 	ok "pinned source file missing everywhere: $(grep fatal: "$t/6.out" | cut -c1-100)..."
 else not_ok "pinned source file missing everywhere (rc=$rc)"; sed 's/^/# /' "$t/6.out"; fi
+
+# 7, 8. OS_PKG_URL empty (the default): one warning line on stderr naming
+# the descriptor, exit 0; set: no warning.  make -n in scratch B/O expands
+# the signing recipe, where the warning is, without building anything.
+make -n B="$t/b7" O="$t/o7" "$t/o7/lethe.json" > /dev/null 2> "$t/7.err"
+rc=$?
+want="make: warning: OS_PKG_URL is empty: $t/o7/lethe.json has \"os_pkg_url\": \"\"; stboot (network boot) refuses such a package; set OS_PKG_URL=https://.../lethe.zip (docs/stboot.md)"
+if [ $rc -eq 0 ] && [ "$(cat "$t/7.err")" = "$want" ] && [ ! -e "$t/o7" ]; then
+	ok "empty OS_PKG_URL: $(cut -c1-100 "$t/7.err")..."
+else not_ok "empty OS_PKG_URL (rc=$rc)"; sed 's/^/# /' "$t/7.err"; fi
+make -n OS_PKG_URL=https://boot.example.net/lethe.zip B="$t/b8" O="$t/o8" "$t/o8/lethe.json" > "$t/8.out" 2> "$t/8.err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$t/8.err" ] && grep -q -- "--url 'https://boot.example.net/lethe.zip'" "$t/8.out"; then
+	ok "OS_PKG_URL set: no warning, the URL goes to ospkg create"
+else not_ok "OS_PKG_URL set (rc=$rc)"; sed 's/^/# /' "$t/8.err"; fi
 
 tap_done

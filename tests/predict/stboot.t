@@ -4,6 +4,11 @@
 # independently with sha256sum -- and pcrpredict's PCR 12/13/14 must equal
 # what the TPM then reads; one byte more in the package and PCR 12 must not.
 #
+# Which build variable feeds which PCR (docs/stboot.md, "What an stboot
+# deployment must set"): os_pkg_url (OS_PKG_URL) only PCR 12, the HTTPS roots
+# (STBOOT_TLS_ROOTS) and the threshold (SIGN_THRESHOLD) only PCR 13, and make
+# hands them to ospkg and pcrpredict (make -n, nothing built).
+#
 # Then the approvals made from the prediction (image/uki/approve.sh, as
 # make approvals does) unseal an identity sealed in authorized mode, and an
 # approval for the package with one byte more does not.
@@ -35,7 +40,7 @@ stboot_extend() { # PCR HEXDIGEST
 	tpm2_pcrextend "$1:sha256=$(printf '%s' "$2" | xxd -r -p | sha)"
 }
 
-tap_plan 9
+tap_plan 13
 [[ -x $PCRPREDICT ]] || { echo "Bail out! $PCRPREDICT not built"; exit 1; }
 
 ZIP=${ZIP:-out/lethe.zip} DESC=${DESC:-out/lethe.json} ROOT=${ROOT:-out/dev-keys/root.pem}
@@ -105,6 +110,38 @@ check "one byte more in the package: PCR 12 prediction differs from the TPM" \
 	--identity "$identity" --single-hash >"$T/pred" 2>"$T/err"
 check "without stboot's double hash the prediction would be wrong" \
 	test "$(pred_pcr 13)" != "$(tpm_pcr 13)"
+
+# Each input changed alone: which of PCR 12, 13, 14 move.
+pred3() { # ARGS... -> "12:<same|moved> 13:... 14:..." against $T/pred (the base)
+	"$PCRPREDICT" predict --zip "$ZIP" --root "$ROOT" --identity "$identity" "$@" >"$T/alt" 2>"$T/err" ||
+		return 1
+	local p r=
+	for p in 12 13 14; do
+		if [[ $(awk -v n=$p '$1 == "stboot" && $2 == n { print $3 }' "$T/alt") == "$(pred_pcr $p)" ]]; then
+			r+="$p:same "
+		else r+="$p:moved "; fi
+	done
+	echo "${r% }"
+}
+predict "$ZIP" >"$T/pred" 2>"$T/err"
+sed -E 's|"os_pkg_url": ?"[^"]*"|"os_pkg_url": "https://boot.example.net/lethe.zip"|' "$DESC" >"$T/url.json"
+got=$(pred3 --descriptor "$T/url.json" --tls-roots "$T/tls.pem")
+check "another os_pkg_url moves PCR 12 only ($got)" test "$got" = "12:moved 13:same 14:same"
+got=$(pred3 --descriptor "$DESC")
+check "no HTTPS roots moves PCR 13 only ($got)" test "$got" = "12:same 13:moved 14:same"
+got=$(pred3 --descriptor "$DESC" --tls-roots "$T/tls.pem" --threshold 2)
+check "another signature threshold moves PCR 13 only ($got)" test "$got" = "12:same 13:moved 14:same"
+MAKEFLAGS='' MAKELEVEL='' make -n B="$T/b" O="$T/o" OS_PKG_URL=https://boot.example.net/lethe.zip \
+	STBOOT_TLS_ROOTS="$T/tls.pem" SIGN_ROOT="$T/r.pem" SIGN_THRESHOLD=2 "$T/o/lethe.pcrs" \
+	2>"$T/err" | sed -e :a -e '/\\$/N; s/\\\n//; ta' >"$T/make.n" # one line per command
+make_passes() {
+	grep -qF -- "--url 'https://boot.example.net/lethe.zip'" "$T/make.n" &&
+		grep -F -- "pcrpredict predict" "$T/make.n" |
+		grep -F -- "--descriptor $T/o/lethe.json --root $T/r.pem" | grep -qF -- "--threshold 2" &&
+		grep -qF -- "--tls-roots $T/tls.pem" "$T/make.n"
+}
+check "make passes OS_PKG_URL to ospkg create; the signed descriptor, SIGN_ROOT, SIGN_THRESHOLD, STBOOT_TLS_ROOTS to pcrpredict" \
+	make_passes
 
 # The build side's approvals against tpmseal's authorized mode.
 if [[ -x $TPMSEAL ]]; then

@@ -22,7 +22,9 @@ check "approve the current PCRs (offline)" "$TPMSEAL" approve --key "$T/op.pem" 
 check "approve other PCR values" "$TPMSEAL" approve --key "$T/op.pem" --pcr 7=$p7 --pcr 13=$other --out "$T/otherpcr.ap"
 check "approve the current PCRs with another key" "$TPMSEAL" approve --key "$T/other.pem" --pcr 7=$p7 --pcr 13=$p13 --out "$T/otherkey.ap"
 cp "$T/cur.ap" "$T/tampered.ap"
-printf '\x01' | dd of="$T/tampered.ap" bs=1 seek=100 conv=notrunc status=none
+# Flip a bit of s (setting the byte to a constant left it unchanged 1 time in 256).
+b=$(od -An -tu1 -j100 -N1 "$T/cur.ap" | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$T/tampered.ap" bs=1 seek=100 conv=notrunc status=none
 
 is_rc 1 "approval for other PCRs: another state" "$TPMSEAL" unseal --authorize-key "$T/op.pub" --approval "$T/otherpcr.ap" --out "$T/o1"
 is_rc 1 "approval signed by another key: another state" "$TPMSEAL" unseal --authorize-key "$T/op.pub" --approval "$T/otherkey.ap" --out "$T/o2"

@@ -11,8 +11,10 @@
 #  3. the good image again, with a document that forbids new identities:
 #     unsealed, the same fingerprints, nothing provisioned; then document
 #     changes applied by the re-pull (a reloadable one: SIGHUP, same tor; a
-#     non-reloadable one: only that instance restarts), then a forbidden
-#     option pushed and refused while tor keeps running; then ACPI power-down.
+#     non-reloadable one: only that instance restarts), the node's sysctls
+#     and addresses set and changed (read back from the guest's /proc/sys;
+#     no tor restarts for them), then a forbidden option pushed and refused
+#     while tor keeps running; then ACPI power-down.
 #
 # Environment: KERNEL, INITRD (the demo image: make demo-image), FLEET (its
 # fleet directory), LETHE_TIMEOUT_SCALE, LETHE_KEEP.  Needs nginx, socat,
@@ -84,6 +86,14 @@ rm -f -- "$BOOT_DIR/tampered.cpio.zst"
 
 # --- boot 3: the good image, provisioning now forbidden ----------------------
 relay_doc_json false 2 >"$BOOT_DIR/doc3.json"
+# the node's own settings: a sysctl, and an address for relay1 (issue 14)
+python3 - "$BOOT_DIR/doc3.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['sysctls'] = {'net.core.somaxconn': 8192}
+d['instances'][0]['addresses'] = ['10.0.2.21/24']
+json.dump(d, open(sys.argv[1], 'w'))
+PY
 relay_doc "$BOOT_DIR/doc3.json" || echo "# unable to install doc3" >&2
 boot_swtpm_start "$BOOT_DIR/tpm"
 relay_boot
@@ -93,6 +103,10 @@ relay_identities >"$BOOT_DIR/ids3"
 check "boot 3: the same fingerprints as boot 1" cmp -s "$BOOT_DIR/ids1" "$BOOT_DIR/ids3"
 check "boot 3: nothing provisioned" bash -c '! tail -c "+$2" "$1" | grep -aqE "initd: tpmseal: (provisioning [0-9]|provisioned)"' _ \
 	"$BOOT_DIR/serial.log" "$((BOOT_MARK + 1))"
+check "boot 3: the document's sysctl is set; the guest's /proc/sys reads it back" \
+	boot_log_has 'initd: sysctl: net\.core\.somaxconn = 8192 \(node document\)'
+check "boot 3: relay1's address is on the interface (rtnetlink)" \
+	boot_log_has 'initd: network: eth0: address 10\.0\.2\.21/24 for relay1'
 check "boot 3: tor.relay2 up" boot_expect 'initd: tor\.relay2: allocator mimalloc' 180
 boot_expect 'LETHE-MARK ready t=' 60 >/dev/null 2>&1
 mark_figures "boot 3 (unseal)"
@@ -105,6 +119,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 d['instances'][0]['torrc']['RelayBandwidthRate'] = '10 MBytes'
 d['instances'][1]['torrc']['ORPort'] = '9102'
+d['sysctls'] = {'net.core.somaxconn': 8192}
+d['instances'][0]['addresses'] = ['10.0.2.21/24']
 json.dump(d, open(sys.argv[1], 'w'))
 PY
 check "node document changed (bandwidth of relay1, ORPort of relay2)" relay_doc "$BOOT_DIR/doc6.json"
@@ -116,9 +132,30 @@ check "relay2 back up after its restart" boot_expect 'initd: tor\.relay2: alloca
 check "relay1 is not restarted" bash -c '! tail -c "+$2" "$1" | grep -aE "tor\.relay1: .*restart"' _ \
 	"$BOOT_DIR/serial.log" "$((BOOT_MARK + 1))"
 
+# The node's settings change, and nothing else: the sysctl takes its new
+# value, a new one is set, the address moves; no tor restarts or reloads.
+boot_mark
+python3 - "$BOOT_DIR/doc6.json" "$BOOT_DIR/doc6b.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['sysctls'] = {'net.core.somaxconn': 2048, 'vm.swappiness': 10}
+d['instances'][0]['addresses'] = ['10.0.2.22/24']
+json.dump(d, open(sys.argv[2], 'w'))
+PY
+check "node document changed (sysctls and relay1's address only)" relay_doc "$BOOT_DIR/doc6b.json"
+check "re-pull applies the changed sysctl (read back from /proc/sys)" \
+	boot_expect 'initd: sysctl: net\.core\.somaxconn = 2048 \(node document\)' 150
+check "and the new one" boot_log_has 'initd: sysctl: vm\.swappiness = 10 \(node document\)'
+check "the old address is removed, the new one added" bash -c 'tail -c "+$2" "$1" |
+	grep -aq "initd: network: eth0: address 10.0.2.21/24 removed" && tail -c "+$2" "$1" |
+	grep -aq "initd: network: eth0: address 10.0.2.22/24 for relay1"' _ "$BOOT_DIR/serial.log" "$((BOOT_MARK + 1))"
+sleep 5
+check "no tor restarted or reloaded for it" bash -c '! tail -c "+$2" "$1" | grep -aE "tor\.relay[12]: .*(restart|SIGHUP)"' _ \
+	"$BOOT_DIR/serial.log" "$((BOOT_MARK + 1))"
+
 # Scenario 7: a forbidden option, installed behind the fleet tool's back.
 boot_mark
-python3 - "$BOOT_DIR/doc6.json" "$RELAY_FLEET/nodes/$RELAY_NODE.json" <<'PY'
+python3 - "$BOOT_DIR/doc6b.json" "$RELAY_FLEET/nodes/$RELAY_NODE.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d['instances'][0]['torrc']['ServerTransportPlugin'] = 'obfs4 exec /bin/sh'

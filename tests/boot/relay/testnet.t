@@ -10,11 +10,17 @@
 # restrict=on):
 #   10.0.2.100:443              guestfwd -> nginx, the config server
 #   10.0.2.101:A_OR, :A_DIR     guestfwd -> the authority's ORPort, DirPort
-#   127.0.0.1:R_OR (host)       hostfwd  -> the relay's ORPort in the guest
-# The relay advertises Address 127.0.0.1 (its node document), so the
-# authority's reachability test comes back through the hostfwd: the
-# authority does not set AssumeReachable, so its Running flag means it
-# reached the guest's ORPort (tor's dirserv_set_router_is_running).
+#   127.0.0.1:R_OR (host)       hostfwd  -> the relay's ORPort in the guest,
+#                               on 10.0.2.21: the instance's own address
+#                               (node document "addresses"), which initd
+#                               configures and tor binds (a tor bound to an
+#                               address the guest lacks would not start)
+# The relay advertises Address 127.0.0.1 (its node document; configpull
+# takes a loopback Address only with --testnet, which initd passes under
+# lethe.testnet), so the authority's reachability test comes back through
+# the hostfwd: the authority does not set AssumeReachable, so its Running
+# flag means it reached the guest's ORPort (tor's
+# dirserv_set_router_is_running).
 #
 # The test network is the operator's word, never the config server's: the
 # kernel command line says lethe.testnet=10.0.2.101:A_OR:A_DIR:V3IDENT:FPR
@@ -58,13 +64,16 @@ authority_start "$BOOT_DIR/auth"
 
 # --- the guest: the authority through guestfwd, its ORPort through hostfwd ---
 fwd() { echo "guestfwd=tcp:10.0.2.101:$1-cmd:socat -lf /dev/null - TCP:127.0.0.1:$1"; }
-RELAY_NETDEV_EXTRA="$(fwd "$A_OR"),$(fwd "$A_DIR"),hostfwd=tcp:127.0.0.1:$R_OR-:$R_OR"
+# the relay's ORPort listens on its own address, 10.0.2.21 (the node
+# document's instance address, which initd configures): the hostfwd goes there
+RELAY_NETDEV_EXTRA="$(fwd "$A_OR"),$(fwd "$A_DIR"),hostfwd=tcp:127.0.0.1:$R_OR-10.0.2.21:$R_OR"
 RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.netwait=30"
 RELAY_CMDLINE+=" lethe.testnet=10.0.2.101:$A_OR:$A_DIR:$v3:$afp"
-doc_json() { # the node document: one instance, reachable as 127.0.0.1:R_OR
+doc_json() { # the node document: one instance on 10.0.2.21, reachable as 127.0.0.1:R_OR
 	printf '{"version":1,"node":"%s","refresh_interval":600,"allocator":"mimalloc",' "$RELAY_NODE"
 	printf '"provisioning":{"allow_new_identities":%s},"instances":[{"name":"relay1",' "$1"
-	printf '"torrc":{"Nickname":"lethetn1","ORPort":"%s","Address":"127.0.0.1",' "$R_OR"
+	printf '"addresses":["10.0.2.21/24"],'
+	printf '"torrc":{"Nickname":"lethetn1","ORPort":"10.0.2.21:%s","Address":"127.0.0.1",' "$R_OR"
 	printf '"AssumeReachable":1,"ExitRelay":0,"ContactInfo":"lethe testnet"}}]}\n'
 }
 
@@ -97,6 +106,8 @@ sed 's/^/# identity: /' "$BOOT_DIR/ids1"
 fp=$(awk '$1 == "relay1" { print $2 }' "$BOOT_DIR/ids1")
 b64=$(python3 -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' \
 	"${fp:-00}")
+check "boot 1: initd puts relay1's address on the interface" \
+	boot_log_has 'initd: network: eth0: address 10\.0\.2\.21/24 for relay1'
 check "boot 1: tor uses the sealed identity (its own fingerprint line)" \
 	boot_expect "identity key fingerprint is 'lethetn1 $fp'" 180
 check "boot 1: tor is not offline" bash -c '! grep -aq "DisableNetwork is set" "$1"' _ "$BOOT_DIR/serial.log"

@@ -43,6 +43,23 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		for (i = 0; i < nc.n; i++)
 			fuzz_check(strlen(nc.name[i]) >= 1 && strlen(nc.name[i]) <= NODECONF_NAME_MAX);
 		fuzz_check(nc.zram_size_mib == 0 || (nc.zram_size_mib >= 16 && nc.zram_size_mib <= 65536));
+		/* what initd writes to /proc/sys and configures: checked again */
+		fuzz_check(nc.nsys <= LETHE_SYSCTLS_MAX);
+		for (i = 0; i < nc.nsys; i++) {
+			struct lethe_sysctl_rule const *r = lethe_sysctl_rule(nc.sys[i].name);
+
+			fuzz_check(r && !lethe_sysctl_value_check(r, nc.sys[i].value));
+		}
+		for (i = 0; i < nc.n; i++) {
+			unsigned char a[16];
+			unsigned prefix;
+			size_t j;
+			int fam;
+
+			fuzz_check(nc.naddr[i] <= NODECONF_ADDRS_MAX);
+			for (j = 0; j < nc.naddr[i]; j++)
+				fuzz_check(nodeconf_addr_parse(nc.addr[i][j], &fam, a, &prefix) == 0);
+		}
 	} else {
 		fuzz_check(err.what != NULL);
 	}

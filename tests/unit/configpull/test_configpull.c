@@ -1,5 +1,6 @@
 /* cmocka tests for configpull's document validator, torrc allowlist,
  * sysctl allowlist, rendering and atomic outputs. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,29 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+
+/* rename() is wrapped (-Wl,--wrap=rename): the test sees the order in
+ * which outputs are committed and can make one rename fail. */
+int __real_rename(const char *from, const char *to);
+int __wrap_rename(const char *from, const char *to);
+static char rename_log[512];
+static const char *rename_fail; /* basename whose rename fails, or NULL */
+
+int __wrap_rename(const char *from, const char *to)
+{
+	const char *base = strrchr(to, '/') ? strrchr(to, '/') + 1 : to;
+
+	if (strlen(rename_log) + strlen(base) + 2 < sizeof rename_log) {
+		strcat(rename_log, base);
+		strcat(rename_log, " ");
+	}
+	if (rename_fail && strcmp(base, rename_fail) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_rename(from, to);
+}
 
 #include "apply.h"
 #include "configpull.h"
@@ -89,8 +113,8 @@ static void test_minimal_valid(void **state)
 	(void)state;
 	expect_ok("", "");
 	expect_ok("", "\"Nickname\":\"abc\",\"ORPort\":443");
-	expect_ok("", "\"ORPort\":[\"auto\",\"[::1]:9001 NoAdvertise\"]");
-	expect_ok("", "\"ExitPolicy\":\"accept 10.0.0.0/8:80-443, reject *:*\"");
+	expect_ok("", "\"ORPort\":[\"auto\",\"[2001:db8::1]:9001 NoAdvertise\"]");
+	expect_ok("", "\"ExitPolicy\":\"reject 10.0.0.0/8:80-443, accept 11.0.0.0/8:80-443, reject *:*\"");
 	expect_ok("", "\"AccountingStart\":\"week 7 23:59\",\"AccountingRule\":\"max\"");
 	expect_ok("", "\"MetricsPort\":\"[::1]:9035\",\"MetricsPortPolicy\":\"accept [::1]\"");
 	expect_ok("", "\"MetricsPort\":\"10.1.2.3:9035\",\"MetricsPortPolicy\":\"accept 10.0.0.0/8\"");
@@ -184,6 +208,14 @@ static void test_bad_values(void **state)
 	expect_refused("", "\"ExitRelay\":2", "invalid value");
 	expect_refused("", "\"NumCPUs\":100000", "invalid value");
 	expect_refused("", "\"ExitPolicy\":\"allow *:*\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept foo:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.0/24:80-70\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.0/24:0\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept *:65536\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.4/33:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 1.2.3.4/255.0.0.0:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept 2001:db8::1:80\"", "invalid value");
+	expect_refused("", "\"ExitPolicy\":\"accept *:80,\"", "invalid value");
 	expect_refused("", "\"ExitPolicy\":\"accept *:*;x\"", "invalid value");
 	expect_refused("", "\"RelayBandwidthRate\":\"10 parsecs\"", "invalid value");
 	expect_refused("", "\"AccountingStart\":\"month 31 00:00\"", "invalid value");
@@ -225,7 +257,17 @@ static void test_document_fields(void **state)
 	expect_refused("\"sysctls\":{\"kernel.modprobe\":\"/tmp/x\"},", "", "kernel.modprobe refused");
 	expect_refused("\"sysctls\":{\"vm.swappiness\":1000},", "", "out of range");
 	expect_refused("\"sysctls\":{\"net.ipv4.tcp_rmem\":\"1 2\"},", "", "out of range");
-	expect_refused("\"sysctls\":{\"net.ipv4.tcp_congestion_control\":\"bbr\\n\"},", "", "not allowed");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_congestion_control\":\"bbr\\n\"},", "", "allowed words");
+	/* The kernel reads what was checked, or nothing: no octal, no
+	 * smuggled node.conf line after a valid number, no sign. */
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"010\"},", "", "leading zero");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"10\\nsysctl.kernel.core_pattern=|/bin/sh\"},", "",
+		       "trailing bytes");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"10 \"},", "", "trailing bytes");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":\"+10\"},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"vm.swappiness\":-1},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"net.ipv4.tcp_rmem\":\"4096  87380 6291456\"},", "", "not a decimal");
+	expect_refused("\"sysctls\":{\"net.ipv4.ip_forward\":1},", "", "not on the allowlist");
 	{
 		struct cp_err err = { "" };
 		const char *two = "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{}},"
@@ -275,6 +317,183 @@ static void test_render_order(void **state)
 	json_decref(db);
 }
 
+/* lethe owns ExitPolicyRejectPrivate and ExitPolicyRejectLocalInterfaces
+ * (always 1, rendered before the server's lines); an exit's accepts never
+ * name the operator's networks; rejects may name anything. */
+static void test_exit_policy(void **state)
+{
+	static const char *const refused[] = {
+		"accept 10.0.0.0/8:*", "accept 127.0.0.1:*", "accept 169.254.169.254:80",
+		"accept 0.0.0.0/1:*", "accept 0.0.0.0/0:443", "accept 0.0.0.0:80", "accept 172.31.0.0/16:*",
+		"accept 172.0.0.0/8:*", "accept 192.168.1.1", "accept 100.64.0.0/10:*", "accept 100.127.1.1:80",
+		"accept private:*", "accept PRIVATE:*", "accept [::1]:*", "accept [::]:*", "accept [fd00::1]:*",
+		"accept [fe80::1]:22", "accept [::]/0:*", "accept [::ffff:10.0.0.1]:*", "accept6 [fc00::]/7:*",
+		"reject *:25, accept 10.1.2.3:80", "Accept 127.0.0.1:80",
+	};
+	static const char *const allowed[] = {
+		"accept *:80", "accept *4:443", "accept *6:443", "accept *:*", "reject 10.0.0.0/8:*",
+		"reject private:*", "reject 127.0.0.1:*", "reject [::1]:*", "accept 11.0.0.0/8:*",
+		"accept 172.32.0.0/11:*", "accept 100.128.0.0/9:*", "accept 192.169.0.0/16:80-443",
+		"accept [2001:db8::]/32:80", "accept6 [2001:db8::1]:443", "reject *:*",
+	};
+	struct torrc_paths p = { "u", "/d", "/k" };
+	const char *doc = "{\"version\":1,\"instances\":[{\"name\":\"x\",\"torrc\":"
+			  "{\"ExitRelay\":1,\"ExitPolicy\":\"accept *:443\"}}]}";
+	struct cp_err err = { "" };
+	struct sbuf r = SBUF_ZERO;
+	char body[160];
+	const char *a, *b, *c;
+	json_t *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(body, sizeof body, "\"ExitPolicy\":[\"reject *:25\",\"%s\"]", refused[i]);
+		expect_refused("", body, "instances[0].torrc.ExitPolicy[1]: accept");
+	}
+	for (i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+		snprintf(body, sizeof body, "\"ExitPolicy\":\"%s\"", allowed[i]);
+		expect_ok("", body);
+	}
+	/* the metrics policy is about who reads the metrics: private is its point */
+	expect_ok("", "\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1/8\"");
+	expect_refused("", "\"ExitPolicyRejectPrivate\":0", "option ExitPolicyRejectPrivate refused: lethe sets it");
+	expect_refused("", "\"ExitPolicyRejectPrivate\":1", "option ExitPolicyRejectPrivate refused");
+	expect_refused("", "\"ExitPolicyRejectLocalInterfaces\":false",
+		       "option ExitPolicyRejectLocalInterfaces refused: lethe sets it");
+	assert_string_equal(torrc_refusal("ExitPolicyRejectPrivate"), "lethe sets it itself");
+	d = doc_load(doc, strlen(doc), &err);
+	assert_non_null(d);
+	assert_true(torrc_render("x", 0, json_object_get(json_array_get(json_object_get(d, "instances"), 0),
+							   "torrc"), 0, &p, &r));
+	a = strstr(r.s, "\nExitPolicyRejectPrivate 1\n");
+	b = strstr(r.s, "\nExitPolicyRejectLocalInterfaces 1\n");
+	c = strstr(r.s, "\nExitPolicy accept *:443\n");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a < c && b < c);
+	sbuf_free(&r);
+	json_decref(d);
+}
+
+/* A document with instances of torrc bodies A and B. */
+static int try_two(const char *a, const char *b, struct cp_err *err)
+{
+	char *s = NULL;
+	json_t *d;
+
+	if (asprintf(&s, "{\"version\":1,\"instances\":[{\"name\":\"a\",\"torrc\":{%s}},"
+		     "{\"name\":\"b\",\"torrc\":{%s}}]}", a, b) < 0)
+		abort();
+	d = doc_load(s, strlen(s), err);
+	free(s);
+	json_decref(d);
+	return d != NULL;
+}
+
+static void expect_two(const char *a, const char *b, const char *needle)
+{
+	struct cp_err err = { "" };
+	int ok = try_two(a, b, &err);
+
+	if (needle ? ok || !strstr(err.msg, needle) : !ok) {
+		print_error("a=%s b=%s: %s (wanted %s)\n", a, b, ok ? "accepted" : err.msg,
+			    needle ? needle : "ok");
+		fail();
+	}
+}
+
+/* Two lines binding one port, in one instance or across two, are refused;
+ * so are loopback ORPorts and Addresses. */
+static void test_ports(void **state)
+{
+	(void)state;
+	expect_refused("", "\"ORPort\":443,\"DirPort\":443",
+		       "instances[0].torrc.DirPort[0]: port 443 already used by instances[0].torrc.ORPort[0]");
+	expect_refused("", "\"ORPort\":\"10.0.0.1:9035\",\"MetricsPort\":\"10.0.0.1:9035\","
+		       "\"MetricsPortPolicy\":\"accept 10.0.0.1\"", "MetricsPort[0]: port 9035 already used");
+	expect_refused("", "\"ORPort\":9035,\"MetricsPort\":\"127.0.0.1:9035\","
+		       "\"MetricsPortPolicy\":\"accept 127.0.0.1\"", "port 9035 already used");
+	expect_ok("", "\"ORPort\":\"203.0.113.1:443\",\"DirPort\":\"203.0.113.2:443\"");
+	/* one option's own lines: tor merges them */
+	expect_ok("", "\"ORPort\":[443,\"[2001:db8::1]:443\"]");
+	expect_two("\"ORPort\":443", "\"ORPort\":443",
+		   "instances[1].torrc.ORPort[0]: port 443 already used by instances[0].torrc.ORPort[0]");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":\"203.0.113.1:443\"", "port 443 already used");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":443", "port 443 already used");
+	expect_two("\"ORPort\":[\"203.0.113.1:443\",\"[2001:db8::1]:443\"]",
+		   "\"ORPort\":[\"203.0.113.2:443\",\"[2001:db8::1]:443\"]",
+		   "instances[1].torrc.ORPort[1]: port 443 already used by instances[0].torrc.ORPort[1]");
+	expect_two("\"ORPort\":443", "\"ORPort\":9001,\"DirPort\":443", "DirPort[0]: port 443 already used");
+	expect_two("\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1\"",
+		   "\"MetricsPort\":\"127.0.0.1:9035\",\"MetricsPortPolicy\":\"accept 127.0.0.1\"",
+		   "MetricsPort[0]: port 9035 already used");
+	expect_two("\"ORPort\":\"203.0.113.1:443\"", "\"ORPort\":\"203.0.113.2:443\"", NULL);
+	expect_two("\"ORPort\":\"auto\"", "\"ORPort\":\"auto\"", NULL);
+	expect_two("\"ORPort\":443", "\"ORPort\":444", NULL);
+	expect_refused("", "\"ORPort\":\"127.0.0.1:9001\"", "ORPort[0]: a loopback address");
+	expect_refused("", "\"ORPort\":[443,\"[::1]:9001 NoAdvertise\"]", "ORPort[1]: a loopback address");
+	expect_refused("", "\"ORPort\":\"[::ffff:127.0.0.1]:9001\"", "a loopback address");
+	expect_refused("", "\"Address\":\"127.0.0.2\"", "Address[0]: a loopback address");
+	expect_refused("", "\"Address\":[\"203.0.113.1\",\"::1\"]", "Address[1]: a loopback address");
+	expect_refused("", "\"Address\":\"localhost\"", "a loopback address");
+	expect_refused("", "\"Address\":\"LocalHost\"", "a loopback address");
+	expect_refused("", "\"Address\":\"relay.localhost\"", "a loopback address");
+	expect_ok("", "\"Address\":[\"relay.example.org\",\"2001:db8::1\"]");
+}
+
+/* Values tor refuses are refused here, with tor's own limits. */
+static void test_tor_limits(void **state)
+{
+	(void)state;
+	expect_refused("", "\"AccountingMax\":\"999999999999999 TBytes\"", "AccountingMax[0]: out of range");
+	expect_refused("", "\"AccountingMax\":\"8388608 TBytes\"", "out of range");
+	expect_ok("", "\"AccountingMax\":\"8388607 TBytes\"");
+	expect_refused("", "\"MaxMemInQueues\":\"16777216 TB\"", "MaxMemInQueues[0]: out of range");
+	expect_refused("", "\"BandwidthRate\":\"999999999999999\"", "BandwidthRate[0]: out of range");
+	expect_refused("", "\"BandwidthRate\":\"3 GBytes\",\"BandwidthBurst\":\"3 GBytes\"", "out of range");
+	expect_refused("", "\"BandwidthRate\":\"1 TBits\"", "out of range");
+	expect_refused("", "\"BandwidthRate\":\"10\",\"BandwidthBurst\":\"10\"", "out of range");
+	expect_refused("", "\"RelayBandwidthRate\":\"10\"", "RelayBandwidthRate[0]: out of range");
+	expect_refused("", "\"MaxAdvertisedBandwidth\":\"38399\"", "out of range");
+	expect_refused("", "\"MaxAdvertisedBandwidth\":\"999999999999999 TBits\"", "out of range");
+	expect_ok("", "\"BandwidthRate\":\"2147483647\",\"BandwidthBurst\":\"2147483647\"");
+	/* tor reads exactly 2 GBytes as INT32_MAX, one byte more is refused */
+	expect_ok("", "\"BandwidthRate\":\"2 GBytes\",\"BandwidthBurst\":\"2147483647\"");
+	expect_refused("", "\"BandwidthBurst\":\"2147483649\"", "BandwidthBurst[0]: out of range");
+	expect_ok("", "\"BandwidthRate\":\"76800\",\"BandwidthBurst\":\"76800\",\"MaxAdvertisedBandwidth\":\"38400\"");
+	expect_refused("", "\"BandwidthRate\":\"800000 bits\"", "invalid value");
+	/* burst below rate, with tor's defaults (1 GByte each) */
+	expect_refused("", "\"BandwidthRate\":\"1500 MBytes\"", "BandwidthBurst: below BandwidthRate");
+	expect_refused("", "\"BandwidthBurst\":\"10 MBytes\"", "BandwidthBurst: below BandwidthRate");
+	expect_refused("", "\"RelayBandwidthRate\":\"2 MB\",\"RelayBandwidthBurst\":\"1 MB\"",
+		       "RelayBandwidthBurst: below RelayBandwidthRate");
+	expect_ok("", "\"RelayBandwidthBurst\":\"1 MB\"");
+	expect_refused("", "\"HeartbeatPeriod\":\"999999999999999 months\"", "HeartbeatPeriod[0]: out of range");
+	expect_refused("", "\"HeartbeatPeriod\":\"817 months\"", "out of range");
+	expect_refused("", "\"HeartbeatPeriod\":\"2147483648\"", "out of range");
+	expect_ok("", "\"HeartbeatPeriod\":\"816 months\"");
+	expect_refused("", "\"ShutdownWaitLength\":\"999999999999999\"", "out of range");
+	expect_refused("", "\"SigningKeyLifetime\":\"1 days\"", "SigningKeyLifetime[0]: out of range");
+	expect_ok("", "\"SigningKeyLifetime\":\"2 days\"");
+	/* ORPort and DirPort lines tor refuses */
+	expect_refused("", "\"ORPort\":\"443 NoListen\"", "tor needs a line that listens on IPv4");
+	expect_refused("", "\"ORPort\":\"443 NoAdvertise\"", "one that is advertised");
+	expect_refused("", "\"ORPort\":\"443 IPv6Only\"", "listens on IPv4");
+	expect_refused("", "\"ORPort\":\"443 NoAdvertise NoListen\"", "NoAdvertise and NoListen together");
+	expect_refused("", "\"ORPort\":\"443 IPv4Only IPv6Only\"", "IPv4Only and IPv6Only together");
+	expect_refused("", "\"ORPort\":[443,\"[2001:db8::1]:443 IPv4Only\"]", "contradicts the address");
+	expect_refused("", "\"ORPort\":\"203.0.113.1:443 IPv6Only\"", "contradicts the address");
+	expect_ok("", "\"ORPort\":[\"443 NoListen\",\"9001 NoAdvertise\"]");
+	expect_refused("", "\"DirPort\":\"[2001:db8::1]:80\"", "only IPv4 DirPorts");
+	expect_refused("", "\"DirPort\":\"80 NoListen\"", "DirPort: tor needs a line that listens");
+	expect_ok("", "\"DirPort\":\"80 NoAdvertise\"");
+	expect_refused("", "\"OutboundBindAddress\":[\"203.0.113.1\",\"203.0.113.2\"]",
+		       "OutboundBindAddress[1]: a second IPv4 address");
+	expect_ok("", "\"OutboundBindAddress\":[\"203.0.113.1\",\"2001:db8::1\"]");
+}
+
 static char *read_all(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -301,18 +520,18 @@ static void test_apply_atomic(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
-	assert_int_equal(apply_document(good, strlen(good), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
 	snprintf(path, sizeof path, "%s/torrc.a", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	before = read_all(path);
-	assert_int_equal(apply_document(bad, strlen(bad), dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_int_equal(apply_document(bad, strlen(bad), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
 	assert_non_null(strstr(err.msg, "Sandbox"));
 	after = read_all(path);
 	assert_string_equal(before, after);
 	free(after);
-	assert_int_equal(apply_document(good2, strlen(good2), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good2, strlen(good2), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	after = read_all(path);
 	assert_string_not_equal(before, after);
 	free(before);
@@ -323,6 +542,217 @@ static void test_apply_atomic(void **state)
 	snprintf(path, sizeof path, "%s/node.conf", dir);
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/* A document of N instances named i0, i1... with Nickname NICK. */
+static char *mkinst(size_t n, const char *nick)
+{
+	char *s = NULL, *t;
+	size_t i;
+
+	if (asprintf(&s, "{\"version\":1,\"instances\":[") < 0)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (asprintf(&t, "%s%s{\"name\":\"i%zu\",\"torrc\":{\"Nickname\":\"%s\"}}", s, i ? "," : "", i,
+			     nick) < 0)
+			abort();
+		free(s);
+		s = t;
+	}
+	if (asprintf(&t, "%s]}", s) < 0)
+		abort();
+	free(s);
+	return t;
+}
+
+/* Whether DIR holds a temporary (a dot file). */
+static int has_tmp(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-"))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* At most DOC_INSTANCES_MAX instances: 9 and 12 are refused (apply's
+ * arrays hold 8 and node.conf). */
+static void test_instances_max(void **state)
+{
+	struct cp_err err = { "" };
+	char *s;
+	json_t *d;
+
+	(void)state;
+	s = mkinst(8, "n");
+	d = doc_load(s, strlen(s), &err);
+	assert_non_null(d);
+	json_decref(d);
+	free(s);
+	s = mkinst(9, "n");
+	assert_null(doc_load(s, strlen(s), &err));
+	assert_non_null(strstr(err.msg, "instances: required, a list of 1 to 8"));
+	free(s);
+	s = mkinst(12, "n");
+	{
+		char tmpl[] = "/tmp/configpull-test.XXXXXX";
+		char *dir = mkdtemp(tmpl);
+		struct torrc_paths p = { "u", "/d", "/k" };
+		assert_non_null(dir);
+		assert_int_equal(apply_document(s, strlen(s), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+		rm_dir(dir);
+	}
+	free(s);
+}
+
+/* torrc files renamed first, node.conf last; a failing rename leaves
+ * node.conf (the commit point) untouched and no temporary behind. */
+static void test_apply_commit_order(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256], *before, *after;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one"), *two = mkinst(2, "two");
+
+	(void)state;
+	assert_non_null(dir);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_string_equal(rename_log, "torrc.i0 torrc.i1 node.conf ");
+	snprintf(path, sizeof path, "%s/node.conf", dir);
+	before = read_all(path);
+	rename_fail = "torrc.i1";
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	rename_fail = NULL;
+	assert_string_equal(rename_log, "torrc.i0 torrc.i1 ");
+	assert_non_null(strstr(err.msg, "torrc.i1"));
+	after = read_all(path);
+	assert_string_equal(before, after);
+	assert_false(has_tmp(dir));
+	free(before);
+	free(after);
+	free(one);
+	free(two);
+	rm_dir(dir);
+}
+
+/* A directory in place of one torrc: nothing changes, no temporary left. */
+static void test_apply_dir_in_way(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256], *b0, *bn, *a0, *an;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one"), *two = mkinst(2, "two");
+	char p0[256], pn[256];
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	snprintf(path, sizeof path, "%s/torrc.i1", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(p0, sizeof p0, "%s/torrc.i0", dir);
+	snprintf(pn, sizeof pn, "%s/node.conf", dir);
+	b0 = read_all(p0);
+	bn = read_all(pn);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_non_null(strstr(err.msg, "torrc.i1: a directory is in the way"));
+	assert_string_equal(rename_log, "");
+	a0 = read_all(p0);
+	an = read_all(pn);
+	assert_string_equal(b0, a0);
+	assert_string_equal(bn, an);
+	assert_false(has_tmp(dir));
+	free(b0);
+	free(bn);
+	free(a0);
+	free(an);
+	free(one);
+	free(two);
+	rm_dir(dir);
+}
+
+/* A symlink planted at a temporary's name is not followed: the write
+ * fails, its target is untouched, nothing is renamed, and the symlink
+ * (not ours) stays. */
+static void test_apply_tmp_symlink(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), link[256], target[256], *t;
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	char *one = mkinst(2, "one");
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(target, sizeof target, "%s/target", dir);
+	assert_non_null(f = fopen(target, "w"));
+	fputs("precious\n", f);
+	fclose(f);
+	snprintf(link, sizeof link, "%s/.torrc.i1.tmp-%ld", dir, (long)getpid());
+	assert_int_equal(symlink(target, link), 0);
+	rename_log[0] = 0;
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNREACHABLE);
+	assert_non_null(strstr(err.msg, ".torrc.i1.tmp-"));
+	assert_string_equal(rename_log, "");
+	t = read_all(target);
+	assert_string_equal(t, "precious\n");
+	free(t);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	snprintf(target, sizeof target, "%s/torrc.i0", dir);
+	assert_int_equal(access(target, F_OK), -1);
+	snprintf(target, sizeof target, "%s/.torrc.i0.tmp-%ld", dir, (long)getpid());
+	assert_int_equal(access(target, F_OK), -1);
+	free(one);
+	rm_dir(dir);
+}
+
+/* The document names the node that applies it (fetch/pull: the key's id;
+ * check/render: --node); any case of hex matches. */
+static void test_node_id(void **state)
+{
+	char tmpl[] = "/tmp/configpull-test.XXXXXX";
+	char *dir = mkdtemp(tmpl), path[256];
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const char *id = "3f1c9a0e5b7d2c4e6a8f0b1d3c5e7a9f1b3d5c7e9a0b2d4f6c8e0a1b3d5f7c9e";
+	const char *other = "0000000000000000000000000000000000000000000000000000000000000000";
+	char *mine = NULL, *none = mkinst(1, "n");
+
+	(void)state;
+	assert_non_null(dir);
+	assert_true(asprintf(&mine, "{\"version\":1,\"node\":\"3F1C9A0E5B7D2C4E6A8F0B1D3C5E7A9F1B3D5C7E9A0B2D4F6C8E0A1B3D5F7C9E\","
+			     "\"instances\":[{\"name\":\"a\",\"torrc\":{}}]}") > 0);
+	assert_int_equal(apply_document(mine, strlen(mine), other, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_non_null(strstr(err.msg, "node: the document is for node"));
+	assert_int_equal(apply_document(none, strlen(none), id, dir, OUT_GID_NONE, &p, &err), CP_EXIT_REJECTED);
+	assert_non_null(strstr(err.msg, "node: the document is for node (none)"));
+	snprintf(path, sizeof path, "%s/node.conf", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(apply_document(mine, strlen(mine), id, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(access(path, F_OK), 0);
+	free(mine);
+	free(none);
+	rm_dir(dir);
 }
 
 /* --group: directory root:GID 02750, files 0640 in GID; a file left in
@@ -343,7 +773,7 @@ static void test_apply_group(void **state)
 	dir = mkdtemp(tmpl);
 	assert_non_null(dir);
 	snprintf(sub, sizeof sub, "%s/out", dir);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 02750);
 	assert_int_equal(st.st_gid, g);
@@ -351,9 +781,9 @@ static void test_apply_group(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_int_equal(st.st_gid, g);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_UNCHANGED);
 	assert_int_equal(chown(path, (uid_t)-1, 0), 0);
-	assert_int_equal(apply_document(good, strlen(good), sub, g, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(good, strlen(good), NULL, sub, g, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_gid, g);
 	snprintf(link, sizeof link, "%s/link", dir);
@@ -382,7 +812,7 @@ static void test_apply_prune(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(apply_document(two, strlen(two), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(two, strlen(two), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	snprintf(path, sizeof path, "%s/torrc.b", dir);
 	assert_int_equal(access(path, F_OK), 0);
 	/* Files that are not torrc.* (and dot files: temporaries) are left alone. */
@@ -393,16 +823,16 @@ static void test_apply_prune(void **state)
 		assert_non_null(f = fopen(q, "w"));
 		fclose(f);
 	}
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_UNCHANGED);
 	/* A stale file alone makes the document "changed". */
 	{
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
 		fclose(f);
 	}
-	assert_int_equal(apply_document(one, strlen(one), dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
+	assert_int_equal(apply_document(one, strlen(one), NULL, dir, OUT_GID_NONE, &p, &err), CP_EXIT_CHANGED);
 	assert_int_equal(access(path, F_OK), -1);
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -501,8 +931,16 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_document_fields),
 		cmocka_unit_test(test_render_order),
+		cmocka_unit_test(test_exit_policy),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_tor_limits),
 		cmocka_unit_test(test_apply_atomic),
 		cmocka_unit_test(test_apply_group),
+		cmocka_unit_test(test_instances_max),
+		cmocka_unit_test(test_node_id),
+		cmocka_unit_test(test_apply_commit_order),
+		cmocka_unit_test(test_apply_dir_in_way),
+		cmocka_unit_test(test_apply_tmp_symlink),
 		cmocka_unit_test(test_apply_prune),
 		cmocka_unit_test(test_nodecert_url),
 		cmocka_unit_test(test_nodecert_garbage),

@@ -215,14 +215,12 @@ static void test_loop_fd_shutdown(void **state)
 	close(sfd);
 }
 
-/* After the DHCP step: a supervised udhcpc without -q on the same
- * interface and script, with LETHE_DHCP_RENEW=1; nothing for static
- * addressing. */
+/* After the DHCP step: a supervised udhcpc without -q on the step's
+ * interface and script, with LETHE_DHCP_RENEW=1 (the pipeline adds it only
+ * after a DHCP step: pipeline.c). */
 static void test_net_renew(void **state)
 {
 	static struct loop l;
-	static char *dhcp[] = { "/usr/bin/udhcpc", "-f", "-q", "-n", "-i", "eth1", "-t", "16", "-T",
-		"2", "-s", "/run/lethe/udhcpc.script", NULL };
 	static char *stat[] = { "/usr/bin/sh", "-c", "ip link set dev eth0 up", NULL };
 	struct super_params p = { .min_ms = 1000, .max_ms = 1000, .oneshot = 1 };
 	struct loop_svc *s;
@@ -231,10 +229,8 @@ static void test_net_renew(void **state)
 	(void)state;
 	loop_init(&l, -1);
 	assert_int_equal(loop_add(&l, "network", stat, &p), 0);
-	assert_int_equal(net_renew_add(&l, 0), 0);
-	assert_int_equal(l.n, 1);
-	assert_int_equal(loop_add(&l, "network", dhcp, &p), 0);
-	assert_int_equal(net_renew_add(&l, 1), 0);
+	assert_int_equal(loop_add(&l, "other", stat, &p), 0);
+	assert_int_equal(net_renew_add(&l, "eth1", "/run/lethe/udhcpc.script"), 0);
 	assert_int_equal(l.n, 3);
 	s = &l.svc[2];
 	assert_string_equal(s->name, "dhcp");

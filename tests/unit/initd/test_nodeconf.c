@@ -39,12 +39,14 @@ static void test_nodeconf_ok(void **state)
 	assert_int_equal(nodeconf_alloc_kind(NODECONF_ALLOC_MIMALLOC), ALLOC_MIMALLOC);
 	assert_null(nodeconf_alloc_lib(NODECONF_ALLOC_GLIBC));
 	assert_int_equal(parse("refresh_interval=60\nallocator=glibc\nzram=0\nzram_size_mib=0\n"
-		"zram_algorithm=zstd\ninstances=a b c d e f g h\n", &nc, &err), 0);
+		"zram_algorithm=zstd\ninstances=a b c d e f g h\nprovision=1\nfamily=1\n", &nc, &err), 0);
+	assert_int_equal(nc.provision, 1);
+	assert_int_equal(nc.family, 1);
 	assert_int_equal(nc.n, 8);
 	assert_int_equal(nc.alloc, NODECONF_ALLOC_GLIBC);
 	/* zram on with size 0: auto, a quarter of RAM (the default) */
 	assert_int_equal(parse("refresh_interval=60\nallocator=jemalloc\nzram=1\nzram_size_mib=0\n"
-		"zram_algorithm=zstd\ninstances=a\n", &nc, &err), 0);
+		"zram_algorithm=zstd\ninstances=a\nprovision=0\nfamily=0\n", &nc, &err), 0);
 	assert_int_equal(nc.zram, 1);
 	assert_int_equal(nc.zram_size_mib, 0);
 }
@@ -78,6 +80,36 @@ static void test_nodeconf_bad(void **state)
 		{ "allocator=glibc", 1 },
 		/* complete lines, a key missing */
 		{ "refresh_interval=60\nallocator=glibc\nzram=0\nzram_size_mib=0\nzram_algorithm=zstd\n", 0 },
+		{ "provision=2\n", 1 },
+		{ "family=\n", 1 },
+		/* instance lines: after instances=, of a listed name, known keys */
+		{ "instance.a.fingerprint=\ninstances=a\n", 1 },
+		{ "instances=a\ninstance.b.fingerprint=\n", 2 },
+		{ "instances=a\ninstance.a.nickname=x\n", 2 },
+		{ "instances=a\ninstance.a=x\n", 2 },
+		{ "instances=a\ninstance.a.fingerprint=\ninstance.a.fingerprint=\n", 3 },
+		{ "instances=a\ninstance.a.fingerprint=5951ED08C65DE0022AAA94413AC130B98244146\n", 2 },
+		{ "instances=a\ninstance.a.fingerprint=5951ED08C65DE0022AAA94413AC130B98244146G\n", 2 },
+		{ "instances=a\ninstance.a.ed25519=fd/bhXBq7Y9boaEgLCAtDnMh/DOUAl941LfRq47fk3\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.1/33\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.1/08\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.1/\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.256\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.1  10.0.0.2\n", 2 },
+		{ "instances=a\ninstance.a.addresses=10.0.0.1 \n", 2 },
+		{ "instances=a\ninstance.a.addresses=1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4 5.5.5.5 6.6.6.6 "
+			"7.7.7.7 8.8.8.8 9.9.9.9\n", 2 },
+		{ "instances=a\ninstance.a.addresses=2001:db8::1/129\n", 2 },
+		/* sysctl lines: the shared allowlist, values as the kernel reads them */
+		{ "sysctl.kernel.core_pattern=|/bin/sh\n", 1 },
+		{ "sysctl.net.ipv4.ip_forward=1\n", 1 },
+		{ "sysctl.vm.overcommit_memory=1\n", 1 },
+		{ "sysctl.vm.swappiness=010\n", 1 },
+		{ "sysctl.vm.swappiness=10 \n", 1 },
+		{ "sysctl.vm.swappiness=201\n", 1 },
+		{ "sysctl.net.ipv4.tcp_rmem=4096 87380\n", 1 },
+		{ "sysctl.vm.swappiness=10\nsysctl.vm.swappiness=10\n", 2 },
+		{ "sysctl.=1\n", 1 },
 	};
 	struct nodeconf nc;
 	struct nodeconf_error err;
@@ -89,6 +121,46 @@ static void test_nodeconf_bad(void **state)
 		assert_non_null(err.what);
 		assert_int_equal(err.line, bad[i].line);
 	}
+}
+
+static void test_nodeconf_instances(void **state)
+{
+	static char const text[] = NODE_HEAD "refresh_interval=3600\nallocator=glibc\nzram=0\n"
+		"zram_size_mib=0\nzram_algorithm=zstd\ninstances=relay1 relay2\n"
+		"instance.relay1.fingerprint=5951ED08C65DE0022AAA94413AC130B98244146C\n"
+		"instance.relay1.ed25519=fd/bhXBq7Y9boaEgLCAtDnMh/DOUAl941LfRq47fk3s\n"
+		"instance.relay1.addresses=203.0.113.10/24 2001:db8::10/64\n"
+		"instance.relay2.fingerprint=\ninstance.relay2.ed25519=\n"
+		"instance.relay2.addresses=203.0.113.11\n"
+		"sysctl.net.core.somaxconn=8192\nsysctl.net.ipv4.tcp_rmem=4096 87380 6291456\n"
+		"sysctl.net.ipv4.tcp_congestion_control=bbr\n";
+	struct nodeconf nc;
+	struct nodeconf_error err;
+	unsigned char a[16];
+	unsigned prefix;
+	int fam;
+
+	(void)state;
+	assert_int_equal(parse(text, &nc, &err), 0);
+	assert_string_equal(nc.fp[0], "5951ED08C65DE0022AAA94413AC130B98244146C");
+	assert_string_equal(nc.ed[0], "fd/bhXBq7Y9boaEgLCAtDnMh/DOUAl941LfRq47fk3s");
+	assert_string_equal(nc.fp[1], "");
+	assert_int_equal(nc.naddr[0], 2);
+	assert_string_equal(nc.addr[0][1], "2001:db8::10/64");
+	assert_int_equal(nc.naddr[1], 1);
+	assert_int_equal(nc.nsys, 3);
+	assert_string_equal(nc.sys[1].name, "net.ipv4.tcp_rmem");
+	assert_string_equal(nc.sys[1].value, "4096 87380 6291456");
+	assert_int_equal(nodeconf_addr_parse("203.0.113.11", &fam, a, &prefix), 0);
+	assert_int_equal(prefix, 32);
+	assert_int_equal(a[3], 11);
+	assert_int_equal(nodeconf_addr_parse("2001:db8::10/64", &fam, a, &prefix), 0);
+	assert_int_equal(prefix, 64);
+	assert_int_equal(a[15], 0x10);
+	assert_int_equal(nodeconf_addr_parse("2001:db8::10", &fam, a, &prefix), 0);
+	assert_int_equal(prefix, 128);
+	assert_int_equal(nodeconf_addr_parse("/24", &fam, a, &prefix), -EINVAL);
+	assert_int_equal(nodeconf_addr_parse("10.0.0.1/0", &fam, a, &prefix), -EINVAL);
 }
 
 static enum torrc_change cmp(char const *a, char const *b)
@@ -145,6 +217,7 @@ int main(void)
 	struct CMUnitTest const tests[] = {
 		cmocka_unit_test(test_nodeconf_ok),
 		cmocka_unit_test(test_nodeconf_bad),
+		cmocka_unit_test(test_nodeconf_instances),
 		cmocka_unit_test(test_torrc_compare),
 		cmocka_unit_test(test_torrc_bounds),
 	};

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,14 +37,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Faults stay deliverable, everything else is held for the signalfd. */
 static void test_mask(void **state)
 {
@@ -60,38 +51,6 @@ static void test_mask(void **state)
 	assert_false(sigismember(&cur, SIGSEGV));
 	assert_false(sigismember(&cur, SIGBUS));
 	assert_false(sigismember(&cur, SIGABRT));
-}
-
-static void test_shutdown_signal(void **state)
-{
-	(void)state;
-	assert_int_equal(raise(SIGUSR1), 0);
-	assert_int_equal(sig_wait_shutdown(sfd, 5000), SIGUSR1);
-	/* A queued one wins even with no time to wait. */
-	assert_int_equal(raise(SIGINT), 0);
-	assert_int_equal(sig_wait_shutdown(sfd, 0), SIGINT);
-}
-
-/* Other signals are read and dropped; the shutdown one behind them ends it. */
-static void test_others_dropped(void **state)
-{
-	(void)state;
-	assert_int_equal(raise(SIGHUP), 0);
-	assert_int_equal(raise(SIGCHLD), 0);
-	assert_int_equal(raise(SIGTERM), 0);
-	assert_int_equal(sig_wait_shutdown(sfd, 5000), SIGTERM);
-}
-
-static void test_deadline(void **state)
-{
-	int64_t t0;
-
-	(void)state;
-	assert_int_equal(sig_wait_shutdown(sfd, 0), 0);
-	assert_int_equal(raise(SIGHUP), 0);
-	t0 = now_ms();
-	assert_int_equal(sig_wait_shutdown(sfd, 50), 0);
-	assert_true(now_ms() - t0 >= 50);
 }
 
 static void test_names(void **state)
@@ -116,9 +75,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mask),
-		cmocka_unit_test(test_shutdown_signal),
-		cmocka_unit_test(test_others_dropped),
-		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_names),
 	};
 

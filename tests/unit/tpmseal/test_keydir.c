@@ -62,6 +62,20 @@ static struct bundle *t_import(void)
 	return b;
 }
 
+/* keydir_open, keydir_write, keydir_close: what unseal does on success. */
+static int t_write(const char *out, const struct bundle *b, struct keydir_ids *ids, char *fam,
+		   char *err, size_t errlen)
+{
+	struct keydir kd;
+	int r;
+
+	if (keydir_open(&kd, out, (uid_t)-1, (gid_t)-1, 0, err, errlen))
+		return -3;
+	r = keydir_write(&kd, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, errlen);
+	keydir_close(&kd);
+	return r;
+}
+
 static void test_write_and_reread(void **state)
 {
 	struct t_dir *d = *state;
@@ -71,7 +85,7 @@ static void test_write_and_reread(void **state)
 	uint8_t a1[200], a2[200];
 
 	snprintf(out, sizeof out, "%s/out", d->path);
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), 0);
+	assert_int_equal(t_write(out, b, ids, fam, err, sizeof err), 0);
 	assert_string_equal(ids[1].rsa, t_golden("tor/rsa_fpr"));
 	assert_string_equal(fam, t_golden("tor/family_id"));
 	t_mode(out, 0700);
@@ -101,7 +115,7 @@ static void test_write_and_reread(void **state)
 	assert_string_equal(fam, t_golden("tor/family_id"));
 	/* never overwrite: a second unseal into the same place fails and
 	 * leaves the first files as they were */
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), -1);
+	assert_int_equal(t_write(out, b, ids, fam, err, sizeof err), -1);
 	assert_non_null(strstr(err, "secret_id_key"));
 	snprintf(p, sizeof p, "%s/0/keys/ed25519_master_id_secret_key", out);
 	assert_int_equal(t_slurp(p, a1, sizeof a1), 96);
@@ -124,12 +138,76 @@ static void test_all_or_nothing(void **state)
 	assert_int_equal(mkdir(p, 0700), 0);
 	snprintf(p, sizeof p, "%s/1/keys", out);
 	assert_int_equal(symlink("/tmp", p), 0);  /* instance 1 cannot be written */
-	assert_int_equal(keydir_write(out, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), -1);
+	assert_int_equal(t_write(out, b, ids, fam, err, sizeof err), -1);
 	snprintf(p, sizeof p, "%s/0/keys/secret_id_key", out);
 	assert_int_equal(lstat(p, &st), -1);
 	assert_int_equal(errno, ENOENT);
 	snprintf(p, sizeof p, "%s/0/keys/ed25519_master_id_secret_key", out);
 	assert_int_equal(lstat(p, &st), -1);
+	/* nor the directories it made: no partial key directory */
+	snprintf(p, sizeof p, "%s/0", out);
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	bundle_free(b);
+}
+
+/* unseal's failure paths: a file where instance 1's directory must go
+ * fails the write, which names that path and leaves nothing; keydir_undo
+ * then removes the OUT keydir_open made.  A --out under a regular file
+ * fails in keydir_open already (before the TPM would be read). */
+static void test_undo(void **state)
+{
+	struct t_dir *d = *state;
+	struct bundle *b = t_import();
+	struct keydir_ids ids[TPMSEAL_MAX_INSTANCES];
+	char out[PATH_MAX + 16], p[PATH_MAX + 80], err[8192], fam[TORKEY_ED_ID_B64];
+	struct keydir kd;
+	struct stat st;
+	int fd;
+
+	snprintf(out, sizeof out, "%s/undo", d->path);
+	assert_int_equal(keydir_open(&kd, out, (uid_t)-1, (gid_t)-1, 0, err, sizeof err), 0);
+	assert_int_equal(kd.created, 1);
+	snprintf(p, sizeof p, "%s/1", out);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(keydir_write(&kd, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), -1);
+	assert_non_null(strstr(err, p));
+	assert_non_null(strstr(err, "Not a directory"));
+	snprintf(p, sizeof p, "%s/0", out);
+	assert_int_equal(lstat(p, &st), -1);
+	snprintf(p, sizeof p, "%s/1", out);
+	assert_int_equal(unlink(p), 0);
+	keydir_undo(&kd);
+	keydir_close(&kd);
+	assert_int_equal(lstat(out, &st), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* a complete write undone: every file and directory goes, OUT too */
+	assert_int_equal(keydir_open(&kd, out, (uid_t)-1, (gid_t)-1, 0, err, sizeof err), 0);
+	assert_int_equal(keydir_write(&kd, b, (uid_t)-1, (gid_t)-1, 0, ids, fam, err, sizeof err), 0);
+	keydir_undo(&kd);
+	keydir_undo(&kd);
+	keydir_close(&kd);
+	assert_int_equal(lstat(out, &st), -1);
+
+	/* an OUT that existed before stays */
+	assert_int_equal(mkdir(out, 0755), 0);
+	assert_int_equal(keydir_open(&kd, out, (uid_t)-1, (gid_t)-1, 0, err, sizeof err), 0);
+	assert_int_equal(kd.created, 0);
+	keydir_undo(&kd);
+	keydir_close(&kd);
+	t_mode(out, 0700);
+
+	snprintf(p, sizeof p, "%s/file", d->path);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(out, sizeof out, "%s/file/out", d->path);
+	assert_int_equal(keydir_open(&kd, out, (uid_t)-1, (gid_t)-1, 0, err, sizeof err), -1);
+	assert_int_equal(kd.fd, -1);
+	assert_non_null(strstr(err, out));
 	bundle_free(b);
 }
 
@@ -197,6 +275,7 @@ int run_keydir_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_write_and_reread, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_all_or_nothing, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_undo, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_read_refuses, t_setup, t_teardown),
 		cmocka_unit_test(test_pubinfo),
 	};

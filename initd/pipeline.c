@@ -1,0 +1,177 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "lethe_exit.h"
+#include "log.h"
+#include "mem.h"
+#include "pipeline.h"
+#include "zram.h"
+
+/* The boot timeline's marker per step (LETHE-MARK, docs/performance.md). */
+static char const *const pipeline_marks[PIPELINE_N] = { "network", "clock", "config", "keys" };
+
+int pipeline_init(struct pipeline *p, struct tor_paths const *tp)
+{
+	size_t k;
+
+	memset(p, 0, sizeof *p);
+	for (k = 0; k < PIPELINE_N; k++)
+		p->step[k] = SIZE_MAX;
+	p->last = p->repull = SIZE_MAX;
+	return tor_setup(&p->tor, tp);
+}
+
+int pipeline_add(struct pipeline *p, struct loop *l, enum pipeline_step s, char const *name,
+	char *const argv[], struct super_params const *sp)
+{
+	int r = loop_add(l, name, argv, sp);
+
+	if (r < 0)
+		return r;
+	if (p->last != SIZE_MAX)
+		loop_after(l, l->n - 1, p->last);
+	p->step[s] = p->last = l->n - 1;
+	if (s == PIPELINE_PULL)
+		p->pull_argv = argv;
+	return 0;
+}
+
+void pipeline_skip(struct pipeline *p, enum pipeline_step s)
+{
+	p->done |= 1u << s;
+	log_mark(pipeline_marks[s]);
+}
+
+/* After the first successful configpull: zram as node.conf says (never
+ * fatal: a relay without swap still runs). */
+static void pipeline_zram(struct nodeconf const *nc)
+{
+	char moddir[128], buf[MEM_MEMINFO_BYTES];
+	struct zram_paths zp = {
+		.block = "/sys/block/zram0", .dev = "/dev/zram0", .moddir = moddir,
+		.proc_sys = "/proc/sys", .swapon = 1,
+	};
+	struct utsname u;
+	uint64_t kib;
+	long n = tor_read_small("/proc/meminfo", buf, sizeof buf);
+
+	if (!nc->zram)
+		return;
+	if (n < 0 || mem_parse_kb(buf, (size_t)n, "MemTotal:", &kib) < 0) {
+		log_warn("zram: unable to read MemTotal; no zram");
+		return;
+	}
+	if (uname(&u) < 0 || (size_t)snprintf(moddir, sizeof moddir, "/usr/lib/modules/%s",
+	    u.release) >= sizeof moddir)
+		zp.moddir = NULL;
+	zram_setup(&zp, nc->zram_algorithm, mem_zram_mib(kib, nc->zram_size_mib));
+}
+
+/* node.conf's settings for this machine, after every configpull that
+ * changed it (the first one included): sysctls and addresses before tor
+ * starts or reloads, so that it binds and tunes with them. */
+static void pipeline_node(struct pipeline *p, int first)
+{
+	static struct nodeconf nc;
+	size_t k;
+
+	if (!p->host || tor_conf_load(&p->tor, &nc) < 0)
+		return;
+	if (first)
+		pipeline_zram(&nc);
+	sysctl_apply_node("/proc/sys", nc.sys, nc.nsys, &p->sys);
+	if (p->ifname[0])
+		addr_apply(p->ifname, &nc, &p->addrs);
+	else
+		for (k = 0; k < nc.n; k++)
+			if (nc.naddr[k]) {
+				log_warn("network: no interface (lethe.net=none): the node "
+					"document's addresses are not configured");
+				break;
+			}
+}
+
+/* The re-pull: the backoff with min = max is the interval, with jitter in
+ * [interval/2, interval]; no crash verdict. */
+static void pipeline_repull_add(struct pipeline *p, struct loop *l)
+{
+	struct super_params pp = { .stop_ms = 5000, .kill_ms = 2000, .run_ms = 120000 };
+	uint32_t refresh = p->refresh_ms ? p->refresh_ms : p->tor.nc.refresh_s * 1000u;
+
+	if (!p->pull_argv)
+		return;
+	pp.min_ms = pp.max_ms = refresh;
+	if (loop_add(l, "repull", p->pull_argv, &pp) < 0) {
+		log_warn("repull: unable to add it; the configuration stays as it is");
+		return;
+	}
+	p->repull = l->n - 1;
+	l->svc[p->repull].periodic = 1;
+	l->svc[p->repull].not_before_ms = loop_now_ms() + refresh;
+}
+
+static void pipeline_repulled(struct pipeline *p, struct loop *l, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == CP_EXIT_UNCHANGED) {
+		if (l->debug)
+			log_info("repull: configuration unchanged");
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == CP_EXIT_CHANGED) {
+		log_info("repull: configuration changed");
+		pipeline_node(p, 0);
+		tor_reconcile(&p->tor, l);
+	} else if (WIFEXITED(st)) {
+		log_warn("repull: failed; the running configuration stays (exit %d)",
+			WEXITSTATUS(st));
+	} else {
+		log_warn("repull: failed; the running configuration stays");
+	}
+}
+
+/* The first success of step s. */
+static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step s)
+{
+	if (p->done & (1u << s))
+		return;
+	p->done |= 1u << s;
+	log_mark(pipeline_marks[s]);
+	switch (s) {
+	case PIPELINE_NET:
+		if (p->host && p->dhcp_script && net_renew_add(l, p->ifname, p->dhcp_script) < 0)
+			log_warn("network: unable to add the lease renewal");
+		break;
+	case PIPELINE_PULL:
+		pipeline_node(p, 1);
+		break;
+	case PIPELINE_SEAL:
+		if (tor_start(&p->tor, l) == 0)
+			pipeline_repull_add(p, l);
+		break;
+	default:
+		break;
+	}
+}
+
+static int pipeline_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
+{
+	struct pipeline *p = l->ctx;
+	size_t s;
+
+	if (ev == LOOP_HOOK_DONE)
+		for (s = 0; s < PIPELINE_N; s++)
+			if (p->step[s] == i)
+				pipeline_done(p, l, (enum pipeline_step)s);
+	if (ev == LOOP_HOOK_EXIT && i == p->repull && p->repull != SIZE_MAX) {
+		pipeline_repulled(p, l, st);
+		return 0;
+	}
+	return tor_event(&p->tor, l, i, ev, st);
+}
+
+void pipeline_attach(struct pipeline *p, struct loop *l)
+{
+	l->hook = pipeline_hook;
+	l->ctx = p;
+}

@@ -1,0 +1,62 @@
+/* initd's boot pipeline in one place: the step table
+ *
+ *   network -> clock -> configpull -> tpmseal -> tor instances
+ *
+ * each step a one-shot service of the loop with a deadline, retried with
+ * backoff until it succeeds, each started only when the one before it is
+ * done; and what follows each step's first success:
+ *
+ *   network     the DHCP lease renewal (a supervised `udhcpc -f`)
+ *   configpull  zram (once), the node's sysctls and addresses (sysctl.h,
+ *               addr.h); then after every re-pull that changed something
+ *   tpmseal     the tor instances (tor.h), then the periodic re-pull
+ *
+ * PID 1 (pid1.c) and the test entry point (initd --supervise-tor,
+ * subreaper.c) both build their pipeline here; only PID 1 sets `host`,
+ * which lets the pipeline change the machine (zram, /proc/sys, addresses,
+ * the lease).  The pipeline is the loop's hook (struct loop.hook). */
+#ifndef INITD_PIPELINE_H
+#define INITD_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "loop.h"
+#include "net.h"
+#include "sysctl.h"
+#include "tor.h"
+
+enum pipeline_step { PIPELINE_NET, PIPELINE_CLOCK, PIPELINE_PULL, PIPELINE_SEAL, PIPELINE_N };
+
+struct pipeline {
+	size_t step[PIPELINE_N];     /* loop index, SIZE_MAX: not in this pipeline */
+	size_t last;                 /* the step added last, SIZE_MAX: none */
+	size_t repull;               /* the re-pull service, SIZE_MAX: not yet */
+	unsigned done;               /* bit per step: its first success is behind us */
+	int host;                    /* PID 1: zram, sysctls, addresses, the lease */
+	char ifname[NET_IFNAME_MAX + 1]; /* the network step's interface ("" none) */
+	char const *dhcp_script;     /* DHCP: the renewal's script (NULL: static/none) */
+	char *const *pull_argv;      /* the re-pull runs the configpull step's argv */
+	uint32_t refresh_ms;         /* 0: node.conf's refresh_interval; tests set it */
+	struct sysctl_node sys;
+	struct addr_set addrs;
+	struct tor tor;
+};
+
+/* An empty pipeline (every step absent) over tor paths tp.  Returns 0 or
+ * -EINVAL (tor_setup). */
+int pipeline_init(struct pipeline *p, struct tor_paths const *tp);
+
+/* Adds step s as a one-shot service (argv static), after the step added
+ * before it.  Returns 0 or a negative errno (loop_add). */
+int pipeline_add(struct pipeline *p, struct loop *l, enum pipeline_step s, char const *name,
+	char *const argv[], struct super_params const *sp);
+
+/* A step that this boot has not (lethe.net=none): its marker now. */
+void pipeline_skip(struct pipeline *p, enum pipeline_step s);
+
+/* Makes p the loop's hook (l->hook, l->ctx). */
+void pipeline_attach(struct pipeline *p, struct loop *l);
+
+#endif
