@@ -73,6 +73,15 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wfo
 	-ffile-prefix-map=$(TOP)=. -Iinclude $(SANFLAGS)
 HOST_LDFLAGS := $(SANFLAGS)
 
+# Every libFuzzer build (the $(B)/fuzz/* and $(B)/libfuzzer/* targets): one
+# compiler and one set of flags, each target adding only its -I directories
+# and libraries.  The corpus replays of make fuzz-replay are built like the
+# unit tests instead (HOST_CFLAGS, SAN=1 aware).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wvla \
+	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DLETHE_LIBFUZZER -Iinclude
+
 # Programs that run on the relay are compiled inside the pinned build root
 # (image/buildroot: the image's Debian release, locked .debs), never by the
 # host's compiler: the image's bytes do not depend on the build host.  initd

@@ -17,9 +17,13 @@ BENCH_PY := python3 bench/membench.py
 BENCH_ALLOCS ?= glibc,jemalloc,mimalloc
 BENCH_LOAD_SECONDS ?= 120
 BENCH_COOL_SECONDS ?= 30
-# Two port ranges, so a smoke run and a full bench on one host do not collide.
-BENCH_SMOKE_PORTS ?= 25100
-BENCH_PORTS ?= 25300
+# Port ranges (membench uses base .. base+140): "auto" picks a free range at
+# random for each run (scripts/free-ports), so two checkouts' make check, or
+# a smoke run and a full bench, do not collide on one machine.  A number
+# fixes the base.
+BENCH_SMOKE_PORTS ?= auto
+BENCH_PORTS ?= auto
+bench_ports = $$(if [[ $(1) == auto ]]; then scripts/free-ports 200; else echo $(1); fi)
 
 .PHONY: bench-memory-smoke bench-memory
 CHECK_TARGETS += bench-memory-smoke
@@ -28,12 +32,14 @@ CHECK_TARGETS += bench-memory-smoke
 # and timeout(1) as the backstop (SIGTERM lets membench stop its children).
 bench-memory-smoke:
 	@mkdir -p $(B)/bench/smoke
+	base=$(call bench_ports,$(BENCH_SMOKE_PORTS)); \
 	timeout -k 10 170 $(BENCH_PY) jemalloc --out $(B)/bench/smoke --load-seconds 10 \
-		--cool-seconds 3 --boot-timeout 120 --workers 6 --port-base $(BENCH_SMOKE_PORTS)
+		--cool-seconds 3 --boot-timeout 120 --workers 6 --port-base $$base
 
 bench-memory:
 	scripts/deps ensure bench
 	@mkdir -p $(B)/bench/memory
+	base=$(call bench_ports,$(BENCH_PORTS)); \
 	$(BENCH_PY) $(BENCH_ALLOCS) --out $(B)/bench/memory --load-seconds $(BENCH_LOAD_SECONDS) \
-		--cool-seconds $(BENCH_COOL_SECONDS) --port-base $(BENCH_PORTS) --plot
+		--cool-seconds $(BENCH_COOL_SECONDS) --port-base $$base --plot
 	@echo "bench-memory: results in $(B)/bench/memory (summary.txt, samples-*.csv, rss.png)"

@@ -48,8 +48,7 @@ FUZZ_REPLAYS += $(HB)/fuzz_configpull_doc:tests/fuzz/configpull_doc/corpus
 $(B)/libfuzzer/fuzz_configpull_doc: tests/fuzz/configpull_doc/fuzz.c $(CONFIGPULL_CORE_SRCS) \
 		$(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote configpull \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote configpull \
 		-o $@ tests/fuzz/configpull_doc/fuzz.c $(CONFIGPULL_CORE_SRCS) -ljansson
 
 $(HB)/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_OBJS) $(CONFIGPULL_HDRS)
@@ -62,9 +61,10 @@ FUZZ_REPLAYS += $(HB)/fuzz_configpull_cert:tests/fuzz/configpull_cert/corpus
 $(B)/libfuzzer/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) \
 		$(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote configpull \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote configpull \
 		-o $@ tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_LIBS)
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_configpull_doc $(B)/libfuzzer/fuzz_configpull_cert
 
 # Integration: the real tor checks rendered torrc files; real nginx serves
 # documents over mTLS with certificates made at test time.

@@ -5,10 +5,11 @@
 #   check-initd           host checks of that binary (static, size, CLI)
 #   check-initd           also the supervision tests (supervise.t: the
 #                         supervisor as a child subreaper over fake tors)
-#   unit tests            $(HB)/test_initd_{release,mount,log,sig,cmdline,super,sysctl,mem,host,
-#                         modules,notify}
-#   fuzz                  $(HB)/fuzz_initd_{cmdline,notify} (replay, in FUZZ_REPLAYS),
-#                         $(B)/fuzz/initd_{cmdline,notify} (libFuzzer, by hand)
+#   unit tests            $(HB)/test_initd_NAME for NAME in INITD_UNITS (one
+#                         rule, INITD_UNIT_RULE, from the table below)
+#   fuzz                  $(HB)/fuzz_initd_NAME (replay, in FUZZ_REPLAYS) and
+#                         $(B)/fuzz/initd_NAME (libFuzzer, by hand) for NAME in
+#                         INITD_FUZZERS (INITD_FUZZ_RULE)
 
 INITD_SRCS := $(sort $(wildcard initd/*.c))
 INITD_HDRS := $(sort $(wildcard initd/*.h include/*.h))
@@ -43,30 +44,81 @@ $(HB)/initd/%.o: initd/%.c $(INITD_HDRS)
 INITD_TEST_CFLAGS := $(HOST_CFLAGS) -Iinitd
 INITD_TEST_LIBS := -lcmocka
 
-$(HB)/test_initd_release: tests/unit/initd/test_release.c $(HB)/initd/release.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/release.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+# One rule for every initd unit test and one for every fuzz target, from a
+# table: a test or harness NAME links the host objects of INITD_UNIT_NAME
+# (initd/*.c basenames).  A new test is one table line, never a new rule.
+#
+#   $(call INITD_UNIT_RULE,NAME)  $(HB)/test_initd_NAME from
+#                                 tests/unit/initd/test_NAME.c, in UNIT_TESTS;
+#                                 INITD_UNIT_LDFLAGS_NAME for extra link flags
+#   $(call INITD_FUZZ_RULE,NAME)  $(HB)/fuzz_initd_NAME (corpus replay, in
+#                                 FUZZ_REPLAYS) and $(B)/fuzz/initd_NAME
+#                                 (libFuzzer, by hand:
+#                                 build/fuzz/initd_NAME -max_total_time=60 tests/fuzz/initd_NAME/corpus)
+#                                 from tests/fuzz/initd_NAME/fuzz.c, linking
+#                                 INITD_FUZZ_NAME
+initd_objs = $(addprefix $(HB)/initd/,$(addsuffix .o,$(1)))
+initd_srcs = $(addprefix initd/,$(addsuffix .c,$(1)))
 
+define INITD_UNIT_RULE
+$$(HB)/test_initd_$(1): tests/unit/initd/test_$(1).c $$(call initd_objs,$$(INITD_UNIT_$(1))) $$(INITD_HDRS)
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(INITD_TEST_CFLAGS) -o $$@ $$< $$(call initd_objs,$$(INITD_UNIT_$(1))) \
+		$$(HOST_LDFLAGS) $$(INITD_UNIT_LDFLAGS_$(1)) $$(INITD_TEST_LIBS)
+
+UNIT_TESTS += $$(HB)/test_initd_$(1)
+endef
+
+define INITD_FUZZ_RULE
+$$(HB)/fuzz_initd_$(1): tests/fuzz/initd_$(1)/fuzz.c $$(call initd_objs,$$(INITD_FUZZ_$(1))) $$(INITD_HDRS)
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(INITD_TEST_CFLAGS) -o $$@ $$< $$(call initd_objs,$$(INITD_FUZZ_$(1))) $$(HOST_LDFLAGS)
+
+$$(B)/fuzz/initd_$(1): tests/fuzz/initd_$(1)/fuzz.c $$(call initd_srcs,$$(INITD_FUZZ_$(1))) $$(INITD_HDRS)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -Iinitd -o $$@ $$< $$(call initd_srcs,$$(INITD_FUZZ_$(1)))
+
+FUZZ_REPLAYS += $$(HB)/fuzz_initd_$(1):tests/fuzz/initd_$(1)/corpus
+FUZZ_TARGETS += $$(B)/fuzz/initd_$(1)
+endef
+
+# Unit tests: what each links.
+INITD_UNIT_release := release
 # mount(2) is wrapped at link time: the test records the calls instead of
 # needing root.
-$(HB)/test_initd_mount: tests/unit/initd/test_mount.c $(HB)/initd/mount.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/mount.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) -Wl,--wrap=mount -Wl,--wrap=umount2 $(INITD_TEST_LIBS)
+INITD_UNIT_mount := mount log
+INITD_UNIT_LDFLAGS_mount := -Wl,--wrap=mount -Wl,--wrap=umount2
+INITD_UNIT_log := log
+INITD_UNIT_sig := sig log
+INITD_UNIT_cmdline := cmdline
+INITD_UNIT_super := super backoff
+INITD_UNIT_sysctl := sysctl log
+INITD_UNIT_modules := modules log
+INITD_UNIT_notify := notify alloc
+INITD_UNIT_nodeconf := nodeconf
+INITD_UNIT_sntp := sntp log
+# mem.c: MaxMemInQueues, CPU sets, zram size, /proc parsing.
+INITD_UNIT_mem := mem
+# The PID 1 host pieces: PSI text, power button events, the zram swap
+# header and setup in a scratch sysfs, the loop's extra fds and shutdown.
+INITD_UNIT_host := psi powerkey zram modules net loop super backoff notify sig log
+# initd's pipeline helpers (initd/seal.c): node.conf and identity parsers.
+INITD_UNIT_seal := seal nodeconf log
 
-$(HB)/test_initd_log: tests/unit/initd/test_log.c $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
+# Fuzz targets: the command-line parser; sd_notify datagrams; node.conf and
+# the torrc comparison (SIGHUP or restart); the SNTP reply parser (8 bytes of
+# request timestamp, then the reply); the pipeline's node.conf and identity
+# parsers.
+INITD_FUZZ_cmdline := cmdline sysctl log
+INITD_FUZZ_notify := notify alloc
+INITD_FUZZ_nodeconf := nodeconf mem
+INITD_FUZZ_sntp := sntp log
+INITD_FUZZ_seal := seal nodeconf log
 
-$(HB)/test_initd_sig: tests/unit/initd/test_sig.c $(HB)/initd/sig.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sig.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_release $(HB)/test_initd_mount $(HB)/test_initd_log \
-	$(HB)/test_initd_sig
+INITD_UNITS := release mount log sig cmdline super sysctl modules notify nodeconf sntp mem host seal
+INITD_FUZZERS := cmdline notify nodeconf sntp seal
+$(foreach t,$(INITD_UNITS),$(eval $(call INITD_UNIT_RULE,$(t))))
+$(foreach t,$(INITD_FUZZERS),$(eval $(call INITD_FUZZ_RULE,$(t))))
 
 .PHONY: check-initd
 check-initd: $(B)/target/initd
@@ -74,129 +126,3 @@ check-initd: $(B)/target/initd
 	INITD=$(B)/target/initd tests/unit/initd/supervise.t
 	INITD=$(B)/target/initd tests/unit/initd/tor.t
 	INITD=$(B)/target/initd tests/unit/initd/sntp.t
-
-$(HB)/test_initd_cmdline: tests/unit/initd/test_cmdline.c $(HB)/initd/cmdline.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/cmdline.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_cmdline
-
-# Fuzz target of the command-line parser: replayed by make fuzz-replay; the
-# libFuzzer build is run by hand:
-#   build/fuzz/initd_cmdline -max_total_time=60 tests/fuzz/initd_cmdline/corpus
-$(HB)/fuzz_initd_cmdline: tests/fuzz/initd_cmdline/fuzz.c $(HB)/initd/cmdline.o $(HB)/initd/sysctl.o \
-		$(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/cmdline.o $(HB)/initd/sysctl.o \
-		$(HB)/initd/log.o $(HOST_LDFLAGS)
-
-FUZZ_CC ?= clang
-INITD_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wvla \
-	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-DLETHE_LIBFUZZER -Iinclude -Iinitd
-
-$(B)/fuzz/initd_cmdline: tests/fuzz/initd_cmdline/fuzz.c initd/cmdline.c initd/cmdline.h \
-		initd/sysctl.c initd/sysctl.h initd/log.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_cmdline/fuzz.c initd/cmdline.c \
-		initd/sysctl.c initd/log.c
-
-FUZZ_REPLAYS += $(HB)/fuzz_initd_cmdline:tests/fuzz/initd_cmdline/corpus
-FUZZ_TARGETS += $(B)/fuzz/initd_cmdline
-
-$(HB)/test_initd_super: tests/unit/initd/test_super.c $(HB)/initd/super.o $(HB)/initd/backoff.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/super.o $(HB)/initd/backoff.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_super
-
-$(HB)/test_initd_sysctl: tests/unit/initd/test_sysctl.c $(HB)/initd/sysctl.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sysctl.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_sysctl
-
-$(HB)/test_initd_modules: tests/unit/initd/test_modules.c $(HB)/initd/modules.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/modules.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_modules
-
-$(HB)/test_initd_notify: tests/unit/initd/test_notify.c $(HB)/initd/notify.o $(HB)/initd/alloc.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/notify.o $(HB)/initd/alloc.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_notify
-
-$(HB)/fuzz_initd_notify: tests/fuzz/initd_notify/fuzz.c $(HB)/initd/notify.o $(HB)/initd/alloc.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/notify.o $(HB)/initd/alloc.o $(HOST_LDFLAGS)
-
-$(B)/fuzz/initd_notify: tests/fuzz/initd_notify/fuzz.c initd/notify.c initd/notify.h initd/alloc.c initd/alloc.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_notify/fuzz.c initd/notify.c initd/alloc.c
-
-FUZZ_REPLAYS += $(HB)/fuzz_initd_notify:tests/fuzz/initd_notify/corpus
-FUZZ_TARGETS += $(B)/fuzz/initd_notify
-
-$(HB)/test_initd_nodeconf: tests/unit/initd/test_nodeconf.c $(HB)/initd/nodeconf.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/nodeconf.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_nodeconf
-
-# Fuzz target of node.conf and the torrc comparison (SIGHUP or restart).
-$(HB)/fuzz_initd_nodeconf: tests/fuzz/initd_nodeconf/fuzz.c $(HB)/initd/nodeconf.o $(HB)/initd/mem.o \
-		$(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/nodeconf.o $(HB)/initd/mem.o $(HOST_LDFLAGS)
-
-$(B)/fuzz/initd_nodeconf: tests/fuzz/initd_nodeconf/fuzz.c initd/nodeconf.c initd/nodeconf.h initd/alloc.h \
-		initd/mem.c initd/mem.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_nodeconf/fuzz.c initd/nodeconf.c initd/mem.c
-
-FUZZ_REPLAYS += $(HB)/fuzz_initd_nodeconf:tests/fuzz/initd_nodeconf/corpus
-FUZZ_TARGETS += $(B)/fuzz/initd_nodeconf
-
-$(HB)/test_initd_sntp: tests/unit/initd/test_sntp.c $(HB)/initd/sntp.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sntp.o $(HB)/initd/log.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_sntp
-
-# Fuzz target of the SNTP reply parser (8 bytes of request timestamp, then the reply).
-$(HB)/fuzz_initd_sntp: tests/fuzz/initd_sntp/fuzz.c $(HB)/initd/sntp.o $(HB)/initd/log.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/sntp.o $(HB)/initd/log.o $(HOST_LDFLAGS)
-
-$(B)/fuzz/initd_sntp: tests/fuzz/initd_sntp/fuzz.c initd/sntp.c initd/sntp.h initd/log.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_sntp/fuzz.c initd/sntp.c initd/log.c
-
-FUZZ_REPLAYS += $(HB)/fuzz_initd_sntp:tests/fuzz/initd_sntp/corpus
-FUZZ_TARGETS += $(B)/fuzz/initd_sntp
-
-# mem.c: MaxMemInQueues, CPU sets, zram size, /proc parsing.
-$(HB)/test_initd_mem: tests/unit/initd/test_mem.c $(HB)/initd/mem.o $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(HB)/initd/mem.o \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-# The PID 1 host pieces: PSI text, power button events, the zram swap
-# header and setup in a scratch sysfs, the loop's extra fds and shutdown.
-INITD_HOST_OBJS := $(addprefix $(HB)/initd/,psi.o powerkey.o zram.o modules.o net.o loop.o super.o \
-	backoff.o notify.o sig.o log.o)
-$(HB)/test_initd_host: tests/unit/initd/test_host.c $(INITD_HOST_OBJS) $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(INITD_HOST_OBJS) \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_mem $(HB)/test_initd_host

@@ -1,11 +1,19 @@
 # make check: every test, in an order that fails fast and shares one built
 # image.  Test dependencies come from scripts/deps like everything else.
 FUZZ_REPLAYS ?=
+# Every libFuzzer build (FUZZ_CC, FUZZ_CFLAGS), for make fuzz-build.
+FUZZ_TARGETS ?=
 # Per-program integration tests (swtpm, nginx, ...) that fragments append.
 CHECK_TARGETS ?=
 TIMEOUT_SCALE ?= 1
+# Every test's scratch directory (tests/tap.sh: tap_scratch) goes under the
+# build directory, not TMPDIR: private to this checkout and B=, and reachable
+# by nginx's workers (nobody) even when TMPDIR or /tmp is 0700 (the CI runs
+# as root).  Made 0711 by the first test that needs it.
+LETHE_TEST_TMPDIR ?= $(abspath $(B))/tmp
+export LETHE_TEST_TMPDIR
 
-.PHONY: check check-deps fuzz-replay test-image test-boot check-repro bench-image
+.PHONY: check check-deps fuzz-replay fuzz-build test-image test-boot check-repro bench-image
 check:
 	scripts/deps ensure test
 	$(MAKE) --no-print-directory all
@@ -24,6 +32,10 @@ check:
 fuzz-replay: $(foreach r,$(FUZZ_REPLAYS),$(firstword $(subst :, ,$(r))))
 	@set -e; for r in $(FUZZ_REPLAYS); do bin=$${r%%:*}; dir=$${r#*:}; \
 		echo "== replay $$dir"; $$bin $$dir/*; done
+
+# Every harness under libFuzzer (not in make check: clang builds, run by hand
+# or by a time-boxed job, e.g. build/fuzz/initd_cmdline -max_total_time=60 CORPUS).
+fuzz-build: $(FUZZ_TARGETS)
 
 # Shell tests speak TAP; prove runs them and prints the summary.
 test-image: all $(HB)/mkcpio $(HB)/ospkg $(HB)/elfclosure

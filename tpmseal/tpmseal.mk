@@ -56,12 +56,11 @@ $(HB)/fuzz_tpmseal_%: $(HB)/obj/tests/fuzz/tpmseal_%/fuzz.o $(TPMSEAL_LIB_OBJS)
 FUZZ_REPLAYS += $(HB)/fuzz_tpmseal_bundle:tests/fuzz/tpmseal_bundle/corpus
 FUZZ_REPLAYS += $(HB)/fuzz_tpmseal_keyfile:tests/fuzz/tpmseal_keyfile/corpus
 
-TPMSEAL_FUZZ_CC ?= clang
-TPMSEAL_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
-	-Itpmseal -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
 $(B)/libfuzzer/fuzz_tpmseal_%: tests/fuzz/tpmseal_%/fuzz.c $(TPMSEAL_LIB_SRCS) $(TPMSEAL_HDRS)
 	@mkdir -p $(@D)
-	$(TPMSEAL_FUZZ_CC) $(TPMSEAL_FUZZ_CFLAGS) -o $@ $< $(TPMSEAL_LIB_SRCS) $(TPMSEAL_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itpmseal -o $@ $< $(TPMSEAL_LIB_SRCS) $(TPMSEAL_LIBS)
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_tpmseal_bundle $(B)/libfuzzer/fuzz_tpmseal_keyfile
 
 .PHONY: check-tpmseal bench-tpm
 check-tpmseal: $(HB)/tpmseal

@@ -39,6 +39,7 @@ FUZZ_REPLAYS += $(HB)/fuzz_elfclosure_elf:tests/fuzz/elfclosure_elf/corpus
 $(B)/libfuzzer/fuzz_elfclosure_elf: tests/fuzz/elfclosure_elf/fuzz.c image/elfclosure/elf.c \
 		$(ELFCLOSURE_HDRS)
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Iinclude -iquote image/elfclosure \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote image/elfclosure \
 		-o $@ tests/fuzz/elfclosure_elf/fuzz.c image/elfclosure/elf.c
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_elfclosure_elf

@@ -39,16 +39,12 @@ FUZZ_REPLAYS += $(HB)/fuzz_mkcpio_spec:tests/fuzz/mkcpio_spec/corpus
 
 # libFuzzer build, run by hand or by a time-boxed CI job, not by make check:
 #   build/fuzz/mkcpio_spec -max_total_time=60 tests/fuzz/mkcpio_spec/corpus
-FUZZ_CC ?= clang
-MKCPIO_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow -Wvla \
-	-fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-DLETHE_LIBFUZZER -Iinclude -Iimage/mkcpio
 MKCPIO_FUZZ_SRCS := tests/fuzz/mkcpio_spec/fuzz.c image/mkcpio/path.c image/mkcpio/diag.c \
 	image/mkcpio/spec.c
 
 $(B)/fuzz/mkcpio_spec: $(MKCPIO_FUZZ_SRCS) $(wildcard image/mkcpio/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(MKCPIO_FUZZ_CFLAGS) -o $@ $(MKCPIO_FUZZ_SRCS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iimage/mkcpio -o $@ $(MKCPIO_FUZZ_SRCS)
 
 FUZZ_TARGETS += $(B)/fuzz/mkcpio_spec
 

@@ -48,13 +48,12 @@ FUZZ_REPLAYS += $(HB)/fuzz_ospkg:tests/fuzz/ospkg_verify/corpus
 # libFuzzer build: make build/libfuzzer/fuzz_ospkg, then run it on a copy of
 # the corpus, e.g. build/libfuzzer/fuzz_ospkg -max_total_time=60 DIR.
 # (dictionary: tests/fuzz/ospkg_verify/ospkg.dict)
-OSPKG_FUZZ_CC ?= clang
-OSPKG_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
-	$(IMGLIB_CFLAGS) -Iimage/ospkg -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
 $(B)/libfuzzer/fuzz_ospkg: tests/fuzz/ospkg_verify/fuzz.c $(OSPKG_LIB_SRCS) $(OSPKG_HDRS)
 	@mkdir -p $(@D)
-	$(OSPKG_FUZZ_CC) $(OSPKG_FUZZ_CFLAGS) -o $@ tests/fuzz/ospkg_verify/fuzz.c \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/ospkg -o $@ tests/fuzz/ospkg_verify/fuzz.c \
 		$(OSPKG_LIB_SRCS) $(OSPKG_LIBS)
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_ospkg
 
 .PHONY: check-ospkg
 check-ospkg: $(HB)/test_ospkg $(HB)/ospkg $(HB)/fuzz_ospkg

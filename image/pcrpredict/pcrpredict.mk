@@ -44,11 +44,10 @@ FUZZ_REPLAYS += $(HB)/fuzz_pcrpredict_profile:tests/fuzz/pcrpredict_profile/corp
 
 # libFuzzer builds: make build/libfuzzer/fuzz_pcrpredict_pe (or _profile),
 # then run it on a copy of the corpus, e.g. ... -max_total_time=60 DIR.
-PCRPREDICT_FUZZ_CC ?= clang
-PCRPREDICT_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wvla -Iinclude \
-	$(IMGLIB_CFLAGS) -Iimage/pcrpredict -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DLETHE_LIBFUZZER
 $(B)/libfuzzer/fuzz_pcrpredict_%: tests/fuzz/pcrpredict_%/fuzz.c \
 		$(PCRPREDICT_LIB_SRCS) $(PCRPREDICT_HDRS)
 	@mkdir -p $(@D)
-	$(PCRPREDICT_FUZZ_CC) $(PCRPREDICT_FUZZ_CFLAGS) -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMGLIB_CFLAGS) -Iimage/pcrpredict -o $@ $< \
 		$(PCRPREDICT_LIB_SRCS) $(PCRPREDICT_LIBS)
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_pcrpredict_pe $(B)/libfuzzer/fuzz_pcrpredict_profile

@@ -74,27 +74,5 @@ check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB
 
 CHECK_TARGETS += check-boot-relay
 
-# initd's pipeline helper (initd/seal.c): the identity-line parser (it reads
-# node.conf with nodeconf.o's parser).
-INITD_SEAL_OBJS := $(HB)/initd/seal.o $(HB)/initd/nodeconf.o $(HB)/initd/log.o
-$(HB)/test_initd_seal: tests/unit/initd/test_seal.c $(INITD_SEAL_OBJS) $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(INITD_SEAL_OBJS) \
-		$(HOST_LDFLAGS) $(INITD_TEST_LIBS)
-
-UNIT_TESTS += $(HB)/test_initd_seal
-
-# Fuzz target of the same parsers: replayed by make fuzz-replay; the
-# libFuzzer build is run by hand:
-#   build/fuzz/initd_seal -max_total_time=60 tests/fuzz/initd_seal/corpus
-$(HB)/fuzz_initd_seal: tests/fuzz/initd_seal/fuzz.c $(INITD_SEAL_OBJS) $(INITD_HDRS)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(INITD_TEST_CFLAGS) -o $@ $< $(INITD_SEAL_OBJS) $(HOST_LDFLAGS)
-
-$(B)/fuzz/initd_seal: tests/fuzz/initd_seal/fuzz.c initd/seal.c initd/seal.h initd/nodeconf.c initd/log.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(INITD_FUZZ_CFLAGS) -o $@ tests/fuzz/initd_seal/fuzz.c initd/seal.c \
-		initd/nodeconf.c initd/log.c
-
-FUZZ_REPLAYS += $(HB)/fuzz_initd_seal:tests/fuzz/initd_seal/corpus
-FUZZ_TARGETS += $(B)/fuzz/initd_seal
+# initd's pipeline helpers (initd/seal.c) have their unit test and fuzz target
+# in initd/initd.mk's tables (INITD_UNIT_seal, INITD_FUZZ_seal).

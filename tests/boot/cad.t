@@ -15,7 +15,7 @@ set -u -o pipefail
 
 boot_need_image
 
-echo "1..7"
+tap_plan 7
 boot_init cad
 boot_swtpm_start "$BOOT_DIR/tpm"
 boot_qemu "$KERNEL" "$INITRD" \
@@ -42,4 +42,4 @@ else
 	not_ok "stops, unmounts everything and reboots"
 fi
 
-[[ $failed -eq 0 ]]
+tap_done

@@ -33,6 +33,9 @@
 # Only unix sockets and slirp with restrict=on: nothing listens on or
 # reaches the host's network.
 
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+
 BOOT_DIR=
 BOOT_NAME=
 BOOT_QEMU_PID=
@@ -84,6 +87,7 @@ boot_stop() {
 
 boot_cleanup() {
 	local rc=$?
+	tap_exit_status "$rc" || rc=$?
 	boot_stop "$BOOT_QEMU_PID"
 	boot_stop "$BOOT_SWTPM_PID"
 	if [[ -n $BOOT_DIR && -d $BOOT_DIR ]]; then
@@ -93,15 +97,23 @@ boot_cleanup() {
 			rm -rf -- "$BOOT_DIR"
 		fi
 	fi
-	return $rc
+	# An EXIT trap sets the status only through exit.
+	exit "$rc"
 }
 
 # boot_init NAME: scratch directory and cleanup trap.
 boot_init() {
 	[[ $1 =~ ^[A-Za-z0-9_.-]{1,32}$ ]] || boot_die "bad test name '$1'"
 	BOOT_NAME=$1
-	BOOT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/lethe-boot-$1.XXXXXX") ||
-		boot_die "unable to create scratch directory"
+	# tap_scratch: under the build tree when run by make, where nginx's
+	# workers (relay.sh) can reach it whatever TMPDIR's mode; but a deep
+	# checkout would make the unix sockets' paths too long: then TMPDIR.
+	local tmp=${LETHE_TEST_TMPDIR:-}
+	if ((${#tmp} + ${#1} > 60)); then
+		BOOT_DIR=$(LETHE_TEST_TMPDIR= tap_scratch "lethe-boot-$1")
+	else
+		BOOT_DIR=$(tap_scratch "lethe-boot-$1")
+	fi || boot_die "unable to create scratch directory"
 	# Unix socket paths are limited to 107 bytes; fail now, not in qemu.
 	((${#BOOT_DIR} <= 80)) || boot_die "scratch path too long for sockets: $BOOT_DIR"
 	trap boot_cleanup EXIT
@@ -336,7 +348,7 @@ boot_qmp() {
 
 # boot_need_image: KERNEL and INITRD (defaults out/vmlinuz, out/initramfs.cpio.zst)
 # must be readable; without them a test bails out, or skips when
-# LETHE_ALLOW_SKIP=1.  Also defines the TAP helpers ok, not_ok and check.
+# LETHE_ALLOW_SKIP=1.  (The TAP helpers are tests/tap.sh's.)
 boot_need_image() {
 	KERNEL=${KERNEL:-out/vmlinuz}
 	INITRD=${INITRD:-out/initramfs.cpio.zst}
@@ -349,12 +361,4 @@ boot_need_image() {
 		echo "Bail out! no image: $KERNEL or $INITRD missing (LETHE_ALLOW_SKIP=1 to skip)"
 		exit 1
 	fi
-	n=0
-	failed=0
-}
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }

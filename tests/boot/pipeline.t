@@ -15,7 +15,7 @@ set -u -o pipefail
 
 boot_need_image
 
-echo "1..11"
+tap_plan 11
 boot_init pipeline
 boot_swtpm_start "$BOOT_DIR/tpm"
 boot_qemu "$KERNEL" "$INITRD" "lethe.netwait=30"
@@ -50,4 +50,4 @@ fi
 check "tpmseal and tor never started" \
 	bash -c '! grep -aE "initd: starting (tpmseal|tor)" "$1"' _ "$BOOT_DIR/serial.log"
 
-[[ $failed -eq 0 ]]
+tap_done

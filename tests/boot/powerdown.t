@@ -14,7 +14,7 @@ set -u -o pipefail
 
 boot_need_image
 
-echo "1..8"
+tap_plan 8
 boot_init powerdown
 boot_swtpm_start "$BOOT_DIR/tpm"
 boot_qemu "$KERNEL" "$INITRD" "lethe.net=none"
@@ -41,4 +41,4 @@ else
 	not_ok "powers off"
 fi
 
-[[ $failed -eq 0 ]]
+tap_done

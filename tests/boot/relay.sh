@@ -41,8 +41,9 @@ RELAY_URL=https://$RELAY_HOST/v1/node.json
 relay_cleanup() {
 	local rc=$?
 	boot_stop "$RELAY_NGINX_PID"
+	# boot_cleanup exits with the status it finds: the test's, not boot_stop's.
+	(exit "$rc")
 	boot_cleanup
-	return $rc
 }
 
 relay_init() {
@@ -78,6 +79,8 @@ relay_nginx_start() {
 	chmod a+x "$BOOT_DIR"
 	chmod a+rx "$RELAY_FLEET" "$RELAY_FLEET/server" "$RELAY_FLEET/certs" "$RELAY_FLEET/nodes"
 	chmod a+r "$RELAY_FLEET/ca.pem" "$RELAY_FLEET/crl.pem"
+	tap_nobody_reaches "$BOOT_DIR" "$RELAY_FLEET/nodes" "$RELAY_FLEET/ca.pem" ||
+		boot_die "nginx's workers (nobody) cannot reach $BOOT_DIR: a parent directory is not searchable by others (run through make, or set LETHE_TEST_TMPDIR)"
 	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>>"$d/stderr" &
 	RELAY_NGINX_PID=$!
 	for ((i = 0; i < 50; i++)); do

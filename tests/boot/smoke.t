@@ -21,7 +21,7 @@ if [[ -n ${LETHE_VERSION:-} ]]; then
 	version_re=$(printf '%s' "$LETHE_VERSION" | sed 's/[][\.*^$+?(){}|/]/\\&/g')
 fi
 
-echo "1..7"
+tap_plan 7
 boot_init smoke
 boot_swtpm_start "$BOOT_DIR/tpm"
 boot_qemu "$KERNEL" "$INITRD" "lethe.net=none"
@@ -52,4 +52,4 @@ else
 fi
 echo "# total: $(boot_elapsed) s"
 
-[[ $failed -eq 0 ]]
+tap_done

@@ -7,7 +7,7 @@
 set -eu -o pipefail
 CP_TEST=approvals
 . "$(dirname "$0")/lib.sh"
-echo "1..9"
+tap_plan 9
 
 fleet init "$T/fleet" >/dev/null 2>&1
 fleet server "$T/fleet" localhost >/dev/null 2>&1
@@ -73,4 +73,4 @@ rc=$(pull)
 check "server unreachable: the document fails as before, the approvals kept (rc=$rc)" \
 	bash -c "[ '$rc' = 111 ] && cmp -s '$T/ap1' '$T/out/approvals'"
 check "no temporaries left" [ -z "$(find "$T/out" -name '.*tmp*')" ]
-exit $fail
+tap_done

@@ -5,7 +5,7 @@
 set -eu -o pipefail
 CP_TEST=fetch
 . "$(dirname "$0")/lib.sh"
-echo "1..27"
+tap_plan 27
 
 # --- the fleet, another CA, nodes ---------------------------------------
 fleet init "$T/fleet" >/dev/null 2>&1
@@ -205,18 +205,24 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	sed -e 's/"lethe1"/"tpmnode"/' -e "s/$(cat "$T/a.id")/$tid/" "$T/a.json" >"$T/tpm.json"
 	fleet doc "$T/fleet" "$tid" "$T/tpm.json"
 	chmod a+r "$T/fleet/nodes/$tid.json"
-	dbus-daemon --session --fork --print-address=1 --print-pid=1 >"$T/dbus" 2>/dev/null
+	# This run's own bus (its socket in $T, not the session config's
+	# /tmp) and its own bus name: another run's tpm2-abrmd, on its bus or
+	# a shared one, is never the one answering here.
+	dbus-daemon --session --address="unix:path=$T/dbus.sock" --fork --print-address=1 --print-pid=1 \
+		>"$T/dbus" 2>"$T/dbus.err"
 	export DBUS_SESSION_BUS_ADDRESS=$(sed -n 1p "$T/dbus")
 	PIDS+=("$(sed -n 2p "$T/dbus")")
-	tpm2-abrmd --session --tcti="swtpm:path=$T/tpm/sock" --allow-root 2>"$T/abrmd.log" &
+	TABRMD="tabrmd:bus_name=com.intel.tss2.Tabrmd.lethe$$,bus_type=session"
+	tpm2-abrmd --session --dbus-name="com.intel.tss2.Tabrmd.lethe$$" --tcti="swtpm:path=$T/tpm/sock" \
+		--allow-root 2>"$T/abrmd.log" &
 	PIDS+=($!)
 	for _ in $(seq 50); do
-		TPM2TOOLS_TCTI=tabrmd:bus_type=session tpm2_getcap properties-fixed >/dev/null 2>&1 && break
+		TPM2TOOLS_TCTI=$TABRMD tpm2_getcap properties-fixed >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	mkdir -p "$T/outtpm0" "$T/tpmc"
 	"$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
-		--cert "$T/tpmc/node.pem" --tcti tabrmd:bus_type=session -o "$T/outtpm0" \
+		--cert "$T/tpmc/node.pem" --tcti "$TABRMD" -o "$T/outtpm0" \
 		-d "$T/data" -k "$T/keys" --attempts 1 >"$T/stdout" 2>"$T/stderr" && rc=0 || rc=$?
 	sed 's/^/# /' "$T/stderr" | grep -v 'Command exited' >&2 || true
 	check "TPM key: its certificate fetched (public key matched in the TPM), then the document (rc=$rc)" \
@@ -225,7 +231,7 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	mkdir -p "$T/outtpm"
 	s=$(date +%s%N)
 	/usr/bin/time -f %M -o "$T/tpm-rss" "$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" \
-		--ca "$T/fleet/ca.pem" --cert "$T/tpm.pem" --tcti tabrmd:bus_type=session -o "$T/outtpm" \
+		--ca "$T/fleet/ca.pem" --cert "$T/tpm.pem" --tcti "$TABRMD" -o "$T/outtpm" \
 		-d "$T/data" -k "$T/keys" --attempts 1 >"$T/stdout" 2>"$T/stderr" && rc=0 || rc=$?
 	e=$(date +%s%N)
 	sed 's/^/# /' "$T/stderr" | grep -v 'Command exited' >&2 || true
@@ -233,7 +239,10 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	check "fetch with the TPM-resident key over mTLS (rc=$rc)" \
 		bash -c "[ '$rc' = 0 ] && grep -qx 'Nickname tpmnode' '$T/outtpm/torrc.relay1'"
 else
-	for _ in 1 2 3 4; do n=$((n + 1)); echo "ok $n # skip swtpm, tpm2-abrmd or dbus-daemon missing"; done
+	for d in "enroll in the TPM" "evicted handle" "TPM key: certificate, then the document" \
+		"fetch with the TPM-resident key"; do
+		skip "$d" "swtpm, tpm2-abrmd or dbus-daemon missing"
+	done
 fi
 
 # --- figures: configpull vs curl, same document, key file ---------------------------
@@ -251,4 +260,4 @@ read -r cu_ms cu_kb < <(fig curl -sf --cacert "$T/fleet/ca.pem" --cert "$T/a.pem
 	-o "$T/fig/curl.json" "https://localhost:$P/v1/node.json")
 echo "# figure: configpull (key file) ${cp_ms} ms, ${cp_kb} KiB peak RSS; curl ${cu_ms} ms, ${cu_kb} KiB;" \
 	"TPM key ${tpm_ms} ms, ${tpm_kb} KiB;" "ratio time $(awk "BEGIN{printf \"%.2f\", $cp_ms/($cu_ms?$cu_ms:1)}") rss $(awk "BEGIN{printf \"%.2f\", $cp_kb/$cu_kb}")"
-exit $fail
+tap_done

@@ -1,24 +1,34 @@
 # Shared start of the configpull shell tests (TAP), sourced after
 # `set -eu -o pipefail` with CP_TEST set to the test's name: the binary,
 # a scratch directory that nginx workers (nobody) can read, the cleanup of
-# every process in PIDS, the TAP helpers, scripts/fleet and a free port.
+# every process in PIDS, the TAP helpers (tests/tap.sh), scripts/fleet and a
+# free port.
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 CONFIGPULL=$(realpath "$CONFIGPULL")
 TOP=$PWD
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-$CP_TEST.XXXXXX")
+# Under the build tree when run by make (tap_scratch): nginx's workers run as
+# nobody and must reach the fleet here even when TMPDIR is 0700.
+T=$(tap_scratch "configpull-$CP_TEST")
 chmod 755 "$T"
+if ! tap_nobody_reaches "$T"; then
+	echo "1..0"
+	echo "Bail out! nginx's workers (nobody) cannot reach $T: a parent directory is not searchable by others (run through make, or set LETHE_TEST_TMPDIR)"
+	rm -rf "$T"
+	exit 1
+fi
 PIDS=()
 cleanup() {
-	local p
+	local rc=$? p
+	tap_exit_status "$rc" || rc=$?
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	# An EXIT trap sets the status only through exit.
+	exit "$rc"
 }
 trap cleanup EXIT
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 
 fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -33,4 +43,20 @@ cp_nginx() {
 		scripts/configserver/nginx.conf >"$d/nginx.conf"
 	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
 	PIDS+=($!)
+	cp_wait_nginx "$1" "$!" "$3"
+}
+
+# cp_wait_nginx NAME PID PORT: nginx writes its pid file once it has bound
+# its port.  If it exits first (the free port was taken meanwhile, by
+# another run), the test stops here: its clients would reach another server.
+cp_wait_nginx() {
+	local d=$T/ngx-$1 i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$d/nginx.pid" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "Bail out! nginx $1 did not start on 127.0.0.1:$3 within 10 s"
+	sed 's/^/# /' "$d/stderr" "$d/error.log" 2>/dev/null >&2
+	exit 1
 }

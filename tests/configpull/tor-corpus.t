@@ -6,11 +6,10 @@
 # configpull first, with a message naming the field.
 set -eu -o pipefail
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-corpus.XXXXXX")
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+T=$(tap_scratch configpull-corpus)
 trap 'rm -rf "$T"' EXIT
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
 docs=(tests/configpull/example.json tests/configpull/accepted/*.json)
 # tor-refused torrc bodies (one instance): configpull must refuse each
 refused=(
@@ -25,7 +24,7 @@ refused=(
 	'"ExitPolicy":"accept 1.2.3.0/24:80-70"' '"ExitPolicy":"accept *:0"' '"ExitPolicy":"accept foo:80"'
 	'"ExitPolicy":"accept 1.2.3.4/33:80"' '"ExitPolicy":"accept 2001:db8::1:80"'
 )
-echo "1..$(( ${#docs[@]} + ${#refused[@]} ))"
+tap_plan $(( ${#docs[@]} + ${#refused[@]} ))
 
 verify() { # TORRC: tor's verdict, its warnings in $T/tor.log
 	sed "s/^User .*/User $(id -un)/" "$1" >"$T/torrc"
@@ -44,7 +43,7 @@ for doc in "${docs[@]}"; do
 		[ "$good" = 1 ] || break
 		if ! verify "$f"; then good=0; echo "# $f:"; sed 's/^/# /' "$T/tor.log"; fi
 	done
-	if [ "$good" = 1 ]; then ok "tor --verify-config accepts every torrc of $doc"; else notok "$doc"; fi
+	if [ "$good" = 1 ]; then ok "tor --verify-config accepts every torrc of $doc"; else not_ok "$doc"; fi
 done
 
 for body in "${refused[@]}"; do
@@ -53,7 +52,7 @@ for body in "${refused[@]}"; do
 	if [ "$rc" = 1 ] && grep -q 'instances\[0\]\.torrc' "$T/err"; then
 		ok "refused before tor sees it: $body"
 	else
-		notok "accepted (rc=$rc), tor refuses it: $body"; sed 's/^/# /' "$T/err"
+		not_ok "accepted (rc=$rc), tor refuses it: $body"; sed 's/^/# /' "$T/err"
 	fi
 done
-exit $fail
+tap_done

@@ -3,18 +3,16 @@
 # scratch directories); rejected documents leave the previous outputs alone.
 set -eu -o pipefail
 CONFIGPULL=${CONFIGPULL:-build/host/configpull}
-T=$(mktemp -d "${TMPDIR:-/tmp}/configpull-torrc.XXXXXX")
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+T=$(tap_scratch configpull-torrc)
 trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-fail=0
-echo "1..15"
+tap_plan 15
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
 
-if render tests/configpull/example.json "$T/out" >/dev/null; then ok "example renders"; else notok "example renders"; fi
+if render tests/configpull/example.json "$T/out" >/dev/null; then ok "example renders"; else not_ok "example renders"; fi
 
 # Instance i runs as user BASE (i = 0) or BASEi: the image has debian-tor1..7,
 # this host has no root1, so tor checks the second file under the base user.
@@ -22,7 +20,7 @@ check_user() { grep -qx "User $2" "$T/out/torrc.$1"; }
 if check_user relay1 "$(id -un)" && check_user relay2 "$(id -un)1"; then
 	ok "one user per instance: User $(id -un), User $(id -un)1"
 else
-	notok "one user per instance"; grep '^User' "$T"/out/torrc.* | sed 's/^/# /'
+	not_ok "one user per instance"; grep '^User' "$T"/out/torrc.* | sed 's/^/# /'
 fi
 sed "s/^User .*/User $(id -un)/" "$T/out/torrc.relay2" >"$T/relay2.as-base"
 for inst in relay1 relay2; do
@@ -32,7 +30,7 @@ for inst in relay1 relay2; do
 		--DisableNetwork 1 >"$T/tor.log" 2>&1 && grep -q 'Configuration was valid' "$T/tor.log"; then
 		ok "tor --verify-config accepts torrc.$inst"
 	else
-		notok "tor --verify-config accepts torrc.$inst"; sed 's/^/# /' "$T/tor.log"
+		not_ok "tor --verify-config accepts torrc.$inst"; sed 's/^/# /' "$T/tor.log"
 	fi
 done
 
@@ -42,7 +40,7 @@ if awk '/^ExitPolicyRejectPrivate 1$/ {p=NR} /^ExitPolicyRejectLocalInterfaces 1
 	/^ExitPolicy / && !e {e=NR} END {exit !(p && l && e && p < e && l < e)}' "$T/out/torrc.relay2"; then
 	ok "ExitPolicyRejectPrivate 1 and ExitPolicyRejectLocalInterfaces 1 before the exit policy"
 else
-	notok "forced exit rejections"; sed 's/^/# /' "$T/out/torrc.relay2"
+	not_ok "forced exit rejections"; sed 's/^/# /' "$T/out/torrc.relay2"
 fi
 
 # A document exercising the remaining value grammars, one instance.
@@ -60,7 +58,7 @@ if render "$T/more.json" "$T/out2" >/dev/null && timeout 60 tor --verify-config 
 	-f "$T/out2/torrc.x" --DisableNetwork 1 >"$T/tor.log" 2>&1; then
 	ok "tor --verify-config accepts the other value grammars"
 else
-	notok "tor --verify-config accepts the other value grammars"; sed 's/^/# /' "$T/tor.log"
+	not_ok "tor --verify-config accepts the other value grammars"; sed 's/^/# /' "$T/tor.log"
 fi
 
 # --node: the document must name this node (fetch and pull take the id from the key).
@@ -71,12 +69,12 @@ rc3=0; "$CONFIGPULL" check --node xyz tests/configpull/example.json >/dev/null 2
 if [ "$rc1" = 0 ] && [ "$rc2" = 1 ] && grep -q 'node: the document is for node' "$T/err" && [ "$rc3" = 100 ]; then
 	ok "check --node: own id ok, another refused (1), a malformed id is a usage error"
 else
-	notok "check --node: rc=$rc1 $rc2 $rc3"
+	not_ok "check --node: rc=$rc1 $rc2 $rc3"
 fi
 
 # Same document again: "unchanged", exit 3.
 rc=0; out=$(render tests/configpull/example.json "$T/out") || rc=$?
-if [ "$rc" = 3 ] && [ "$out" = unchanged ]; then ok "same document: unchanged (3)"; else notok "same document: rc=$rc $out"; fi
+if [ "$rc" = 3 ] && [ "$out" = unchanged ]; then ok "same document: unchanged (3)"; else not_ok "same document: rc=$rc $out"; fi
 
 # Rejected documents: exit 1, every output byte-identical.
 sum() { (cd "$T/out" && sha256sum node.conf torrc.*); }
@@ -92,17 +90,17 @@ for doc in \
 	rc=0; render "$T/bad.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
 	[ "$rc" = 1 ] || { bad=1; echo "# rc=$rc for $doc"; }
 done
-if [ "$bad" = 0 ]; then ok "bad documents exit 1"; else notok "bad documents exit 1"; fi
+if [ "$bad" = 0 ]; then ok "bad documents exit 1"; else not_ok "bad documents exit 1"; fi
 if [ "$before" = "$(sum)" ] && [ -z "$(find "$T/out" -name '.*tmp*')" ]; then
 	ok "outputs untouched after rejections, no temporaries"
 else
-	notok "outputs untouched after rejections"
+	not_ok "outputs untouched after rejections"
 fi
 
 # An oversized local document is refused before parsing.
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/big.json"
 rc=0; render "$T/big.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
-if [ "$rc" = 1 ] && grep -q larger "$T/err"; then ok "2 MiB document refused"; else notok "2 MiB document: rc=$rc"; fi
+if [ "$rc" = 1 ] && grep -q larger "$T/err"; then ok "2 MiB document refused"; else not_ok "2 MiB document: rc=$rc"; fi
 # --group: the output directory is root:GROUP 02750 (created if absent),
 # every file 0640 in GROUP, so the instance user reads its torrc.
 if [ "$(id -u)" = 0 ] && getent group nogroup >/dev/null; then
@@ -113,10 +111,10 @@ if [ "$(id -u)" = 0 ] && getent group nogroup >/dev/null; then
 		[ -s "$T/grp/out/torrc.relay1" ]; then
 		ok "render -g nogroup: directory 2750, files 0640 in the group"
 	else
-		notok "render -g nogroup: rc=$rc"; sed 's/^/# /' "$T/err"; ls -la "$T/grp/out" 2>&1 | sed 's/^/# /'
+		not_ok "render -g nogroup: rc=$rc"; sed 's/^/# /' "$T/err"; ls -la "$T/grp/out" 2>&1 | sed 's/^/# /'
 	fi
 else
-	ok "# skip --group needs root and a nogroup group"
+	skip "render -g nogroup" "--group needs root and a nogroup group"
 fi
 # The image hint: a mismatch with the running image is one console line.
 mkdir -m 700 "$T/hint"
@@ -129,7 +127,7 @@ if [ "$rc" = 0 ] && [ "$rc2" = 3 ] &&
 	! [ -s "$T/err2" ]; then
 	ok "image hint mismatch reported on the console, match silent"
 else
-	notok "image hint: rc=$rc rc2=$rc2"; sed 's/^/# /' "$T/err" "$T/err2"
+	not_ok "image hint: rc=$rc rc2=$rc2"; sed 's/^/# /' "$T/err" "$T/err2"
 fi
 # An instance dropped from the document: its torrc goes (after node.conf).
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["instances"]=d["instances"][:1]; print(json.dumps(d))' \
@@ -138,12 +136,12 @@ rc=0; render "$T/one.json" "$T/hint" >/dev/null 2>"$T/err" || rc=$?
 if [ "$rc" = 0 ] && [ -e "$T/hint/torrc.relay1" ] && [ ! -e "$T/hint/torrc.relay2" ]; then
 	ok "dropped instance: its torrc removed"
 else
-	notok "dropped instance: rc=$rc"; ls -la "$T/hint" 2>&1 | sed 's/^/# /'
+	not_ok "dropped instance: rc=$rc"; ls -la "$T/hint" 2>&1 | sed 's/^/# /'
 fi
 rc=0; render -g no-such-group-x tests/configpull/example.json "$T/out" >/dev/null 2>"$T/err" || rc=$?
 if [ "$rc" = 100 ] && grep -q 'unable to find group' "$T/err"; then
 	ok "unknown group: usage error (100)"
 else
-	notok "unknown group: rc=$rc"
+	not_ok "unknown group: rc=$rc"
 fi
-exit $fail
+tap_done

@@ -31,7 +31,9 @@ lean_given=$LEAN_CURL
 LEAN_CURL=$(readlink -f "$LEAN_CURL")
 lean_dir=$(dirname "$LEAN_CURL")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/curl-lean.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+tmp=$(tap_scratch curl-lean) || exit 1
 server=
 cleanup() {
 	[ -z "$server" ] || kill "$server" 2>/dev/null
@@ -51,43 +53,29 @@ export LC_ALL=C TZ=UTC
 # A proxy from the environment would send the loopback requests elsewhere.
 unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
-n=0
-failed=0
-ok() { # ok DESCRIPTION COMMAND...: one TAP line for the command's status
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		failed=$((failed + 1))
-		return 1
-	fi
-}
-skip() { # skip DESCRIPTION REASON
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
 
 # --- the ELF interface -------------------------------------------------------
 soname=$(readelf -d "$LEAN_CURL" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')
-ok "the SONAME is libcurl.so.4" test "$soname" = libcurl.so.4
-ok "it is one real file, not a link" test ! -L "$lean_given"
+check "the SONAME is libcurl.so.4" test "$soname" = libcurl.so.4
+check "it is one real file, not a link" test ! -L "$lean_given"
 
 objdump -p "$LEAN_CURL" | awk '/^Version definitions:/ { on = 1; next } on && NF == 0 { exit } on { print $4 }' >"$tmp/verdef"
-ok "it defines the symbol version CURL_OPENSSL_4" grep -qx CURL_OPENSSL_4 "$tmp/verdef"
+check "it defines the symbol version CURL_OPENSSL_4" grep -qx CURL_OPENSSL_4 "$tmp/verdef"
 
 # Defined dynamic symbols as "name version", sorted.
 exports() { objdump -T "$1" | awk '$0 ~ /\*(UND|ABS)\*/ { next } NF >= 7 && $2 == "g" { print $NF, $(NF - 1) }' | sort; }
 exports "$LEAN_CURL" >"$tmp/lean.syms"
 all_versioned() { test "$(wc -l <"$tmp/lean.syms")" -gt 50 && ! grep -v '^curl_[a-z0-9_]* CURL_OPENSSL_4$' "$tmp/lean.syms"; }
-ok "it exports curl_* functions, every one at CURL_OPENSSL_4" all_versioned
+check "it exports curl_* functions, every one at CURL_OPENSSL_4" all_versioned
 if in_root cp "$DEBIAN_CURL" "$tmp/debian-libcurl.so.4" 2>/dev/null &&
 	objdump -p "$tmp/debian-libcurl.so.4" 2>/dev/null | grep -q 'CURL_OPENSSL_4'; then
 	exports "$tmp/debian-libcurl.so.4" >"$tmp/debian.syms"
-	ok "it exports exactly the functions of Debian's libcurl4" cmp -s "$tmp/lean.syms" "$tmp/debian.syms" ||
-		diff "$tmp/debian.syms" "$tmp/lean.syms" | sed 's/^/# /'
+	if cmp -s "$tmp/lean.syms" "$tmp/debian.syms"; then
+		check "it exports exactly the functions of Debian's libcurl4"
+	else
+		not_ok "it exports exactly the functions of Debian's libcurl4"
+		diag "$(diff "$tmp/debian.syms" "$tmp/lean.syms")"
+	fi
 else
 	skip "it exports exactly the functions of Debian's libcurl4" "no Debian libcurl4 at $DEBIAN_CURL in the build root"
 fi
@@ -97,9 +85,9 @@ sed 's/^/# NEEDED /' "$tmp/needed"
 needs_only_allowed() { ! grep -vxE 'libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1|libc\.so\.6' "$tmp/needed"; }
 needs_no_banned() { ! grep -iE 'gnutls|krb5|gssapi|ldap|lber|sasl|ssh|idn|nghttp|psl|rtmp|brotli|zstd|nettle|p11' "$tmp/needed"; }
 no_rpath() { ! readelf -d "$LEAN_CURL" | grep -qE '\((RPATH|RUNPATH)\)'; }
-ok "it needs only libssl, libcrypto, libz and libc" needs_only_allowed
-ok "none of GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2, PSL, RTMP, brotli, zstd" needs_no_banned
-ok "no RPATH or RUNPATH" no_rpath
+check "it needs only libssl, libcrypto, libz and libc" needs_only_allowed
+check "none of GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2, PSL, RTMP, brotli, zstd" needs_no_banned
+check "no RPATH or RUNPATH" no_rpath
 
 # --- a program built against the build root's libcurl4-openssl-dev -----------
 cat >"$tmp/probe.c" <<'EOF'
@@ -197,20 +185,20 @@ fi
 lean() { in_root env LD_LIBRARY_PATH="$lean_dir" timeout 20 "$tmp/probe" "$@"; }
 
 lean info >"$tmp/info" 2>&1
-ok "a program linked with -lcurl runs on the lean library" test $? -eq 0
+check "a program linked with -lcurl runs on the lean library" test $? -eq 0
 sed 's/^/# /' "$tmp/info"
 loaded=$(sed -n 's/^loaded: //p' "$tmp/info")
-ok "the loader picked the lean library" test -n "$loaded" -a "$(readlink -f "$loaded" 2>/dev/null)" = "$LEAN_CURL"
-ok "it is the curl version of the headers it was compiled with" \
+check "the loader picked the lean library" test -n "$loaded" -a "$(readlink -f "$loaded" 2>/dev/null)" = "$LEAN_CURL"
+check "it is the curl version of the headers it was compiled with" \
 	test "$(sed -n 's/^runtime: //p' "$tmp/info")" = "$(sed -n 's/^header: //p' "$tmp/info")"
-ok "curl_version() names OpenSSL" grep -qE '^version: libcurl/[0-9.]+ OpenSSL/3\.' "$tmp/info"
+check "curl_version() names OpenSSL" grep -qE '^version: libcurl/[0-9.]+ OpenSSL/3\.' "$tmp/info"
 # Every component after libcurl/X: a second TLS library or any other one would show here.
 others() { sed -n 's/^version: //p' "$tmp/info" | tr ' ' '\n' | tail -n +2 | grep -vE '^(OpenSSL|zlib)/'; }
 only_openssl_zlib() { ! others; }
-ok "curl_version() names nothing but OpenSSL and zlib" only_openssl_zlib
-ok "the TLS backend is OpenSSL" grep -qE '^ssl: OpenSSL/' "$tmp/info"
-ok "the protocols are exactly http and https" grep -qx 'protocols: http https' "$tmp/info"
-ok "no Kerberos, SPNEGO, NTLM, IDN, HTTP/2, brotli, zstd, PSL" grep -qx 'banned features:' "$tmp/info"
+check "curl_version() names nothing but OpenSSL and zlib" only_openssl_zlib
+check "the TLS backend is OpenSSL" grep -qE '^ssl: OpenSSL/' "$tmp/info"
+check "the protocols are exactly http and https" grep -qx 'protocols: http https' "$tmp/info"
+check "no Kerberos, SPNEGO, NTLM, IDN, HTTP/2, brotli, zstd, PSL" grep -qx 'banned features:' "$tmp/info"
 
 # --- HTTPS on loopback ---------------------------------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -219,7 +207,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$tmp/other.key" -out "$tmp/other.pem" >/dev/null 2>&1
-ok "openssl made two self-signed certificates" test -s "$tmp/cert.pem" -a -s "$tmp/other.pem"
+check "openssl made two self-signed certificates" test -s "$tmp/cert.pem" -a -s "$tmp/other.pem"
 
 # A random free port: s_server says ACCEPT once it listens, or exits if the port is taken.
 port=
@@ -248,16 +236,15 @@ fi
 lean get "https://127.0.0.1:$port/" "$tmp/cert.pem" >"$tmp/body" 2>"$tmp/get.err"
 rc=$?
 sed 's/^/# /' "$tmp/get.err"
-ok "an HTTPS GET to s_server on 127.0.0.1 succeeds (200)" test "$rc" -eq 0
-ok "the answer is s_server's status page over TLS" grep -q 's_server' "$tmp/body"
+check "an HTTPS GET to s_server on 127.0.0.1 succeeds (200)" test "$rc" -eq 0
+check "the answer is s_server's status page over TLS" grep -q 's_server' "$tmp/body"
 lean get "https://127.0.0.1:$port/" "$tmp/other.pem" >/dev/null 2>"$tmp/get.err"
 rc=$?
 sed 's/^/# /' "$tmp/get.err"
-ok "a server certificate from another CA is refused (CURLE_PEER_FAILED_VERIFICATION)" test "$rc" -eq 60
+check "a server certificate from another CA is refused (CURLE_PEER_FAILED_VERIFICATION)" test "$rc" -eq 60
 lean get "ftp://127.0.0.1:$port/" "$tmp/cert.pem" >/dev/null 2>&1
-ok "ftp:// is refused as an unsupported protocol" test $? -eq 1
+check "ftp:// is refused as an unsupported protocol" test $? -eq 1
 lean get "file:///etc/hostname" "$tmp/cert.pem" >/dev/null 2>&1
-ok "file:// is refused as an unsupported protocol" test $? -eq 1
+check "file:// is refused as an unsupported protocol" test $? -eq 1
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

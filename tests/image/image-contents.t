@@ -9,7 +9,7 @@ cd "$top"
 B=${B:-build} O=${O:-out}
 spec=$B/image/rootfs.spec manifest=$O/manifest.txt cpio=$B/image/initramfs.cpio
 . tests/image/lib.sh contents
-echo "1..16"
+tap_plan 16
 
 check "the zstd initramfs decompresses to exactly the cpio" \
 	bash -c "zstd -dc $O/initramfs.cpio.zst | cmp - $cpio"
@@ -82,4 +82,4 @@ check "tpmseal and configpull load all their libraries" bash -c "
 check "the image version in /etc/lethe-release matches the build" bash -c "
 	grep -qx 'LETHE_VERSION=${LETHE_VERSION:-}' $t/root/etc/lethe-release || [ -z '${LETHE_VERSION:-}' ]"
 
-[ $failed = 0 ]
+tap_done

@@ -10,7 +10,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 . tests/image/lib.sh locks
-echo "1..6"
+tap_plan 6
 
 field() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -44,4 +44,4 @@ check "the build root pins gcc, musl-tools, binutils, zstd, kmod and systemd-boo
 check "update-lock.sh without a step: usage, exit 100" bash -c "
 	image/update-lock.sh > '$t/u' 2>&1; rc=\$?; cat '$t/u'; [ \$rc -eq 100 ] && grep -q 'usage: update-lock.sh sources|image' '$t/u'"
 
-[ $failed = 0 ]
+tap_done

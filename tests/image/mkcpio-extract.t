@@ -15,24 +15,13 @@ if [ ! -x "$MKCPIO" ]; then
 fi
 MKCPIO=$(cd "$(dirname "$MKCPIO")" && pwd)/$(basename "$MKCPIO")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkcpio-extract.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+tmp=$(tap_scratch mkcpio-extract) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 umask 022
 export LC_ALL=C TZ=UTC
 
-n=0
-failed=0
-ok() { # ok DESCRIPTION COMMAND...: one TAP line for the command's status
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		failed=$((failed + 1))
-	fi
-}
 
 mkdir "$tmp/src" "$tmp/x"
 printf 'lethe\n' >"$tmp/src/hostname"
@@ -56,61 +45,59 @@ nod   /dev/sda          0660 0    6    b,8,0
 dir   /usr-local        0755 0    0    -
 SPEC
 
-ok "mkcpio builds the archive" "$MKCPIO" -t "$EPOCH" -o "$tmp/a.cpio" "$tmp/spec"
+check "mkcpio builds the archive" "$MKCPIO" -t "$EPOCH" -o "$tmp/a.cpio" "$tmp/spec"
 size=$(stat -c %s "$tmp/a.cpio" 2>/dev/null || echo 1)
-ok "the archive is a whole number of 512-byte blocks" test $((size % 512)) -eq 0
+check "the archive is a whole number of 512-byte blocks" test $((size % 512)) -eq 0
 
 cpio -it --quiet <"$tmp/a.cpio" >"$tmp/names" 2>"$tmp/err"
 printf '%s\n' bin dev dev/console dev/sda etc etc/empty etc/hostname usr usr/bin \
 	usr/bin/hello usr-local var var/big >"$tmp/names.want"
-ok "cpio lists every entry, parents first, in component order" cmp -s "$tmp/names" "$tmp/names.want"
+check "cpio lists every entry, parents first, in component order" cmp -s "$tmp/names" "$tmp/names.want"
 
 cpio -itv --quiet --numeric-uid-gid <"$tmp/a.cpio" >"$tmp/list" 2>"$tmp/err"
-ok "the character device is c 5,1 0600 uid 0 gid 5" \
+check "the character device is c 5,1 0600 uid 0 gid 5" \
 	grep -Eq '^crw------- +1 +0 +5 +5, +1 .* dev/console$' "$tmp/list"
-ok "the block device is b 8,0 0660 gid 6" \
+check "the block device is b 8,0 0660 gid 6" \
 	grep -Eq '^brw-rw---- +1 +0 +6 +8, +0 .* dev/sda$' "$tmp/list"
-ok "etc/empty is owned by 1000:1000" \
+check "etc/empty is owned by 1000:1000" \
 	grep -Eq '^-rw------- +1 +1000 +1000 +0 .* etc/empty$' "$tmp/list"
-ok "every entry has the same mtime" \
+check "every entry has the same mtime" \
 	test "$(awk '{ print $(NF-3), $(NF-2), $(NF-1) }' "$tmp/list" | grep -v -- '->' | sort -u | wc -l)" -eq 1
 
 # device nodes need privileges to create; they were checked in the listing
 (cd "$tmp/x" && cpio -idm --quiet --no-absolute-filenames --nonmatching 'dev/*' \
 	<"$tmp/a.cpio") 2>"$tmp/err"
-ok "cpio -idm extracts the archive without complaint" test $? -eq 0 -a ! -s "$tmp/err"
-ok "file contents are the sources' bytes" \
+check "cpio -idm extracts the archive without complaint" test $? -eq 0 -a ! -s "$tmp/err"
+check "file contents are the sources' bytes" \
 	eval 'cmp -s "$tmp/x/etc/hostname" "$tmp/src/hostname" &&
 	cmp -s "$tmp/x/etc/empty" "$tmp/src/empty" &&
 	cmp -s "$tmp/x/usr/bin/hello" "$tmp/src/hello" &&
 	cmp -s "$tmp/x/var/big" "$tmp/src/big"'
-ok "the symlink points where the spec says" test "$(readlink "$tmp/x/bin")" = usr/bin
-ok "modes are the spec's" test "$(cd "$tmp/x" && stat -c '%n %a' etc etc/empty etc/hostname \
+check "the symlink points where the spec says" test "$(readlink "$tmp/x/bin")" = usr/bin
+check "modes are the spec's" test "$(cd "$tmp/x" && stat -c '%n %a' etc etc/empty etc/hostname \
 	usr/bin/hello var var/big | tr '\n' ' ')" = \
 	"etc 755 etc/empty 600 etc/hostname 644 usr/bin/hello 755 var 700 var/big 640 "
-ok "file mtimes are the epoch" test "$(cd "$tmp/x" && stat -c %Y etc/empty etc/hostname \
+check "file mtimes are the epoch" test "$(cd "$tmp/x" && stat -c %Y etc/empty etc/hostname \
 	usr/bin/hello var/big | sort -u)" = "$EPOCH"
 if [ "$(id -u)" = 0 ]; then
-	ok "owners are the spec's" test "$(stat -c %u:%g "$tmp/x/etc/empty")" = 1000:1000
+	check "owners are the spec's" test "$(stat -c %u:%g "$tmp/x/etc/empty")" = 1000:1000
 else
-	n=$((n + 1))
-	echo "ok $n - owners are the spec's # SKIP not root"
+	skip "owners are the spec's" "not root"
 fi
 
 chmod 0600 "$tmp/src/hello"
 touch -d @12345 "$tmp/src/hostname"
 cp -p "$tmp/src/big" "$tmp/src/big.new" && mv "$tmp/src/big.new" "$tmp/src/big"
 "$MKCPIO" -t "$EPOCH" -o "$tmp/b.cpio" "$tmp/spec"
-ok "host modes, mtimes and inodes do not change the bytes" cmp -s "$tmp/a.cpio" "$tmp/b.cpio"
+check "host modes, mtimes and inodes do not change the bytes" cmp -s "$tmp/a.cpio" "$tmp/b.cpio"
 SOURCE_DATE_EPOCH=$EPOCH "$MKCPIO" -o "$tmp/c.cpio" - <"$tmp/spec"
-ok "SOURCE_DATE_EPOCH and a spec on stdin give the same bytes" cmp -s "$tmp/a.cpio" "$tmp/c.cpio"
+check "SOURCE_DATE_EPOCH and a spec on stdin give the same bytes" cmp -s "$tmp/a.cpio" "$tmp/c.cpio"
 
 printf 'file /etc/f 0644 0 0 %s\n' "$tmp/src/hello" >"$tmp/bad.spec"
 "$MKCPIO" -t "$EPOCH" -o "$tmp/bad.cpio" "$tmp/bad.spec" 2>"$tmp/err"
-ok "a missing parent dir exits 100" test $? -eq 100
-ok "and names the spec line" grep -q "bad.spec:1: parent of /etc/f is not in the spec" "$tmp/err"
-ok "and leaves no output and no temporary" \
+check "a missing parent dir exits 100" test $? -eq 100
+check "and names the spec line" grep -q "bad.spec:1: parent of /etc/f is not in the spec" "$tmp/err"
+check "and leaves no output and no temporary" \
 	test -z "$(find "$tmp" -maxdepth 1 \( -name 'bad.cpio' -o -name '.mkcpio.*' \))"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

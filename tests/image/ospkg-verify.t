@@ -24,22 +24,16 @@ command -v python3 >/dev/null 2>&1 && have_python=yes
 have_unzip=no
 command -v unzip >/dev/null 2>&1 && have_unzip=yes
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ospkg-verify.XXXXXX") || exit 1
+# shellcheck source=tests/tap.sh
+. "$top/tests/tap.sh"
+tmp=$(tap_scratch ospkg-verify) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 umask 022
 export LC_ALL=C TZ=UTC
 cd "$tmp" || exit 1
 
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-ok() { # ok DESCRIPTION COMMAND...: the command succeeds (its output is dropped)
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
-}
+# check: the commands' output kept out of TAP (shown when one fails).
+TAP_CAPTURE=$tmp
 # status WANT DESCRIPTION COMMAND...: the command exits with WANT; its
 # stdout+stderr are kept in $tmp/out for later greps.
 status() {
@@ -49,14 +43,14 @@ status() {
 	got=$?
 	cat "$tmp/out" >>"$tmp/all.log"
 	if [ "$got" = "$want" ]; then
-		pass "$what"
+		ok "$what"
 	else
-		fail "$what (exit $got, want $want)"
+		not_ok "$what (exit $got, want $want)"
 		sed 's/^/# /' "$tmp/out"
 	fi
 }
 says() { # says DESCRIPTION TEXT: the last status command printed TEXT
-	if grep -qF -- "$2" "$tmp/out"; then pass "$1"; else fail "$1"; sed 's/^/# /' "$tmp/out"; fi
+	if grep -qF -- "$2" "$tmp/out"; then ok "$1"; else not_ok "$1"; sed 's/^/# /' "$tmp/out"; fi
 }
 verify() { # verify ROOT DESC [options...]: ospkg verify of pkg.zip
 	local root=$1 desc=$2
@@ -72,17 +66,17 @@ status 0 "create writes a package" "$OSPKG" create --kernel vmlinuz --initramfs 
 	--zip pkg.zip --descriptor unsigned.json
 "$OSPKG" create --kernel vmlinuz --initramfs initramfs.cpio.zst --cmdline 'console=ttyS0 panic=10' \
 	--label 'lethe test' --url https://example.org/pkg.zip --zip again.zip --descriptor again.json
-ok "create is deterministic" cmp -s pkg.zip again.zip
-ok "hash prints the zip's SHA-256" [ "$("$OSPKG" hash --zip pkg.zip)" = "$(sha256sum pkg.zip | cut -d' ' -f1)" ]
+check "create is deterministic" cmp -s pkg.zip again.zip
+check "hash prints the zip's SHA-256" [ "$("$OSPKG" hash --zip pkg.zip)" = "$(sha256sum pkg.zip | cut -d' ' -f1)" ]
 if [ "$have_unzip" = yes ]; then
-	ok "unzip accepts the archive" unzip -tq pkg.zip
-	ok "the kernel is stored byte for byte" cmp -s vmlinuz <(unzip -p pkg.zip boot/vmlinuz)
+	check "unzip accepts the archive" unzip -tq pkg.zip
+	check "the kernel is stored byte for byte" cmp -s vmlinuz <(unzip -p pkg.zip boot/vmlinuz)
 else
 	skip "unzip accepts the archive" "no unzip"
 	skip "the kernel is stored byte for byte" "no unzip"
 fi
 if [ "$have_python" = yes ]; then
-	ok "Python's zipfile reads the archive" python3 -c '
+	check "Python's zipfile reads the archive" python3 -c '
 import sys, zipfile
 z = zipfile.ZipFile("pkg.zip")
 assert z.testzip() is None
@@ -98,8 +92,8 @@ fi
 	"$KEYS" leaf k1 bob 10 >/dev/null 2>&1 &&
 	"$KEYS" root k2 "test root two" 30 >/dev/null 2>&1 &&
 	"$KEYS" leaf k2 carol 10 >/dev/null 2>&1
-ok "ospkg-keys makes roots and leaves" [ -s k1/alice.pem ] && [ -s k2/carol.pem ]
-ok "keys are 0600 in a 0700 directory" [ "$(stat -c %a k1 k1/root.key k1/alice.key | tr '\n' ' ')" = "700 600 600 " ]
+check "ospkg-keys makes roots and leaves" bash -c '[ -s k1/alice.pem ] && [ -s k2/carol.pem ]'
+check "keys are 0600 in a 0700 directory" [ "$(stat -c %a k1 k1/root.key k1/alice.key | tr '\n' ' ')" = "700 600 600 " ]
 status 100 "ospkg-keys refuses to overwrite a key" "$KEYS" leaf k1 alice
 
 # --- signatures and thresholds ---------------------------------------------
@@ -122,9 +116,9 @@ open("sig0.bin", "wb").write(base64.b64decode(d["signatures"][0]))
 open("cert0.pem", "wb").write(base64.b64decode(d["certificates"][0]))'
 	openssl x509 -in cert0.pem -pubkey -noout >alice.pub 2>/dev/null
 	openssl dgst -sha256 -binary pkg.zip >digest.bin
-	ok "openssl verifies the signature over SHA-256(zip)" \
+	check "openssl verifies the signature over SHA-256(zip)" \
 		openssl pkeyutl -verify -pubin -inkey alice.pub -rawin -in digest.bin -sigfile sig0.bin
-	ok "the descriptor carries the PEM text of the certificate" cmp -s cert0.pem k1/alice.pem
+	check "the descriptor carries the PEM text of the certificate" cmp -s cert0.pem k1/alice.pem
 else
 	skip "openssl verifies the signature over SHA-256(zip)" "no python3"
 	skip "the descriptor carries the PEM text of the certificate" "no python3"
@@ -257,9 +251,9 @@ fi
 cp unsigned.json keep.json
 status 100 "sign with a missing key file exits 100" "$OSPKG" sign --key k1/nobody.key --cert k1/alice.pem \
 	--zip pkg.zip --descriptor keep.json
-ok "... with one line naming the file" [ "$(wc -l <"$tmp/out")" = 1 ] && grep -qF "k1/nobody.key" "$tmp/out"
-ok "... and leaves the descriptor unchanged" cmp -s keep.json unsigned.json
-ok "... and no temporary file" [ -z "$(find . -maxdepth 2 -name '*.tmp*' -print)" ]
+check "... with one line naming the file" bash -c '[ "$(wc -l <"$1")" = 1 ] && grep -qF k1/nobody.key "$1"' _ "$tmp/out"
+check "... and leaves the descriptor unchanged" cmp -s keep.json unsigned.json
+check "... and no temporary file" [ -z "$(find . -maxdepth 2 -name '*.tmp*' -print)" ]
 no_key_text() { # no line of any private key appears in anything ospkg printed
 	local k
 	for k in k1/*.key k2/*.key ca/*.key; do
@@ -267,7 +261,6 @@ no_key_text() { # no line of any private key appears in anything ospkg printed
 	done
 	return 0
 }
-ok "no private key text reaches any output" no_key_text
+check "no private key text reaches any output" no_key_text
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -11,6 +11,9 @@
 #   predict_type LINE               sends LINE and a newline to the guest console
 #   predict_stop                    kills the guest and the console reader
 
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+
 PREDICT_CAT_PID=
 PREDICT_IN_FD=
 

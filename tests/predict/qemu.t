@@ -16,7 +16,7 @@ APPEND="$BOOT_KERNEL_ARGS lethe.rescue lethe.pcrs=7,9"
 
 boot_need_image
 [[ -x $PCRPREDICT ]] || { echo "1..0"; echo "Bail out! $PCRPREDICT not built"; exit 1; }
-echo "1..3"
+tap_plan 3
 boot_init predictq
 "$PCRPREDICT" predict --qemu-cmdline "$APPEND" --qemu-initrd "$INITRD" --profile "$PCR_PROFILE" \
 	--out "$BOOT_DIR/pred" || boot_die "pcrpredict failed"
@@ -41,4 +41,4 @@ for p in 7 9; do
 done
 check "another -append string predicts another PCR 9" \
 	test "$(grep '^qemu 9 ' "$BOOT_DIR/pred")" != "$(grep '^qemu 9 ' "$BOOT_DIR/pred-x")"
-((failed == 0))
+tap_done

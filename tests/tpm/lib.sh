@@ -4,23 +4,30 @@
 #   tpm_start                 a fresh swtpm (own state dir) for this test
 #                             (SWTPM_LOGLEVEL=20: swtpm logs every command's bytes)
 #   tpm_reboot                simulated reboot: swtpm_ioctl -i + Startup(CLEAR)
-#   ok NAME CMD...            one TAP test line: CMD must succeed
+#   check NAME CMD...        one TAP test line: CMD must succeed (tests/tap.sh;
+#                             its output in $T/tap.out, $T/tap.err)
 #   is_rc RC NAME CMD...      CMD must exit with RC (its stderr kept in $T/rc.err)
+#   same NAME GOT WANT        GOT equals WANT and is not empty
 #   tor_ids DATADIR           "RSAFPR ED25519ID" as real tor prints them
-#   done_testing
+#   tap_done                  the plan, and the test's status
 #
 # Every TPM is a unix-socket swtpm: nothing listens on the network.  The
 # harness owns the EXIT trap: it stops swtpm and removes $T (LETHE_KEEP=1
 # keeps it).  stboot's PCR extends are simulated with tpm2_pcrextend.
 
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+
 TPMSEAL=${TPMSEAL:-build/host/tpmseal}
-T=$(mktemp -d "${TMPDIR:-/tmp}/tpmseal-t.XXXXXX")
-TAP_N=0
-TAP_FAIL=0
+T=$(tap_scratch tpmseal-t)
+# check keeps the commands' output (tpmseal prints identities) out of TAP.
+TAP_CAPTURE=$T
 SWTPM_PID=
 export TSS2_LOG=all+none
 
 tpm_cleanup() {
+	local rc=$?
+	tap_exit_status "$rc" || rc=$?
 	if [ -n "$SWTPM_PID" ]; then
 		kill "$SWTPM_PID" 2>/dev/null || true
 		wait "$SWTPM_PID" 2>/dev/null || true
@@ -30,6 +37,8 @@ tpm_cleanup() {
 	else
 		rm -rf "$T"
 	fi
+	# An EXIT trap sets the status only through exit.
+	exit "$rc"
 }
 trap tpm_cleanup EXIT
 
@@ -68,31 +77,17 @@ pcr_value() {
 	tpm2_pcrread "sha256:$1" | awk -v p="$1" '$1 == p || $1 == p":" { v = $NF } END { sub(/^0x/, "", v); print tolower(v) }'
 }
 
-ok() {
-	local name=$1
-	shift
-	TAP_N=$((TAP_N + 1))
-	if "$@" >"$T/last.out" 2>"$T/last.err"; then
-		echo "ok $TAP_N - $name"
-	else
-		echo "not ok $TAP_N - $name (exit $?)"
-		sed 's/^/# /' "$T/last.err" "$T/last.out" >&2
-		TAP_FAIL=$((TAP_FAIL + 1))
-	fi
-}
-
 is_rc() {
 	local want=$1 name=$2 rc=0
 	shift 2
-	TAP_N=$((TAP_N + 1))
 	"$@" >"$T/last.out" 2>"$T/last.err" || rc=$?
 	cp "$T/last.err" "$T/rc.err"  # for a following check of the message
 	if [ "$rc" = "$want" ]; then
-		echo "ok $TAP_N - $name"
+		ok "$name"
 	else
-		echo "not ok $TAP_N - $name (exit $rc, want $want)"
+		not_ok "$name"
+		diag "exit $rc, want $want"
 		sed 's/^/# /' "$T/last.err" "$T/last.out" >&2
-		TAP_FAIL=$((TAP_FAIL + 1))
 	fi
 }
 
@@ -122,18 +117,11 @@ no_files() {
 
 # same NAME GOT WANT: GOT equals WANT and is not empty.
 same() {
-	TAP_N=$((TAP_N + 1))
 	if [ -n "$2" ] && [ "$2" = "$3" ]; then
-		echo "ok $TAP_N - $1"
+		ok "$1"
 	else
-		echo "not ok $TAP_N - $1"
-		echo "#   got '$2'" >&2
-		echo "#  want '$3'" >&2
-		TAP_FAIL=$((TAP_FAIL + 1))
+		not_ok "$1"
+		diag "  got '$2'"
+		diag " want '$3'"
 	fi
-}
-
-done_testing() {
-	echo "1..$TAP_N"
-	[ "$TAP_FAIL" = 0 ]
 }

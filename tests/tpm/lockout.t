@@ -12,8 +12,8 @@ lockout_counter() {
 
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/op.pem" 2>/dev/null
 openssl ec -in "$T/op.pem" -pubout -out "$T/op.pub" 2>/dev/null
-ok "provision (authority mode)" "$TPMSEAL" provision --instances 1
-ok "provision (authorized mode, second index)" "$TPMSEAL" provision --index 0x01851E60 --instances 1 --authorize-key "$T/op.pub"
+check "provision (authority mode)" "$TPMSEAL" provision --instances 1
+check "provision (authorized mode, second index)" "$TPMSEAL" provision --index 0x01851E60 --instances 1 --authorize-key "$T/op.pub"
 "$TPMSEAL" approve --key "$T/op.pem" --pcr 7=$(printf '%064d' 1) --pcr 13=$(pcr_value 13) --out "$T/bad.ap" >/dev/null
 tpm2_pcrextend 7:sha256=$(printf 'evil' | sha256sum | cut -d' ' -f1)
 "$TPMSEAL" approve --key "$T/op.pem" --pcr 7=$(pcr_value 7) --pcr 13=$(pcr_value 13) --out "$T/cur.ap" >/dev/null
@@ -38,9 +38,9 @@ done
 same "5 policy failures inside the TPM" "$fails" 0
 same "lockout counter still 0" "$(lockout_counter)" 0x0
 tpm_reboot
-ok "after reboot the right state still unseals" "$TPMSEAL" unseal --out "$T/good"
+check "after reboot the right state still unseals" "$TPMSEAL" unseal --out "$T/good"
 # Control: this TPM does count real auth failures on a DA-protected index.
 tpm2_nvdefine 0x01851E70 -C o -s 8 -a "ownerwrite|authread" -p right >/dev/null
 tpm2_nvread 0x01851E70 -C 0x01851E70 -P wrong -s 8 >/dev/null 2>&1 || true
 same "control: one wrong password does count" "$(lockout_counter)" 0x1
-done_testing
+tap_done

@@ -42,72 +42,72 @@ pub() { tpm2_nvreadpublic 0x$IDX; }
 export T TPMSEAL
 export -f unseal advance
 
-ok "approve image v1 at epoch 100" approve "image v1" 100 "$T/op.pem" "$T/v1.ap"
-ok "approve image v2 at epoch 200" approve "image v2" 200 "$T/op.pem" "$T/v2.ap"
-ok "approve image v2 with another key" approve "image v2" 200 "$T/other.pem" "$T/v2other.ap"
-ok "approve image v3 without an epoch (v1 record)" approve "image v3" "" "$T/op.pem" "$T/v3.ap"
+check "approve image v1 at epoch 100" approve "image v1" 100 "$T/op.pem" "$T/v1.ap"
+check "approve image v2 at epoch 200" approve "image v2" 200 "$T/op.pem" "$T/v2.ap"
+check "approve image v2 with another key" approve "image v2" 200 "$T/other.pem" "$T/v2other.ap"
+check "approve image v3 without an epoch (v1 record)" approve "image v3" "" "$T/op.pem" "$T/v3.ap"
 same "v2 records are 116 bytes, v1 108" "$(stat -c %s "$T/v1.ap") $(stat -c %s "$T/v3.ap")" "116 108"
 # The config server's file: every approval back to back, another key's first.
 cat "$T/v2other.ap" "$T/v1.ap" "$T/v2.ap" "$T/v3.ap" >"$T/approvals"
 
 boot "image v1"
-ok "v1 provisions (authorized mode)" \
+check "v1 provisions (authorized mode)" \
 	bash -c "'$TPMSEAL' provision --instances 2 --authorize-key '$T/op.pub' > '$T/prov.ids'"
-ok "status: minimum epoch 0 after provisioning" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 0'"
+check "status: minimum epoch 0 after provisioning" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 0'"
 w0=$(nv_writes $IDX)
 same "provisioning wrote the identity index" "$([ "$w0" -ge 1 ] && echo yes)" yes
 
 boot "image v1"
 pub >"$T/pub.before"  # before any unseal of this boot: not read-locked
-ok "v1 unseals with its approval from the file" bash -c "unseal '$T/v1out' > '$T/v1.ids'"
-ok "same identities as provisioned" cmp "$T/prov.ids" "$T/v1.ids"
-ok "v1 raises the minimum to its epoch" bash -c "advance | grep -qx 'epoch 100 raised from 0'"
-ok "again: nothing to write" bash -c "advance | grep -qx 'epoch 100 unchanged'"
+check "v1 unseals with its approval from the file" bash -c "unseal '$T/v1out' > '$T/v1.ids'"
+check "same identities as provisioned" cmp "$T/prov.ids" "$T/v1.ids"
+check "v1 raises the minimum to its epoch" bash -c "advance | grep -qx 'epoch 100 raised from 0'"
+check "again: nothing to write" bash -c "advance | grep -qx 'epoch 100 unchanged'"
 
 boot "image v2"
-ok "v2 unseals the same identities with its approval" bash -c "unseal '$T/v2out' > '$T/v2.ids'"
-ok "same identities as provisioned" cmp "$T/prov.ids" "$T/v2.ids"
-ok "same key files" diff -r "$T/v1out" "$T/v2out"
-ok "v2 raises the minimum to 200" bash -c "advance | grep -qx 'epoch 200 raised from 100'"
-ok "status: minimum epoch 200" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 200'"
+check "v2 unseals the same identities with its approval" bash -c "unseal '$T/v2out' > '$T/v2.ids'"
+check "same identities as provisioned" cmp "$T/prov.ids" "$T/v2.ids"
+check "same key files" diff -r "$T/v1out" "$T/v2out"
+check "v2 raises the minimum to 200" bash -c "advance | grep -qx 'epoch 200 raised from 100'"
+check "status: minimum epoch 200" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 200'"
 
 boot "image v1"
 is_rc 1 "v1 after v2 raised the minimum: refused" unseal "$T/o1"
-ok "the error says rollback" grep -q "rollback refused" "$T/rc.err"
-ok "nothing written" no_files "$T/o1"
+check "the error says rollback" grep -q "rollback refused" "$T/rc.err"
+check "nothing written" no_files "$T/o1"
 is_rc 1 "v1 cannot lower the minimum either" advance
-ok "minimum still 200" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 200'"
+check "minimum still 200" bash -c "'$TPMSEAL' status --authorize-key '$T/op.pub' | grep -qx 'epoch 200'"
 
 boot "image x"
 is_rc 1 "an unapproved state: refused" unseal "$T/o2"
-ok "the error says no approval matches" grep -q "no approval matches" "$T/rc.err"
+check "the error says no approval matches" grep -q "no approval matches" "$T/rc.err"
 
 boot "image v2"
 cat "$T/v2other.ap" "$T/v1.ap" >"$T/approvals.other"
 is_rc 1 "v2 with only another key's approval for it: refused" \
 	"$TPMSEAL" unseal --authorize-key "$T/op.pub" --approval "$T/approvals.other" --out "$T/o3"
-ok "the error says no valid signature" grep -q "no valid approval signature" "$T/rc.err"
+check "the error says no valid signature" grep -q "no valid approval signature" "$T/rc.err"
 is_rc 1 "no approvals file (the server has none): another state" \
 	"$TPMSEAL" unseal --authorize-key "$T/op.pub" --approval "$T/absent" --out "$T/o4"
 head -c 100 "$T/v2.ap" >"$T/trunc.ap"
 is_rc 100 "a truncated record: the file is refused" \
 	"$TPMSEAL" unseal --authorize-key "$T/op.pub" --approval "$T/trunc.ap" --out "$T/o4"
-ok "v2 still unseals (the refusals did not read-lock)" bash -c "unseal '$T/v2b' > '$T/v2b.ids'"
-ok "same identities" cmp "$T/prov.ids" "$T/v2b.ids"
+check "v2 still unseals (the refusals did not read-lock)" bash -c "unseal '$T/v2b' > '$T/v2b.ids'"
+check "same identities" cmp "$T/prov.ids" "$T/v2b.ids"
 
 boot "image v2"
 pub >"$T/pub.after"
-ok "identity index: public area (name, attributes, policy) unchanged" cmp "$T/pub.before" "$T/pub.after"
-ok "v2 still unseals after a reboot" bash -c "unseal '$T/v2c' > '$T/v2c.ids'"
-ok "same identities" cmp "$T/prov.ids" "$T/v2c.ids"
-ok "v2 advance after reboot: unchanged, no write" bash -c "advance | grep -qx 'epoch 200 unchanged'"
+check "identity index: public area (name, attributes, policy) unchanged" cmp "$T/pub.before" "$T/pub.after"
+check "v2 still unseals after a reboot" bash -c "unseal '$T/v2c' > '$T/v2c.ids'"
+check "same identities" cmp "$T/prov.ids" "$T/v2c.ids"
+check "v2 advance after reboot: unchanged, no write" bash -c "advance | grep -qx 'epoch 200 unchanged'"
 same "no NV_Write to the identity index since provisioning (swtpm's command log)" "$(nv_writes $IDX)" "$w0"
 same "the log does see writes: the epoch index got 3 (first write, 100, 200)" "$(nv_writes 01851E7D)" 3
 
 # A version-1 record (no epoch) still unseals: documented, it predates
 # rollback and cannot be refused by any minimum.
 boot "image v3"
-ok "v3 with a version-1 approval unseals (no epoch: no rollback check)" bash -c "unseal '$T/v3' > /dev/null"
+check "v3 with a version-1 approval unseals (no epoch: no rollback check)" bash -c "unseal '$T/v3' > /dev/null"
 is_rc 1 "advance with a version-1 approval: refused (no epoch)" advance
 
 # The remedy for the owner-level limits below: an owner auth the node
@@ -115,8 +115,8 @@ is_rc 1 "advance with a version-1 approval: refused (no epoch)" advance
 # owner's authorization); undefining the indexes then does.
 tpm2_changeauth -c o ownersecret
 boot "image v2"
-ok "owner auth set: v2 still unseals" bash -c "unseal '$T/v2d' > '$T/v2d.ids'"
-ok "owner auth set: advance still works" bash -c "advance | grep -qx 'epoch 200 unchanged'"
+check "owner auth set: v2 still unseals" bash -c "unseal '$T/v2d' > '$T/v2d.ids'"
+check "owner auth set: advance still works" bash -c "advance | grep -qx 'epoch 200 unchanged'"
 is_rc 1 "owner auth set: the epoch index cannot be undefined without it" tpm2_nvundefine 0x01851E7D -C o
 tpm2_changeauth -c o -p ownersecret
 
@@ -137,7 +137,7 @@ tpm2_nvundefine 0x01851E7D -C o
 tpm2_nvdefine 0x01851E7D -C o -s 8 -a "authread|policywrite|no_da" -L "$T/epoch.pol" >/dev/null
 boot "image v1"
 is_rc 1 "owner re-created the index, unwritten: v1 still refused" unseal "$T/o9"
-ok "attacker: first write of 0 through PolicyNvWritten(NO)" bash -c "
+check "attacker: first write of 0 through PolicyNvWritten(NO)" bash -c "
 	set -e
 	cd '$T'
 	tpm2_startauthsession --policy-session -S fw.ctx
@@ -146,7 +146,7 @@ ok "attacker: first write of 0 through PolicyNvWritten(NO)" bash -c "
 	tpm2_policyor -S fw.ctx -l sha256:epoch.branch1,epoch.branch2 >/dev/null
 	head -c 8 /dev/zero | tpm2_nvwrite 0x01851E7D -P session:fw.ctx -i -
 	tpm2_flushcontext fw.ctx"
-ok "limit: after that, v1 unseals again on this node (owner-level rollback)" unseal "$T/o10"
+check "limit: after that, v1 unseals again on this node (owner-level rollback)" unseal "$T/o10"
 
 # The owner replaces the epoch index with one that has no policy: the
 # TPM names it differently and no approval verifies (fail closed).
@@ -163,5 +163,5 @@ printf '\0\0\0\0\0\0\0\0' | tpm2_nvwrite 0x01851E7D -C o -i -
 is_rc 1 "foreign epoch index nobody may read: refused, not a TPM failure" unseal "$T/o7"
 tpm2_nvundefine 0x01851E7D -C o
 is_rc 1 "epoch index undefined by the owner: refused (denial of service)" unseal "$T/o8"
-ok "the error names the missing index" grep -q "minimum-epoch NV index 0x01851e7d" "$T/rc.err"
-done_testing
+check "the error names the missing index" grep -q "minimum-epoch NV index 0x01851e7d" "$T/rc.err"
+tap_done

@@ -16,7 +16,8 @@
 # Needs tor, tor-gencert, swtpm, tpm2-tools, curl, python3.
 set -u -o pipefail
 
-# boot/lib.sh for boot_stop only, first: tpm/lib.sh's ok() is the one used here.
+# boot/lib.sh for boot_stop only; tpm/lib.sh's output capture (TAP_CAPTURE) for
+# check.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../../tpm/lib.sh"
 . "$(dirname "$0")/../authority.sh"
@@ -64,7 +65,7 @@ authority_start "$T/auth"
 TORS+=("$AUTH_PID")
 
 # --- the relay's identity: provisioned and unsealed by tpmseal ---
-ok "tpmseal provisions one identity (PCR 16)" "$TPMSEAL" provision --instances 1 --pcrs 16
+check "tpmseal provisions one identity (PCR 16)" "$TPMSEAL" provision --instances 1 --pcrs 16
 unseal() { # DIR: unseal into DIR, print "FP ED"
 	rm -rf "$1" && mkdir -m 700 "$1" &&
 		"$TPMSEAL" unseal --out "$1" --pcrs 16 | awk '$1 == "0" { print $2, $3 }'
@@ -96,12 +97,12 @@ published() { # the relay's descriptor's "published" time on the authority, epoc
 	curl -sf --max-time 5 "http://127.0.0.1:$A_DIR/tor/server/fp/$fp" |
 		awk '$1 == "published" { print $2 "T" $3 "Z" }' | xargs -r -I{} date -u -d {} +%s
 }
-ok "the relay uses the sealed identity (tor's own fingerprint)" \
+check "the relay uses the sealed identity (tor's own fingerprint)" \
 	until_s 60 grep -q "identity key fingerprint is 'lethe9 $fp'" "$T/relay1/notice.log"
 have_desc() { [ -n "$(published)" ]; }
-ok "the authority has its descriptor" until_s 120 have_desc
-ok "the consensus lists it under the sealed fingerprint" until_s 240 in_consensus
-ok "the authority (the image's tor) accepts the descriptor: Running, Valid, same tor version" \
+check "the authority has its descriptor" until_s 120 have_desc
+check "the consensus lists it under the sealed fingerprint" until_s 240 in_consensus
+check "the authority (the image's tor) accepts the descriptor: Running, Valid, same tor version" \
 	until_s 120 authority_accepts "$T/auth" "$fp"
 
 # --- reboot: TPM Startup(CLEAR), empty key directory, unseal again ---
@@ -112,11 +113,10 @@ TORS+=("$AUTH_PID")
 tpm_reboot
 t_reboot=$(date -u +%s)
 id2=$(unseal "$T/keys")
-ok "after the reboot: the same identity unsealed" test "$id1" = "$id2"
+check "after the reboot: the same identity unsealed" test "$id1" = "$id2"
 sleep 1
 relay_start "$T/relay2"
 republished() { local p; p=$(published); [ -n "$p" ] && [ "$p" -ge "$t_reboot" ]; }
-ok "the relay publishes again, same fingerprint" until_s 120 republished
-ok "and stays in the consensus under it" until_s 240 in_consensus
-echo "1..$TAP_N"
-[ "$TAP_FAIL" -eq 0 ]
+check "the relay publishes again, same fingerprint" until_s 120 republished
+check "and stays in the consensus under it" until_s 240 in_consensus
+tap_done

@@ -143,5 +143,4 @@ check "boot 2: Running and Valid again" running
 check "boot 2: stops cleanly (ctrl-alt-del: reboot)" relay_power_cad
 check "the authority ran throughout" boot_alive "$AUTH_PID"
 
-echo "1..$n"
-[[ $failed -eq 0 ]]
+tap_done

@@ -55,5 +55,4 @@ if boot_qmp send-key "$cad" >"$BOOT_DIR/qmp.out" 2>&1 && boot_wait_exit 120 &&
 else
 	not_ok "stops cleanly while waiting (ctrl-alt-del: reboot)"
 fi
-echo "1..$n"
-[[ $failed -eq 0 ]]
+tap_done

@@ -5,17 +5,10 @@ set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
 INITD_SIZE_MAX=${INITD_SIZE_MAX:-102400}
-n=0
-failed=0
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-cli.XXXXXX") || exit 111
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../../tap.sh"
+scratch=$(tap_scratch initd-cli) || exit 111
 trap 'rm -rf "$scratch"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 
 # run ARGS...: runs initd, leaving $out, $err and $rc.
 run() {
@@ -25,7 +18,7 @@ run() {
 	err=$(<"$scratch/err")
 }
 
-echo "1..10"
+tap_plan 10
 
 if [[ ! -x $INITD ]]; then
 	echo "Bail out! $INITD not built"
@@ -69,4 +62,4 @@ check "missing release file: exit 111" \
 run --version -r "$scratch/release" extra
 check "stray argument: refusal" test "$rc" = 100
 
-[[ $failed -eq 0 ]]
+tap_done

@@ -5,20 +5,17 @@
 set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
-n=0
-failed=0
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-sntp.XXXXXX") || exit 111
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../../tap.sh"
+scratch=$(tap_scratch initd-sntp) || exit 111
 srv_pid=
 cleanup() {
 	[[ -n $srv_pid ]] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
-echo "1..9"
+tap_plan 9
 if [[ ! -x $INITD ]]; then echo "Bail out! $INITD not built"; exit 1; fi
 
 # Servers on loopback, one per mode: "good" (offset 0), "far" (+10 s),
@@ -78,5 +75,4 @@ check "two of three agree on the median, the third is out: exit 1" test "$rc" -e
 "$INITD" --sntp >/dev/null 2>&1; rc=$?
 check "no server: usage (100)" test "$rc" -eq 100
 
-echo "# $failed of $n failed"
-[[ $failed -eq 0 ]]
+tap_done

@@ -6,9 +6,9 @@
 set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
-n=0
-failed=0
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-sup.XXXXXX") || exit 111
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../../tap.sh"
+scratch=$(tap_scratch initd-sup) || exit 111
 sup_pid=
 cleanup() {
 	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
@@ -18,12 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds.
@@ -67,7 +61,7 @@ fds_equal() {
 }
 no_zombies() { ! ps -o stat= --ppid "$sup_pid" | grep -q Z; }
 
-echo "1..20"
+tap_plan 20
 
 if [[ ! -x $INITD ]]; then
 	echo "Bail out! $INITD not built"
@@ -227,4 +221,4 @@ check "watchdog: a pinging instance is left alone" \
 	bash -c '! grep -q "tor1: no WATCHDOG" "$1" && [[ $(grep -c "tor1: ready" "$1") -eq 1 ]]' _ "$scratch/log"
 check "watchdog: clean exit" test "$sup_rc" -eq 0
 
-[[ $failed -eq 0 ]]
+tap_done

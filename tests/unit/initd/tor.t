@@ -7,9 +7,9 @@ set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
-n=0
-failed=0
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/initd-tor.XXXXXX") || exit 111
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../../tap.sh"
+scratch=$(tap_scratch initd-tor) || exit 111
 sup_pid=
 cleanup() {
 	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
@@ -17,10 +17,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
 wait_for() {
 	local end=$(($(now_ms) + $1 * 1000)); shift
@@ -46,7 +42,7 @@ fds_equal() {
 		$(grep -c 'open fds:' "$scratch/log") -eq 2 ]]
 }
 
-echo "1..40"
+tap_plan 40
 if [[ ! -x $INITD ]]; then echo "Bail out! $INITD not built"; exit 1; fi
 
 "$INITD" --supervise-tor a b c >/dev/null 2>&1; rc=$?
@@ -302,5 +298,4 @@ else
 	done
 fi
 
-echo "# $failed of $n failed"
-[[ $failed -eq 0 ]]
+tap_done
