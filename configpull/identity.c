@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "identity.h"
+#include "lethe_paths.h"
 #include "tpmsign.h"
 
 static const char *ossl_reason(void)
@@ -38,10 +39,10 @@ static EVP_PKEY *identity_load_file(const char *path, struct cp_err *err)
 }
 
 /* The TPM key signs through ESYS itself, not the tpm2 provider (tpmsign.c
- * says why); TCTI from TPM2OPENSSL_TCTI (--tcti), else the loader's default. */
+ * says why); TCTI from $LETHE_TCTI (--tcti sets it), else the loader's default. */
 static EVP_PKEY *identity_load_tpm(unsigned handle, struct cp_err *err)
 {
-	return tpmsign_load(handle, getenv("TPM2OPENSSL_TCTI"), err);
+	return tpmsign_load(handle, getenv(LETHE_TCTI_ENV), err);
 }
 
 EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err)

@@ -11,7 +11,7 @@
 #define IDENTITY_ID_LEN 64
 
 /* Loads the key: from KEYFILE if not NULL, else from the TPM persistent
- * HANDLE (tpmsign_load; TCTI from TPM2OPENSSL_TCTI, which --tcti sets,
+ * HANDLE (tpmsign_load; TCTI from $LETHE_TCTI, which --tcti sets,
  * else the TCTI loader's default: /dev/tpmrm0 on the relay).  NULL with
  * ERR set. */
 EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err);

@@ -250,9 +250,10 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	/* One TCTI for ESAPI and the provider (tests point both at swtpm or
-	 * tabrmd; the relay uses the defaults, /dev/tpmrm0). */
-	if (tcti && setenv("TPM2OPENSSL_TCTI", tcti, 1) != 0)
+	/* One TCTI variable for every lethe program (lethe_paths.h; tests
+	 * point it at swtpm or tabrmd; the relay uses the default,
+	 * /dev/tpmrm0). */
+	if (tcti && setenv(LETHE_TCTI_ENV, tcti, 1) != 0)
 		return CP_EXIT_UNREACHABLE;
 	if (strcmp(cmd, "enroll") == 0)
 		return enroll(fo.key, fo.handle, tcti, optind == argc);

@@ -26,7 +26,7 @@ static int cmd_fatal(int code, const char *err)
 
 static const char *cmd_tcti(const struct cmd_opts *o)
 {
-	const char *env = getenv("TPM2TOOLS_TCTI");
+	const char *env = getenv(LETHE_TCTI_ENV);
 
 	if (o->tcti)
 		return o->tcti;

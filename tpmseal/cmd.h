@@ -12,7 +12,7 @@
 #define CMD_MAX_DIRS TPMSEAL_MAX_INSTANCES
 
 struct cmd_opts {
-	const char *tcti;           /* --tcti, else TPM2TOOLS_TCTI, else device:/dev/tpmrm0 */
+	const char *tcti;           /* --tcti, else $LETHE_TCTI, else device:/dev/tpmrm0 */
 	uint32_t index;             /* --index */
 	uint32_t mask;              /* --pcrs (authority mode) */
 	const char *authkey;        /* --authorize-key PUB.pem: authorized mode */

@@ -68,7 +68,7 @@ for ((i = 0; i < 100; i++)); do
 	[[ -S $T/tpm/sock && -S $T/tpm/sock.ctrl ]] && break
 	sleep 0.05
 done
-export TPM2TOOLS_TCTI="swtpm:path=$T/tpm/sock"
+export LETHE_TCTI="swtpm:path=$T/tpm/sock" TPM2TOOLS_TCTI="swtpm:path=$T/tpm/sock"
 tpm2_getcap properties-fixed >/dev/null 2>&1 || { echo "Bail out! swtpm did not start"; exit 1; }
 
 # What stboot.go does after verifying the package, in its order.

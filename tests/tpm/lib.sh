@@ -53,7 +53,8 @@ tpm_start() {
 		[ -S "$T/tpm/sock" ] && [ -S "$T/tpm/sock.ctrl" ] && break
 		sleep 0.05
 	done
-	export TPM2TOOLS_TCTI="swtpm:path=$T/tpm/sock"
+	# tpmseal reads LETHE_TCTI; tpm2-tools (tpm2_nvread, ...) their own
+	export LETHE_TCTI="swtpm:path=$T/tpm/sock" TPM2TOOLS_TCTI="swtpm:path=$T/tpm/sock"
 	tpm2_getcap properties-fixed >/dev/null
 }
 

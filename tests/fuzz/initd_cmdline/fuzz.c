@@ -68,9 +68,9 @@ static void fuzz_sysctl(char const *buf, size_t size)
 			/* the shared allowlist over the same key and value:
 			 * whatever it accepts is one spelling the kernel reads */
 			{
-				struct lethe_sysctl_rule const *r = lethe_sysctl_rule(kv.key);
+				struct lethe_sysctl_rule const *rule = lethe_sysctl_rule(kv.key);
 
-				if (r && !lethe_sysctl_value_check(r, kv.value))
+				if (rule && !lethe_sysctl_value_check(rule, kv.value))
 					fuzz_check(strchr(kv.value, '\t') == NULL &&
 						strstr(kv.value, "  ") == NULL && kv.value[0] != ' ');
 			}
