@@ -71,7 +71,7 @@ if in_root cp "$DEBIAN_CURL" "$tmp/debian-libcurl.so.4" 2>/dev/null &&
 	objdump -p "$tmp/debian-libcurl.so.4" 2>/dev/null | grep -q 'CURL_OPENSSL_4'; then
 	exports "$tmp/debian-libcurl.so.4" >"$tmp/debian.syms"
 	if cmp -s "$tmp/lean.syms" "$tmp/debian.syms"; then
-		check "it exports exactly the functions of Debian's libcurl4"
+		ok "it exports exactly the functions of Debian's libcurl4"
 	else
 		not_ok "it exports exactly the functions of Debian's libcurl4"
 		diag "$(diff "$tmp/debian.syms" "$tmp/lean.syms")"
