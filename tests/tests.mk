@@ -8,9 +8,11 @@ CHECK_TARGETS ?=
 TIMEOUT_SCALE ?= 1
 # Every test's scratch directory (tests/tap.sh: tap_scratch) goes under the
 # build directory, not TMPDIR: private to this checkout and B=, and reachable
-# by nginx's workers (nobody) even when TMPDIR or /tmp is 0700 (the CI runs
-# as root).  Made 0711 by the first test that needs it.
-LETHE_TEST_TMPDIR ?= $(abspath $(B))/tmp
+# by nginx's workers (nobody) and tor (debian-tor) even when TMPDIR or /tmp
+# is 0700 (the CI runs as root).  A checkout inside a directory others
+# cannot search gets its own directory under /var/tmp instead
+# (scripts/test-tmpdir).  Made 0711 by the first test that needs it.
+LETHE_TEST_TMPDIR ?= $(shell scripts/test-tmpdir $(B))
 export LETHE_TEST_TMPDIR
 
 .PHONY: check check-deps fuzz-replay fuzz-build test-image test-boot check-repro bench-image
