@@ -1,13 +1,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "modules.h"
 
@@ -28,6 +28,84 @@ static size_t modules_field(char const **p, char const *end, char const **f)
 		s++;
 	*p = s;
 	return (size_t)(s - *f);
+}
+
+/* One pattern element at *p against c: 1 and *p moved past it, or 0. */
+static int modules_glob_one(char const **pp, char c)
+{
+	char const *p = *pp, *q;
+	int neg, hit = 0, first = 1;
+
+	if (*p == '?') {
+		*pp = p + 1;
+		return 1;
+	}
+	if (*p == '[') {
+		q = p + 1;
+		neg = *q == '!' || *q == '^';
+		q += neg;
+		for (;; first = 0) {
+			char lo, hi;
+
+			if (*q == '\0')
+				goto literal; /* no closing ']': a plain '[' */
+			if (*q == ']' && !first)
+				break;
+			lo = *q;
+			if (lo == '\\' && q[1])
+				lo = *++q;
+			hi = lo;
+			if (q[1] == '-' && q[2] && q[2] != ']') {
+				q += 2;
+				hi = *q;
+				if (hi == '\\' && q[1])
+					hi = *++q;
+			}
+			q++;
+			if ((unsigned char)c >= (unsigned char)lo && (unsigned char)c <= (unsigned char)hi)
+				hit = 1;
+		}
+		if (hit == neg)
+			return 0;
+		*pp = q + 1;
+		return 1;
+	}
+	if (*p == '\\' && p[1])
+		p++;
+literal:
+	if (*p != c)
+		return 0;
+	*pp = p + 1;
+	return 1;
+}
+
+int modules_glob(char const *p, char const *s)
+{
+	char const *star_p = NULL, *star_s = NULL;
+
+	for (;;) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			if (!*p)
+				return 1;
+			star_p = p;
+			star_s = s;
+			continue;
+		}
+		if (!*s)
+			return !*p;
+		if (*p && modules_glob_one(&p, *s)) {
+			s++;
+			continue;
+		}
+		/* the last '*' takes one more character; earlier ones never
+		 * need to: the classic single-backtrack glob */
+		if (!star_p)
+			return 0;
+		p = star_p;
+		s = ++star_s;
+	}
 }
 
 size_t modules_alias_match(char const *text, size_t len, char const *modalias,
@@ -51,7 +129,7 @@ size_t modules_alias_match(char const *text, size_t len, char const *modalias,
 			continue;
 		memcpy(patbuf, pat, patl);
 		patbuf[patl] = '\0';
-		if (fnmatch(patbuf, modalias, 0) == 0) {
+		if (modules_glob(patbuf, modalias)) {
 			cb(name, namel, ctx);
 			n++;
 		}
@@ -223,39 +301,19 @@ static char *modules_read(char const *dir, char const *file, size_t *len)
 {
 	char path[512];
 	char *buf;
-	size_t n = 0;
-	ssize_t r;
-	int fd;
+	long n;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_warn("unable to open %s: %s", path, strerror(errno));
+	buf = malloc(MODULES_FILE_BYTES);
+	n = buf ? file_read(path, buf, MODULES_FILE_BYTES) : -ENOMEM;
+	if (n < 0) {
+		log_warn("unable to read %s: %s", path, strerror((int)-n));
+		free(buf);
 		return NULL;
 	}
-	buf = malloc(MODULES_FILE_BYTES + 1);
-	if (!buf)
-		goto fail;
-	while (n <= MODULES_FILE_BYTES && (r = read(fd, buf + n, MODULES_FILE_BYTES + 1 - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		n += (size_t)r;
-	}
-	if (n > MODULES_FILE_BYTES) {
-		errno = EFBIG;
-		goto fail;
-	}
-	close(fd);
-	*len = n;
+	*len = (size_t)n;
 	return buf;
-fail:
-	log_warn("unable to read %s: %s", path, strerror(errno));
-	free(buf);
-	close(fd);
-	return NULL;
 }
 
 /* The modalias of every entry of dir (a bus's devices, or a class). */

@@ -14,6 +14,13 @@
 #define MODULES_LOADED_MAX 128
 #define MODULES_PASSES 4
 
+/* fnmatch(pattern, s, 0) for ASCII, as modprobe matches modules.alias:
+ * '*', '?', '[...]' with ranges and '!'/'^', '\\' escapes; no character
+ * classes or multibyte characters (modalias strings have none).  Ours
+ * because musl's fnmatch brings its wide-character tables, 16 KB of PID
+ * 1.  1 on a match, else 0. */
+int modules_glob(char const *pattern, char const *s);
+
 /* Calls cb(name, name_len, ctx) for every "alias PATTERN NAME" line of
  * text[0..len) whose PATTERN matches modalias; other lines are skipped.
  * Returns the number of matches. */

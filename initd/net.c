@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "lethe_paths.h"
 #include "log.h"
 #include "loop.h"
@@ -66,30 +67,16 @@ out:
 
 int net_install_script(char const *src, char const *dst)
 {
-	char buf[NET_SCRIPT_BYTES + 1];
-	ssize_t n = 0, r;
-	int in, out, ret = 0;
+	char buf[NET_SCRIPT_BYTES];
+	long n = file_read(src, buf, sizeof buf);
+	int out, ret = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
-		return -errno;
-	while (n <= NET_SCRIPT_BYTES && (r = read(in, buf + n, sizeof buf - (size_t)n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			close(in);
-			return ret;
-		}
-		n += r;
-	}
-	close(in);
-	if (n > NET_SCRIPT_BYTES)
-		return -EFBIG;
+	if (n < 0)
+		return (int)n;
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
 	if (out < 0)
 		return errno == EEXIST ? 0 : -errno;
-	if (write(out, buf, (size_t)n) != n)
+	if (write(out, buf, (size_t)n) != (ssize_t)n)
 		ret = -EIO;
 	if (close(out) < 0 && ret == 0)
 		ret = -errno;

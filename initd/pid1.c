@@ -22,6 +22,7 @@
 #include "modules.h"
 #include "mount.h"
 #include "net.h"
+#include "file.h"
 #include "lethe_paths.h"
 #include "pid1.h"
 #include "pipeline.h"
@@ -98,26 +99,15 @@ static void pid1_cmdline(struct cmdline *c)
 {
 	static char buf[CMDLINE_BYTES + 1];
 	struct cmdline_error errs[8];
-	size_t n = 0, i, nerr;
-	ssize_t r;
-	int fd = open(PID1_CMDLINE, O_RDONLY | O_CLOEXEC);
+	size_t i, nerr;
+	/* one byte more than the parser takes: it reports a line too long */
+	long n = file_read_head(PID1_CMDLINE, buf, sizeof buf);
 
-	if (fd < 0) {
-		log_warn("unable to open %s: %s", PID1_CMDLINE, strerror(errno));
-	} else {
-		while (n < sizeof buf && (r = read(fd, buf + n, sizeof buf - n)) != 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				log_warn("unable to read %s: %s", PID1_CMDLINE, strerror(errno));
-				n = 0;
-				break;
-			}
-			n += (size_t)r;
-		}
-		close(fd);
+	if (n < 0) {
+		log_warn("unable to read %s: %s", PID1_CMDLINE, strerror((int)-n));
+		n = 0;
 	}
-	nerr = cmdline_parse(buf, n, c, errs, sizeof errs / sizeof errs[0]);
+	nerr = cmdline_parse(buf, (size_t)n, c, errs, sizeof errs / sizeof errs[0]);
 	for (i = 0; i < nerr && i < sizeof errs / sizeof errs[0]; i++)
 		log_warn("kernel command line: %s: %s", errs[i].word, errs[i].what);
 	if (nerr > i)
@@ -333,13 +323,8 @@ static void pid1_rss(void)
 {
 	char buf[2048];
 	uint64_t kib;
-	ssize_t n = -1;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	long n = file_read_head("/proc/self/status", buf, sizeof buf);
 
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof buf);
-		close(fd);
-	}
 	if (n > 0 && mem_parse_kb(buf, (size_t)n, "VmRSS:", &kib) == 0)
 		log_info("initd rss %llu kB", (unsigned long long)kib);
 }

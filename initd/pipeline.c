@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "file.h"
 #include "lethe_exit.h"
 #include "log.h"
 #include "mem.h"
@@ -56,7 +57,7 @@ static void pipeline_zram(struct nodeconf const *nc)
 	};
 	struct utsname u;
 	uint64_t kib;
-	long n = tor_read_small("/proc/meminfo", buf, sizeof buf);
+	long n = file_read_head("/proc/meminfo", buf, sizeof buf);
 
 	if (!nc->zram)
 		return;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "lethe_exit.h"
 #include "lethe_paths.h"
 #include "log.h"
@@ -106,35 +107,6 @@ end:
 	if (p[1] >= 0)
 		close(p[1]);
 	return r;
-}
-
-static long seal_read(char const *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t n = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, size - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			k = -errno;
-			close(fd);
-			return k;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n == size) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	return (long)n;
 }
 
 /* Removes what unseal wrote (DIR/i/keys/<files>, DIR/i/keys, DIR/i): keys
@@ -250,7 +222,7 @@ int seal_main(int argc, char **argv)
 		log_fatal("usage: --seal PCRS");
 		return LETHE_EXIT_USAGE;
 	}
-	len = seal_read(LETHE_NODECONF, conf, sizeof conf);
+	len = file_read(LETHE_NODECONF, conf, sizeof conf);
 	if (len < 0) {
 		log_fatal("unable to read %s: %s", LETHE_NODECONF, strerror((int)-len));
 		return LETHE_EXIT_TEMP;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "sysctl.h"
 
@@ -115,32 +116,17 @@ static int sysctl_write(char const *proc_sys, struct sysctl_kv const *kv)
 
 int sysctl_apply_file(char const *proc_sys, char const *path)
 {
-	static char buf[SYSCTL_FILE_BYTES + 1];
-	size_t len = 0, line = 0, b = 0;
-	int fd, failed = 0;
-	ssize_t r;
+	static char buf[SYSCTL_FILE_BYTES];
+	size_t len, line = 0, b = 0;
+	long n = file_read(path, buf, sizeof buf);
+	int failed = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		log_warn("unable to open %s: %s", path, strerror(errno));
+	if (n < 0) {
+		log_warn("unable to read %s: %s", path,
+			n == -EFBIG ? "larger than 64 KiB" : strerror((int)-n));
 		return -1;
 	}
-	while (len <= SYSCTL_FILE_BYTES &&
-	       (r = read(fd, buf + len, SYSCTL_FILE_BYTES + 1 - len)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("unable to read %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len > SYSCTL_FILE_BYTES) {
-		log_warn("unable to read %s: larger than %u bytes", path, SYSCTL_FILE_BYTES);
-		return -1;
-	}
+	len = (size_t)n;
 	while (b < len) {
 		char const *nl = memchr(buf + b, '\n', len - b);
 		size_t e = nl ? (size_t)(nl - buf) : len;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "file.h"
 #include "log.h"
 #include "mem.h"
 #include "tor.h"
@@ -18,37 +19,6 @@
 #define TOR_MAPS_MAX 131072
 /* After a spawn: when tor has long exec'd and mapped its libraries. */
 #define TOR_MAPS_DELAY_MS 1000
-
-/* Reads at most max bytes of path (no symlink); returns the length or a
- * negative errno (-EFBIG if it is longer). */
-static long tor_read(char const *path, char *buf, size_t max)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
-
-	if (fd < 0)
-		return -errno;
-	while ((r = read(fd, buf + n, max - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			e = -errno;
-			close(fd);
-			return e;
-		}
-		n += (size_t)r;
-		if (n == max) {
-			char c;
-
-			r = read(fd, &c, 1);
-			close(fd);
-			return r == 0 ? (long)n : -EFBIG;
-		}
-	}
-	close(fd);
-	return (long)n;
-}
 
 /* Writes buf to path through a temporary name in the same directory. */
 static int tor_write(char const *path, char const *buf, size_t len, mode_t mode)
@@ -103,7 +73,7 @@ int tor_conf_load(struct tor const *t, struct nodeconf *nc)
 	long n;
 
 	snprintf(path, sizeof path, "%s/node.conf", t->p.conf_dir);
-	n = tor_read(path, tor_buf_a, NODECONF_BYTES_MAX);
+	n = file_read(path, tor_buf_a, NODECONF_BYTES_MAX);
 	if (n < 0) {
 		log_fatal("unable to read %s: %s", path, strerror((int)-n));
 		return -1;
@@ -125,7 +95,7 @@ static long tor_read_rendered(struct tor const *t, size_t k)
 	long n;
 
 	snprintf(path, sizeof path, "%s/torrc.%s", t->p.conf_dir, t->nc.name[k]);
-	n = tor_read(path, tor_buf_a, TORRC_BYTES_MAX);
+	n = file_read(path, tor_buf_a, TORRC_BYTES_MAX);
 	if (n < 0) {
 		log_warn("unable to read %s: %s", path, strerror((int)-n));
 		return n;
@@ -182,9 +152,8 @@ static void tor_check_alloc(struct tor *t, struct loop *l, size_t k)
 	if (s->sv.state != SUPER_UP)
 		return;
 	snprintf(path, sizeof path, "/proc/%ld/maps", (long)s->sv.pid);
-	n = tor_read(path, maps, sizeof maps);
-	if (n == -EFBIG)
-		n = sizeof maps; /* the libraries are in the first part */
+	/* the libraries are in the first part */
+	n = file_read_head(path, maps, sizeof maps);
 	if (n < 0) {
 		log_warn("%s: unable to read %s: %s", s->name, path, strerror((int)-n));
 		return;
@@ -195,13 +164,6 @@ static void tor_check_alloc(struct tor *t, struct loop *l, size_t k)
 	else
 		log_warn("%s: allocator %s, not %s: LD_PRELOAD failed", s->name,
 			alloc_name(got), nodeconf_alloc_name(t->nc.alloc));
-}
-
-long tor_read_small(char const *path, char *buf, size_t max)
-{
-	long n = tor_read(path, buf, max);
-
-	return n == -EFBIG ? (long)max : n;
 }
 
 /* When every instance is ready: each one's identity (DataDirectory/
@@ -217,7 +179,7 @@ static void tor_all_ready(struct tor *t, struct loop *l)
 	for (k = 0; k < t->nc.n; k++)
 		for (f = 0; f < 2; f++) {
 			snprintf(path, sizeof path, "%s/%s/%s", t->p.data_dir, t->nc.name[k], files[f]);
-			n = tor_read(path, buf, 200);
+			n = file_read_head(path, buf, 200);
 			if (n <= 0)
 				continue;
 			while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -225,7 +187,7 @@ static void tor_all_ready(struct tor *t, struct loop *l)
 			log_info("%s: identity %s%.*s", l->svc[t->inst[k].svc].name,
 				f ? "ed25519 " : "", (int)n, buf);
 		}
-	n = tor_read_small("/proc/self/status", buf, sizeof buf);
+	n = file_read_head("/proc/self/status", buf, sizeof buf);
 	if (n > 0 && mem_parse_kb(buf, (size_t)n, "VmRSS:", &kib) == 0)
 		log_info("ready: initd rss %llu kB", (unsigned long long)kib);
 	else
@@ -386,7 +348,7 @@ static void tor_size(struct tor *t)
 {
 	char buf[MEM_MEMINFO_BYTES];
 	uint64_t kib;
-	long n = tor_read_small("/proc/meminfo", buf, sizeof buf);
+	long n = file_read_head("/proc/meminfo", buf, sizeof buf);
 
 	if (n < 0 || mem_parse_kb(buf, (size_t)n, "MemTotal:", &kib) < 0) {
 		log_warn("tor: unable to read MemTotal from /proc/meminfo; no MaxMemInQueues added");
@@ -512,7 +474,7 @@ void tor_reconcile(struct tor *t, struct loop *l)
 		a = tor_read_rendered(t, k);
 		if (a < 0)
 			continue;
-		b = tor_read(t->inst[k].torrc, tor_buf_b, sizeof tor_buf_b);
+		b = file_read(t->inst[k].torrc, tor_buf_b, sizeof tor_buf_b);
 		if (b < 0)
 			b = 0; /* no copy: anything differs */
 		ch = torrc_compare(tor_buf_b, (size_t)b, tor_buf_a, (size_t)a);

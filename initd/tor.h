@@ -65,11 +65,6 @@ struct tor {
 /* Copies the paths.  Returns 0 or -EINVAL (paths too long). */
 int tor_setup(struct tor *t, struct tor_paths const *p);
 
-/* At most max bytes of a small file (/proc/meminfo, /proc/self/status),
- * no symlink: the length (the first max bytes of a longer file), or a
- * negative errno. */
-long tor_read_small(char const *path, char *buf, size_t max);
-
 /* Reads and parses conf_dir/node.conf into nc; 0, or -1 (logged). */
 int tor_conf_load(struct tor const *t, struct nodeconf *nc);
 

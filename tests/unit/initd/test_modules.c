@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fnmatch.h>
+#include <stdlib.h>
 
 #include "modules.h"
 
@@ -84,10 +86,74 @@ static void test_dep(void **state)
 	assert_int_equal(modules_dep_find("", 0, "x", 1, &path, &pl, &deps, &dl), -1);
 }
 
+/* modules_glob: the shapes modules.alias uses, and the edges. */
+static void test_glob(void **state)
+{
+	(void)state;
+	assert_true(modules_glob("pci:v00008086d*sv*sd*bc02sc00i*", "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00"));
+	assert_false(modules_glob("pci:v00008086d*sv*sd*bc02sc00i*", "pci:v00008086d000010D3sv00008086sd0000A01Fbc03sc00i00"));
+	assert_true(modules_glob("acpi*:PNP0C0[9A]:*", "acpi:PNP0C0A:"));
+	assert_false(modules_glob("acpi*:PNP0C0[9A]:*", "acpi:PNP0C0B:"));
+	assert_true(modules_glob("a[!b]c", "axc"));
+	assert_false(modules_glob("a[!b]c", "abc"));
+	assert_true(modules_glob("a[]]c", "a]c"));
+	assert_true(modules_glob("a[x-z]c", "ayc"));
+	assert_true(modules_glob("a[", "a["));
+	assert_true(modules_glob("a\\*", "a*"));
+	assert_false(modules_glob("a\\*", "ab"));
+	assert_true(modules_glob("*", ""));
+	assert_false(modules_glob("?", ""));
+	assert_true(modules_glob("**a**b", "xxaxxb"));
+}
+
+/* Against the C library's fnmatch(3) with flags 0, which modprobe uses:
+ * every pattern and string over a small alphabet that exercises '*', '?',
+ * brackets, ranges, negation and escapes (no character classes: modalias
+ * strings have none), from a fixed seed. */
+static void test_glob_fnmatch(void **state)
+{
+	static char const pa[] = "ab*?[]!^-\\";
+	static char const sa[] = "ab]-!^\\[*?";
+	unsigned seed = 1;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		char p[9], t[7];
+		int pl, tl;
+
+		seed = seed * 1103515245u + 12345u;
+		pl = (int)(seed >> 16) % 8;
+		for (k = 0; k < pl; k++) {
+			seed = seed * 1103515245u + 12345u;
+			p[k] = pa[(seed >> 16) % (sizeof pa - 1)];
+		}
+		p[pl] = '\0';
+		seed = seed * 1103515245u + 12345u;
+		tl = (int)(seed >> 16) % 6;
+		for (k = 0; k < tl; k++) {
+			seed = seed * 1103515245u + 12345u;
+			t[k] = sa[(seed >> 16) % (sizeof sa - 1)];
+		}
+		t[tl] = '\0';
+		/* an odd run of backslashes at the end escapes nothing: an
+		 * error to fnmatch, not a pattern */
+		for (k = pl; k > 0 && p[k - 1] == '\\'; k--)
+			;
+		if ((pl - k) % 2)
+			continue;
+		if (modules_glob(p, t) != (fnmatch(p, t, 0) == 0))
+			fail_msg("pattern \"%s\" string \"%s\": glob %d, fnmatch %d", p, t,
+				modules_glob(p, t), fnmatch(p, t, 0) == 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alias),
+		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_glob_fnmatch),
 		cmocka_unit_test(test_dep),
 	};
 
