@@ -317,7 +317,7 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
 	id.cert = o->cert;
-	id.key = identity_load(o->key, o->handle, err);
+	id.key = identity_load(o->key, o->handle, o->tcti, err);
 	if (!id.key) {
 		curl_global_cleanup();
 		return CP_EXIT_TLS;

@@ -15,6 +15,7 @@ struct fetch_opts {
 	const char *cert;       /* client certificate (PEM) */
 	const char *key;        /* client key file (tests, development); NULL: the TPM key */
 	unsigned handle;        /* the TPM key's persistent handle */
+	const char *tcti;       /* its TCTI (--tcti, else $LETHE_TCTI), NULL: the loader's default */
 	const char *outdir;     /* outputs and the stored ETag */
 	gid_t gid;              /* group of the outputs, OUT_GID_NONE: unchanged */
 	long connect_timeout;   /* seconds */

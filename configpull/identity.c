@@ -12,7 +12,6 @@
 #include <openssl/x509.h>
 
 #include "identity.h"
-#include "lethe_paths.h"
 #include "tpmsign.h"
 
 static const char *ossl_reason(void)
@@ -39,15 +38,15 @@ static EVP_PKEY *identity_load_file(const char *path, struct cp_err *err)
 }
 
 /* The TPM key signs through ESYS itself, not the tpm2 provider (tpmsign.c
- * says why); TCTI from $LETHE_TCTI (--tcti sets it), else the loader's default. */
-static EVP_PKEY *identity_load_tpm(unsigned handle, struct cp_err *err)
+ * says why). */
+static EVP_PKEY *identity_load_tpm(unsigned handle, const char *tcti, struct cp_err *err)
 {
-	return tpmsign_load(handle, getenv(LETHE_TCTI_ENV), err);
+	return tpmsign_load(handle, tcti, err);
 }
 
-EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err)
+EVP_PKEY *identity_load(const char *keyfile, unsigned handle, const char *tcti, struct cp_err *err)
 {
-	return keyfile ? identity_load_file(keyfile, err) : identity_load_tpm(handle, err);
+	return keyfile ? identity_load_file(keyfile, err) : identity_load_tpm(handle, tcti, err);
 }
 
 int identity_node_id(EVP_PKEY *key, char out[IDENTITY_ID_LEN + 1], struct cp_err *err)

@@ -11,10 +11,9 @@
 #define IDENTITY_ID_LEN 64
 
 /* Loads the key: from KEYFILE if not NULL, else from the TPM persistent
- * HANDLE (tpmsign_load; TCTI from $LETHE_TCTI, which --tcti sets,
- * else the TCTI loader's default: /dev/tpmrm0 on the relay).  NULL with
- * ERR set. */
-EVP_PKEY *identity_load(const char *keyfile, unsigned handle, struct cp_err *err);
+ * HANDLE (tpmsign_load) through TCTI (NULL: the TCTI loader's default,
+ * /dev/tpmrm0 on the relay).  NULL with ERR set. */
+EVP_PKEY *identity_load(const char *keyfile, unsigned handle, const char *tcti, struct cp_err *err);
 
 /* The node id: lowercase hex sha256 of the DER SubjectPublicKeyInfo. */
 int identity_node_id(EVP_PKEY *key, char out[IDENTITY_ID_LEN + 1], struct cp_err *err);

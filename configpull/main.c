@@ -130,7 +130,7 @@ static int enroll(const char *keyfile, unsigned handle, const char *tcti, int ar
 		return usage();
 	if (!keyfile && !tpmkey_ensure(handle, tcti, &created, &err))
 		goto out;
-	key = identity_load(keyfile, handle, &err);
+	key = identity_load(keyfile, handle, tcti, &err);
 	if (!key || !identity_node_id(key, id, &err))
 		goto out;
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 256) {
@@ -170,8 +170,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
-	struct fetch_opts fo = { NULL, NULL, NULL, NULL, IDENTITY_HANDLE_DEFAULT, LETHE_CONFDIR,
-				 OUT_GID_NONE, 10, 30, 4, 30 };
+	struct fetch_opts fo = { .handle = IDENTITY_HANDLE_DEFAULT, .outdir = LETHE_CONFDIR,
+				 .gid = OUT_GID_NONE, .connect_timeout = 10, .timeout = 30,
+				 .attempts = 4, .backoff_max = 30 };
 	const char *tcti = NULL, *release = LETHE_RELEASE, *node_id = NULL;
 	struct cp_err err = { "" };
 	const char *cmd;
@@ -250,11 +251,15 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	/* One TCTI variable for every lethe program (lethe_paths.h; tests
-	 * point it at swtpm or tabrmd; the relay uses the default,
-	 * /dev/tpmrm0). */
-	if (tcti && setenv(LETHE_TCTI_ENV, tcti, 1) != 0)
-		return CP_EXIT_UNREACHABLE;
+	/* --tcti, else the one TCTI variable of every lethe program
+	 * (lethe_paths.h; tests point it at swtpm or tabrmd), else the
+	 * loader's default (/dev/tpmrm0 on the relay): read here once, and
+	 * the same for creating, loading and signing with the key. */
+	if (!tcti)
+		tcti = getenv(LETHE_TCTI_ENV);
+	if (tcti && !*tcti)
+		tcti = NULL;
+	fo.tcti = tcti;
 	if (strcmp(cmd, "enroll") == 0)
 		return enroll(fo.key, fo.handle, tcti, optind == argc);
 	/* The paths end up in torrc lines: the same rules as server values. */

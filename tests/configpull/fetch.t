@@ -195,8 +195,10 @@ if command -v swtpm >/dev/null && command -v tpm2-abrmd >/dev/null && command -v
 	"$CONFIGPULL" enroll --tcti "swtpm:path=$T/tpm/sock" >"$T/tpm.enroll" 2>"$T/tpm.err" || true
 	tid=$(sed -n 's/^node-id: //p' "$T/tpm.enroll")
 	sed 1d "$T/tpm.enroll" >"$T/tpm.csr"
-	id2=$("$CONFIGPULL" enroll --tcti "swtpm:path=$T/tpm/sock" 2>/dev/null | sed -n 's/^node-id: //p')
-	check "enroll: node id and a CSR signed in the TPM; same id on a second run" \
+	# the second run names the TPM by $LETHE_TCTI alone: the key is created,
+	# loaded and signs through that one TCTI too
+	id2=$(LETHE_TCTI="swtpm:path=$T/tpm/sock" "$CONFIGPULL" enroll 2>/dev/null | sed -n 's/^node-id: //p')
+	check "enroll: node id and a CSR signed in the TPM; same id on a second run (TCTI from \$LETHE_TCTI)" \
 		bash -c "[ -n '$tid' ] && [ '$tid' = '$id2' ] && openssl req -in '$T/tpm.csr' -noout -verify 2>/dev/null"
 	TPM2TOOLS_TCTI="swtpm:path=$T/tpm/sock" tpm2_evictcontrol -C o -c 0x81000010 >/dev/null 2>&1 || true
 	id3=$("$CONFIGPULL" enroll --tcti "swtpm:path=$T/tpm/sock" 2>/dev/null | sed -n 's/^node-id: //p')
