@@ -22,15 +22,18 @@
 # stderr to DIR/tap.out and DIR/tap.err instead of through, and shows them as
 # diagnostics when CMD fails (tests whose commands print data, not TAP).
 #
-# Every function returns 0 except tap_done, so `set -e` tests can use them.
+# Every test-line function returns 0 (tap_done and a failed tap_scratch do
+# not), so `set -e` tests can use them.
 #
 # Scratch space (every test run its own, so that two checkouts, or two build
 # directories of one checkout, can run make check at once):
 #
 #   tap_scratch NAME     creates and prints a new directory NAME.XXXXXX under
-#                        LETHE_TEST_TMPDIR (make sets $(B)/tmp, mode 0711:
-#                        under the build tree, whatever TMPDIR's mode) or else
-#                        TMPDIR or /tmp
+#                        LETHE_TEST_TMPDIR (make sets it with
+#                        scripts/test-tmpdir: $(B)/tmp, mode 0711, or a
+#                        per-checkout one under /var/tmp; refused, status 1,
+#                        when it is a symlink or not ours) or else TMPDIR or
+#                        /tmp
 #   tap_nobody_reaches PATH...
 #                        true if user nobody (nginx's workers) can search
 #                        every directory PATH and read every file PATH; always
@@ -196,6 +199,12 @@ tap_scratch() {
 		# 0711: others may pass through to the scratch directories a test
 		# opens to them (nginx), not list them.  mkdir -p races harmlessly.
 		mkdir -p -- "$base" && chmod 0711 -- "$base" || return 1
+	fi
+	# It may sit in a shared directory (/var/tmp: scripts/test-tmpdir):
+	# someone else's directory, or a link to one, is never used.
+	if [[ -n ${LETHE_TEST_TMPDIR:-} && ( -L $base || ! -O $base ) ]]; then
+		diag "tap: $base is a symlink or not ours: not used for scratch"
+		return 1
 	fi
 	mktemp -d "$base/$1.XXXXXX"
 }

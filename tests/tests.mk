@@ -12,7 +12,11 @@ TIMEOUT_SCALE ?= 1
 # is 0700 (the CI runs as root).  A checkout inside a directory others
 # cannot search gets its own directory under /var/tmp instead
 # (scripts/test-tmpdir).  Made 0711 by the first test that needs it.
-LETHE_TEST_TMPDIR ?= $(shell scripts/test-tmpdir $(B))
+# Computed once per make (exported, so sub-makes inherit it), not at every
+# expansion of an exported recursive variable.
+ifndef LETHE_TEST_TMPDIR
+LETHE_TEST_TMPDIR := $(shell scripts/test-tmpdir $(B))
+endif
 export LETHE_TEST_TMPDIR
 
 .PHONY: check check-deps fuzz-replay fuzz-build test-image test-boot check-repro bench-image
