@@ -4,34 +4,33 @@
 
 #include "file.h"
 
-/* whole: one more byte must read as the end, or the file is too long */
+/* Up to max bytes; with whole, one byte more must read as the end of the
+ * file, or it is too long (-EFBIG). */
 static long file_read_any(char const *path, char *buf, size_t max, int whole)
 {
 	size_t n = 0;
-	ssize_t r;
+	ssize_t r = 1;
 	char c;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	long ret;
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		r = n < max ? read(fd, buf + n, max - n) : whole ? read(fd, &c, 1) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
+	while (n < max && (r = read(fd, buf + n, max - n)) != 0) {
+		if (r < 0 && errno != EINTR) {
 			ret = -errno;
 			goto out;
 		}
-		if (r == 0)
-			break;
-		if (n == max) {
-			ret = -EFBIG;
-			goto out;
-		}
-		n += (size_t)r;
+		if (r > 0)
+			n += (size_t)r;
 	}
 	ret = (long)n;
+	if (whole && r != 0) {
+		/* the buffer is full: the file must end here */
+		while ((r = read(fd, &c, 1)) < 0 && errno == EINTR)
+			;
+		ret = r < 0 ? -errno : r > 0 ? -EFBIG : (long)n;
+	}
 out:
 	close(fd);
 	return ret;

@@ -97,6 +97,8 @@ INITD_UNIT_modules := modules file log
 INITD_UNIT_notify := notify alloc
 INITD_UNIT_nodeconf := nodeconf
 INITD_UNIT_sntp := sntp log
+# file.c: the one bounded reader.
+INITD_UNIT_file := file
 # mem.c: MaxMemInQueues, CPU sets, zram size, /proc parsing.
 INITD_UNIT_mem := mem
 # The PID 1 host pieces: PSI text, power button events, the zram swap
@@ -115,7 +117,7 @@ INITD_FUZZ_nodeconf := nodeconf mem
 INITD_FUZZ_sntp := sntp log
 INITD_FUZZ_seal := seal nodeconf file log
 
-INITD_UNITS := release mount log sig cmdline super sysctl modules notify nodeconf sntp mem host seal
+INITD_UNITS := release mount log sig cmdline super sysctl modules notify nodeconf sntp mem host seal file
 INITD_FUZZERS := cmdline notify nodeconf sntp seal
 $(foreach t,$(INITD_UNITS),$(eval $(call INITD_UNIT_RULE,$(t))))
 $(foreach t,$(INITD_FUZZERS),$(eval $(call INITD_FUZZ_RULE,$(t))))

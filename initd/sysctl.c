@@ -122,8 +122,10 @@ int sysctl_apply_file(char const *proc_sys, char const *path)
 	int failed = 0;
 
 	if (n < 0) {
-		log_warn("unable to read %s: %s", path,
-			n == -EFBIG ? "larger than 64 KiB" : strerror((int)-n));
+		if (n == -EFBIG)
+			log_warn("unable to read %s: larger than %u bytes", path, SYSCTL_FILE_BYTES);
+		else
+			log_warn("unable to read %s: %s", path, strerror((int)-n));
 		return -1;
 	}
 	len = (size_t)n;

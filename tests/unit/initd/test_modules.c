@@ -7,7 +7,6 @@
 
 #include <cmocka.h>
 #include <fnmatch.h>
-#include <stdlib.h>
 
 #include "modules.h"
 
@@ -106,38 +105,39 @@ static void test_glob(void **state)
 	assert_true(modules_glob("**a**b", "xxaxxb"));
 }
 
+/* A string of fewer than max bytes over alphabet, from the generator *seed. */
+static void gen(unsigned *seed, char const *alphabet, char *out, int max)
+{
+	size_t n = strlen(alphabet);
+	int len, k;
+
+	*seed = *seed * 1103515245u + 12345u;
+	len = (int)(*seed >> 16) % max;
+	for (k = 0; k < len; k++) {
+		*seed = *seed * 1103515245u + 12345u;
+		out[k] = alphabet[(*seed >> 16) % n];
+	}
+	out[len] = '\0';
+}
+
 /* Against the C library's fnmatch(3) with flags 0, which modprobe uses:
  * every pattern and string over a small alphabet that exercises '*', '?',
  * brackets, ranges, negation and escapes (no character classes: modalias
  * strings have none), from a fixed seed. */
 static void test_glob_fnmatch(void **state)
 {
-	static char const pa[] = "ab*?[]!^-\\";
-	static char const sa[] = "ab]-!^\\[*?";
 	unsigned seed = 1;
-	int i, k;
+	int i, k, pl;
 
 	(void)state;
 	for (i = 0; i < 200000; i++) {
 		char p[9], t[7];
-		int pl, tl;
 
-		seed = seed * 1103515245u + 12345u;
-		pl = (int)(seed >> 16) % 8;
-		for (k = 0; k < pl; k++) {
-			seed = seed * 1103515245u + 12345u;
-			p[k] = pa[(seed >> 16) % (sizeof pa - 1)];
-		}
-		p[pl] = '\0';
-		seed = seed * 1103515245u + 12345u;
-		tl = (int)(seed >> 16) % 6;
-		for (k = 0; k < tl; k++) {
-			seed = seed * 1103515245u + 12345u;
-			t[k] = sa[(seed >> 16) % (sizeof sa - 1)];
-		}
-		t[tl] = '\0';
+		gen(&seed, "ab*?[]!^-\\", p, 8);
+		gen(&seed, "ab]-!^\\[*?", t, 6);
 		/* an odd run of backslashes at the end escapes nothing: an
 		 * error to fnmatch, not a pattern */
+		pl = (int)strlen(p);
 		for (k = pl; k > 0 && p[k - 1] == '\\'; k--)
 			;
 		if ((pl - k) % 2)
