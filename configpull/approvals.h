@@ -1,7 +1,14 @@
-/* The approvals file tpmseal unseals with (docs/updates.md): public and
- * unforgeable (each record is signed by the operator's policy key and
- * checked by the TPM), so it comes over server-authenticated TLS from the
- * document's origin, and the server can only withhold it. */
+/* The public files tpmseal unseals with, fetched next to the node document
+ * (docs/updates.md, docs/transparency.md):
+ *
+ *   GET /v1/approvals   -> approvals   operator-signed approval records
+ *   GET /v1/logproofs   -> logproofs   tlog-proof@v1 proofs that the approved
+ *                                      images are in the transparency log
+ *
+ * Both are public and unforgeable (the TPM checks each approval's
+ * signature, tpmseal each proof's against the log key in the image), so they
+ * come over server-authenticated TLS from the document's origin, and the
+ * server can only withhold them. */
 #ifndef CONFIGPULL_APPROVALS_H
 #define CONFIGPULL_APPROVALS_H
 
@@ -12,17 +19,12 @@
 
 /* tpmseal takes at most 64 records of at most 116 bytes. */
 #define APPROVALS_SIZE_MAX ((size_t)8 << 10)
-#define APPROVALS_FILE "approvals"
 
-/* The approvals URL for DOC_URL (https://HOST[:PORT]/...): the same
- * origin, path /v1/approvals.  1 ok, 0 with ERR set. */
-int approvals_url(const char *doc_url, char *out, size_t outlen, struct cp_err *err);
-
-/* Fetches the approvals and keeps O->outdir/approvals (0640, group O->gid)
- * equal to them, replaced atomically.  404 means the server has none: the
- * file is removed.  Returns 1 when the file is in place (or rightly
- * absent), 0 with ERR set when it could not be fetched or written (the old
- * file, if any, is kept). */
+/* Fetches each public file and keeps O->outdir/NAME (0640, group O->gid)
+ * equal to it, replaced atomically.  404 means the server has none: the
+ * file is removed.  Returns 1 when every file is in place (or rightly
+ * absent), 0 with ERR set for the first that could not be fetched or
+ * written (its old file, if any, is kept; the others are still fetched). */
 int approvals_fetch(const struct fetch_opts *o, struct cp_err *err);
 
 #endif

@@ -13,18 +13,19 @@
 CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
 	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
-CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h
+# tlog/tlog.h: the log-proofs size limit (approvals.c), nothing linked.
+CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_paths.h tlog/tlog.h
 CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-rc
 CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
 CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))
 
-$(B)/target/configpull: $(wildcard configpull/*.c configpull/*.h) include/lethe_exit.h $(BR_STAMP)
+$(B)/target/configpull: $(wildcard configpull/*.c) $(CONFIGPULL_HDRS) $(BR_STAMP)
 	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
+	$(TARGET_CC) $(TARGET_CFLAGS) -Itlog -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
 
 $(HB)/configpull-obj/%.o: configpull/%.c $(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Itlog -c -o $@ $<
 
 $(HB)/configpull: $(HB)/configpull-obj/main.o $(CONFIGPULL_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -61,7 +62,7 @@ FUZZ_REPLAYS += $(HB)/fuzz_configpull_cert:tests/fuzz/configpull_cert/corpus
 $(B)/libfuzzer/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) \
 		$(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote configpull \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote configpull -Itlog \
 		-o $@ tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_LIBS)
 
 FUZZ_TARGETS += $(B)/libfuzzer/fuzz_configpull_doc $(B)/libfuzzer/fuzz_configpull_cert

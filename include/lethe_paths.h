@@ -12,10 +12,14 @@
 /* tpmseal unseal --out: KEYDIR/I/keys per instance I, 0700 uid 100+I */
 #define LETHE_KEYDIR LETHE_RUN "/keys"
 /* configpull's output directory (02750 root:debian-tor): node.conf,
- * torrc.NAME, approvals, etag */
+ * torrc.NAME, approvals, logproofs, etag */
 #define LETHE_CONFDIR LETHE_RUN "/config"
 #define LETHE_NODECONF LETHE_CONFDIR "/node.conf"
-#define LETHE_APPROVALS LETHE_CONFDIR "/approvals"
+/* configpull (GET /v1/approvals, /v1/logproofs) -> tpmseal unseal/advance */
+#define LETHE_APPROVALS_NAME "approvals"
+#define LETHE_APPROVALS LETHE_CONFDIR "/" LETHE_APPROVALS_NAME
+#define LETHE_LOGPROOFS_NAME "logproofs"
+#define LETHE_LOGPROOFS LETHE_CONFDIR "/" LETHE_LOGPROOFS_NAME
 /* configpull: the node certificate the fleet CA signed (enroll, pull) */
 #define LETHE_NODE_CERT LETHE_RUN "/node.pem"
 /* initd: once per boot, configpull enroll has printed the CSR */
@@ -33,6 +37,9 @@
 /* Read-only parts of the image. */
 #define LETHE_RELEASE "/etc/lethe-release"
 #define LETHE_POLICY_PUB "/etc/lethe/policy.pub"
+/* the transparency log's verifier key (docs/transparency.md): in every
+ * authorized-mode image, next to policy.pub */
+#define LETHE_LOG_PUB "/etc/lethe/log.pub"
 #define LETHE_FLEET_CA "/etc/lethe/fleet-ca.pem"
 #define LETHE_UDHCPC_SCRIPT_SRC "/etc/udhcpc.script"
 #define LETHE_LIBDIR "/usr/lib/x86_64-linux-gnu"

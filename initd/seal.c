@@ -213,7 +213,7 @@ int seal_main(int argc, char **argv)
 	static struct nodeconf nd;
 	struct nodeconf_error err;
 	char inst[8];
-	char *unseal_argv[16], *prov_argv[16];
+	char *unseal_argv[20], *prov_argv[16];
 	size_t a = 0, b = 0;
 	long len;
 	int authorized, st;
@@ -258,6 +258,12 @@ int seal_main(int argc, char **argv)
 		unseal_argv[a++] = LETHE_POLICY_PUB;
 		unseal_argv[a++] = "--approval";
 		unseal_argv[a++] = LETHE_APPROVALS;
+		/* only approvals of images in the public log count; an image
+		 * without log.pub fails here, closed (docs/transparency.md) */
+		unseal_argv[a++] = "--log-key";
+		unseal_argv[a++] = LETHE_LOG_PUB;
+		unseal_argv[a++] = "--log-proofs";
+		unseal_argv[a++] = LETHE_LOGPROOFS;
 		prov_argv[b++] = "--authorize-key";
 		prov_argv[b++] = LETHE_POLICY_PUB;
 	} else {
@@ -305,7 +311,8 @@ int seal_main(int argc, char **argv)
 		 * reported, not fatal (docs/tpmseal.md, advance) */
 		static char *adv_argv[] = {
 			LETHE_TPMSEAL_BIN, "advance", "--authorize-key", LETHE_POLICY_PUB,
-			"--approval", LETHE_APPROVALS, NULL,
+			"--approval", LETHE_APPROVALS, "--log-key", LETHE_LOG_PUB,
+			"--log-proofs", LETHE_LOGPROOFS, NULL,
 		};
 
 		st = seal_run(adv_argv, NULL, 0);

@@ -12,6 +12,7 @@
 #include "bundle.h"
 #include "cmd.h"
 #include "keydir.h"
+#include "logcheck.h"
 #include "pubinfo.h"
 #include "tpm.h"
 #include "tpmseal.h"
@@ -88,12 +89,15 @@ static int cmd_read_approvals(const char *path, struct policy_approval *appr, si
 }
 
 /* The policy a command seals to or unseals with.  *key is owned by the
- * caller; approvals are parsed into appr (room for cap records). */
+ * caller; approvals are parsed into appr (room for cap records), and with
+ * --log-key checked against the log's proofs (room for cap marks). */
 static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key,
 		    struct policy_approval *appr, size_t cap, char *err, size_t errlen)
 {
+	static uint8_t logged[POLICY_APPROVALS_MAX];
+	static char why[LOGCHECK_WHY];
 	size_t i, n = 0;
-	int r;
+	int r = TPMSEAL_EXIT_OK;
 
 	memset(a, 0, sizeof *a);
 	*key = NULL;
@@ -113,7 +117,12 @@ static int cmd_auth(const struct cmd_opts *o, struct tpm_auth *a, EVP_PKEY **key
 			return r;
 	a->approvals = appr;
 	a->n_approvals = n;
-	return TPMSEAL_EXIT_OK;
+	if (o->log_key && n) {
+		r = logcheck_mark(o->log_key, o->log_proofs, appr, n, logged, why, err, errlen);
+		a->logged = logged;
+		a->log_why = why;
+	}
+	return r;
 }
 
 static int cmd_print(const struct bundle *b, const struct keydir_ids *ids, const char *fam)

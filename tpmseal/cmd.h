@@ -18,6 +18,8 @@ struct cmd_opts {
 	const char *authkey;        /* --authorize-key PUB.pem: authorized mode */
 	const char *approvals[CMD_MAX_APPROVALS];
 	size_t n_approvals;         /* --approval FILE ... */
+	const char *log_key;        /* --log-key log.pub: approvals count only if logged */
+	const char *log_proofs;     /* --log-proofs FILE: tlog-proof@v1 proofs */
 	uint32_t epoch_index;       /* --epoch-index */
 	uint64_t epoch;             /* approve --epoch, provision/import --epoch (initial minimum) */
 	int have_epoch;

@@ -21,8 +21,9 @@ static const char usage[] =
 	"tpmseal: usage: tpmseal COMMAND [--tcti CONF] [--index 0xHANDLE] [OPTIONS]\n"
 	"  provision --instances N [--family NAME] [--pcrs 7,13[,14] | --authorize-key PUB.pem]\n"
 	"  import [--family-key NAME.secret_family_key] [--pcrs LIST | --authorize-key PUB.pem] KEYDIR...\n"
-	"  unseal --out DIR [--owner UID:GID [--owner-step]] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...]\n"
-	"  advance --authorize-key PUB.pem --approval FILE...\n"
+	"  unseal --out DIR [--owner UID:GID [--owner-step]] [--pcrs LIST | --authorize-key PUB.pem --approval FILE...\n"
+	"         [--log-key LOG.pub --log-proofs FILE]]\n"
+	"  advance --authorize-key PUB.pem --approval FILE... [--log-key LOG.pub --log-proofs FILE]\n"
 	"  status [--pcrs LIST | --authorize-key PUB.pem]\n"
 	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... [--epoch N] --out FILE\n"
 	"  (provision, import: [--epoch N] initial minimum epoch in authorized mode, default 0;\n"
@@ -94,6 +95,8 @@ int main(int argc, char **argv)
 		{ "pcrs", required_argument, NULL, 'p' },
 		{ "authorize-key", required_argument, NULL, 'A' },
 		{ "approval", required_argument, NULL, 'a' },
+		{ "log-key", required_argument, NULL, 'L' },
+		{ "log-proofs", required_argument, NULL, 'l' },
 		{ "instances", required_argument, NULL, 'n' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "family-key", required_argument, NULL, 'F' },
@@ -168,6 +171,8 @@ int main(int argc, char **argv)
 				return main_usage("unable to use --approval: at most 16");
 			o.approvals[o.n_approvals++] = optarg;
 			break;
+		case 'L': o.log_key = optarg; break;
+		case 'l': o.log_proofs = optarg; break;
 		case 'n':
 			if (main_u32(optarg, TPMSEAL_MAX_INSTANCES, &v) || v < 1)
 				return main_usage("unable to parse --instances: want 1..8");
@@ -211,6 +216,10 @@ int main(int argc, char **argv)
 	}
 	if (o.n_approvals && !o.authkey)
 		return main_usage("unable to use --approval without --authorize-key");
+	if (!o.log_key != !o.log_proofs || (o.log_key && !o.n_approvals))
+		return main_usage("--log-key and --log-proofs go together, with --approval");
+	if (o.log_key && strcmp(cmd, "unseal") && strcmp(cmd, "advance"))
+		return main_usage("--log-key is for unseal and advance");
 	if (strcmp(cmd, "provision") == 0)
 		return o.instances ? cmd_provision(&o) : main_usage("provision needs --instances N");
 	if (strcmp(cmd, "import") == 0)

@@ -405,7 +405,7 @@ static int tpm_find_approval(struct tpm *t, const struct tpm_auth *a, struct tpm
 	TSS2_RC rc;
 	size_t i;
 	int r = tpm_load_authkey(t, a->key, &ps->key, &ps->name, err, errlen), sigbad = 0, rolled = 0;
-	int noepoch = 0;
+	int noepoch = 0, unlogged = 0;
 
 	if (r)
 		return r;
@@ -453,13 +453,24 @@ static int tpm_find_approval(struct tpm *t, const struct tpm_auth *a, struct tpm
 			sigbad = 1;  /* tampered, or signed by another key: try the next */
 			continue;
 		}
+		/* After the signature: "not in the log" is said only of a real
+		 * approval of this image (logcheck.h). */
+		if (a->logged && !a->logged[i]) {
+			Esys_Free(ps->ticket);
+			ps->ticket = NULL;
+			unlogged = 1;
+			continue;
+		}
 		ps->approval = ap;
 		rc = Esys_PolicyRestart(t->esys, ps->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
 		if (rc != TSS2_RC_SUCCESS)
 			return tpm_fail(rc, TPMSEAL_EXIT_TPM, err, errlen, "restart the policy session");
 		return TPMSEAL_EXIT_OK;
 	}
-	if (sigbad)
+	if (unlogged)
+		snprintf(err, errlen, "unable to unseal: the approval for the current PCR values is not "
+			 "in the transparency log (%s)", a->log_why);
+	else if (sigbad)
 		snprintf(err, errlen, "unable to unseal: no valid approval signature for the current PCR values");
 	else if (rolled)
 		snprintf(err, errlen, "unable to unseal: the approval for the current PCR values is for "

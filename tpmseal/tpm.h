@@ -50,6 +50,10 @@ struct tpm_auth {
 	const struct policy_approval *approvals;
 	size_t n_approvals;
 	uint32_t epoch_index;          /* authorized: what v2 approvals' PolicyNV names */
+	/* --log-key: approval i counts only if logged[i] (logcheck.h); why
+	 * not, for the error, in log_why */
+	const uint8_t *logged;
+	const char *log_why;
 };
 
 struct tpm_nvinfo {

@@ -18,8 +18,10 @@
 #   make demo-auth-image
 #                      the demo image in authorized mode: plus
 #                      /etc/lethe/policy.pub of a test policy key made in
-#                      $(B)/demo-auth/policy.pem (never committed):
-#                      $(O)/demo-auth/vmlinuz, $(O)/demo-auth/initramfs.cpio.zst
+#                      $(B)/demo-auth/policy.pem and /etc/lethe/log.pub of a
+#                      test transparency-log key made in $(B)/demo-auth/log.key
+#                      (never committed): $(O)/demo-auth/vmlinuz,
+#                      $(O)/demo-auth/initramfs.cpio.zst
 #
 # The default image is untouched: the demo is the same build with its own
 # IMG_B and O (no FLEET_CA in build/image, out/ stays what check-repro
@@ -57,18 +59,25 @@ $(DEMO_AUTH_B)/policy.pem:
 $(DEMO_AUTH_B)/policy.pub: $(DEMO_AUTH_B)/policy.pem
 	openssl ec -in $< -pubout -out $@.tmp 2>/dev/null && mv -f $@.tmp $@
 
-demo-auth-image: $(DEMO_FLEET)/ca.pem $(DEMO_AUTH_B)/policy.pub
+$(DEMO_AUTH_B)/log.key: | $(HB)/lethe-log
+	@mkdir -p -m 0700 $(@D)
+	rm -f $@ $(@D)/log.pub
+	$(HB)/lethe-log keygen --name demo.lethe.invalid/log --key $@ --pub $(@D)/log.pub
+
+demo-auth-image: $(DEMO_FLEET)/ca.pem $(DEMO_AUTH_B)/policy.pub $(DEMO_AUTH_B)/log.key
 	$(MAKE) --no-print-directory IMG_B=$(DEMO_AUTH_B)/image O=$(DEMO_AUTH_O) \
 		FLEET_CA=$(DEMO_FLEET)/ca.pem POLICY_PUB=$(DEMO_AUTH_B)/policy.pub \
+		LOG_PUB=$(DEMO_AUTH_B)/log.pub \
 		$(DEMO_AUTH_O)/vmlinuz $(DEMO_AUTH_O)/initramfs.cpio.zst
 
 run: demo-image $(HB)/configpull
 	CONFIGPULL=$(HB)/configpull FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst scripts/run
 
-check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict
+check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict $(HB)/lethe-log
 	CONFIGPULL=$(HB)/configpull TPMSEAL=$(HB)/tpmseal FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst \
 	AUTH_KERNEL=$(DEMO_AUTH_O)/vmlinuz AUTH_INITRD=$(DEMO_AUTH_O)/initramfs.cpio.zst \
 	POLICY_KEY=$(DEMO_AUTH_B)/policy.pem PCRPREDICT=$(HB)/pcrpredict PCR_PROFILE=$(PCR_PROFILE) \
+	LOG_KEY=$(DEMO_AUTH_B)/log.key LETHE_LOG=$(HB)/lethe-log \
 	LETHE_VERSION='$(LETHE_VERSION)' LETHE_TIMEOUT_SCALE=$(TIMEOUT_SCALE) \
 	prove -v tests/boot/relay/*.t
 

@@ -4,10 +4,12 @@
 # (scripts/configserver/nginx.conf) on loopback, and keeps
 # OUTDIR/approvals equal to it: 0640, replaced atomically, removed when the
 # server has none (404), kept when a fetch fails, never a document error.
+# The transparency-log proofs (GET /v1/logproofs -> OUTDIR/logproofs, at
+# most 64 KiB) the same way, each file on its own.
 set -eu -o pipefail
 CP_TEST=approvals
 . "$(dirname "$0")/lib.sh"
-tap_plan 9
+tap_plan 13
 
 fleet init "$T/fleet" >/dev/null 2>&1
 fleet server "$T/fleet" localhost >/dev/null 2>&1
@@ -65,12 +67,28 @@ rm -f "$T/fleet/approvals"
 rc=$(pull)
 check "approvals withdrawn on the server (404): the file is removed (rc=$rc)" \
 	bash -c "[ '$rc' = 3 ] && [ ! -e '$T/out/approvals' ]"
+head -c 3000 /dev/urandom >"$T/lp1"
+install -m 644 "$T/lp1" "$T/fleet/logproofs"
+rc=$(pull)
+check "log proofs stored at OUTDIR/logproofs, 0640, the output group (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && cmp -s '$T/lp1' '$T/out/logproofs' && [ \"\$(stat -c '%a %G' '$T/out/logproofs')\" = '640 nogroup' ]"
+head -c $((64 * 1024 + 1)) /dev/zero >"$T/fleet/logproofs"
+serve "$T/ap2"
+rc=$(pull)
+check "log proofs over 64 KiB: refused with a warning, the old kept (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && grep -q 'logproofs refused: larger than 65536 bytes' '$T/stderr' && cmp -s '$T/lp1' '$T/out/logproofs'"
+check "the same pull still replaced the approvals: each file on its own" cmp -s "$T/ap2" "$T/out/approvals"
+rm -f "$T/fleet/logproofs"
+rc=$(pull)
+check "log proofs withdrawn (404): the file is removed (rc=$rc)" \
+	bash -c "[ '$rc' = 3 ] && [ ! -e '$T/out/logproofs' ]"
+install -m 644 "$T/lp1" "$T/fleet/logproofs"
 serve "$T/ap1"
 pull >/dev/null
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 PIDS=()
 rc=$(pull)
-check "server unreachable: the document fails as before, the approvals kept (rc=$rc)" \
-	bash -c "[ '$rc' = 111 ] && cmp -s '$T/ap1' '$T/out/approvals'"
+check "server unreachable: the document fails as before, the approvals and proofs kept (rc=$rc)" \
+	bash -c "[ '$rc' = 111 ] && cmp -s '$T/ap1' '$T/out/approvals' && cmp -s '$T/lp1' '$T/out/logproofs'"
 check "no temporaries left" [ -z "$(find "$T/out" -name '.*tmp*')" ]
 tap_done

@@ -15,7 +15,14 @@
 #     tor not started, the console says why;
 #  4. image v2 again: unseals, minimum unchanged;
 #  5. image v3 (another byte changed), no approval for it: refused;
-#  6. image v3 with an approval signed by another key: refused.
+#  6. image v3 with an approval signed by another key: refused;
+#  7. image v3 approved by the policy key but not in the transparency log
+#     (docs/transparency.md; the image has /etc/lethe/log.pub): refused;
+#  8. image v3 "logged" in a rogue log (same name, another key): refused.
+#
+# v1 and v2 are in a test log (lethe-log, the key whose public half is in
+# the image), their entries written by scripts/log-record as make publish
+# does, their proofs served at /v1/logproofs.
 #
 # Approvals are made here as the build makes them (image/uki/approve.sh over
 # pcrpredict's `qemu` path, PCR 7 and 9, for the exact -append string the
@@ -23,8 +30,9 @@
 # minimum epoch is read on the host (tpm2_nvread on the same swtpm state).
 #
 # Environment: AUTH_KERNEL, AUTH_INITRD (make demo-auth-image), FLEET (the demo
-# fleet), POLICY_KEY (the key whose public half is in the image),
-# PCRPREDICT, TPMSEAL, CONFIGPULL, LETHE_TIMEOUT_SCALE, LETHE_KEEP.
+# fleet), POLICY_KEY and LOG_KEY (the keys whose public halves are in the
+# image), PCRPREDICT, TPMSEAL, CONFIGPULL, LETHE_LOG, LETHE_TIMEOUT_SCALE,
+# LETHE_KEEP.
 set -u -o pipefail
 
 . "$(dirname "$0")/../lib.sh"
@@ -37,8 +45,11 @@ boot_need_image
 : "${POLICY_KEY:=build/demo-auth/policy.pem}"
 : "${PCRPREDICT:=build/host/pcrpredict}"
 : "${TPMSEAL:=build/host/tpmseal}"
+: "${LOG_KEY:=build/demo-auth/log.key}"
+: "${LETHE_LOG:=build/host/lethe-log}"
+LOG_PUB=${LOG_KEY%.key}.pub
 PCR_PROFILE=${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}
-for f in "$POLICY_KEY" "$PCRPREDICT" "$TPMSEAL"; do
+for f in "$POLICY_KEY" "$PCRPREDICT" "$TPMSEAL" "$LOG_KEY" "$LOG_PUB" "$LETHE_LOG"; do
 	[[ -r $f ]] || { echo "1..0"; echo "Bail out! $f missing (make demo-auth-image)"; exit 1; }
 done
 command -v tpm2_nvread >/dev/null || { echo "1..0"; echo "Bail out! tpm2-tools needed"; exit 1; }
@@ -139,6 +150,34 @@ cat "$BOOT_DIR/a-other" "$BOOT_DIR/a1" "$BOOT_DIR/a2" >"$RELAY_FLEET/approvals"
 chmod a+r "$RELAY_FLEET/approvals"
 check "approvals file: three version-2 records (116 bytes each)" \
 	test "$(stat -c %s "$RELAY_FLEET/approvals")" -eq 348
+
+# publish INITRD VERSION EPOCH LOGDIR KEY PROOF: the image's entry as make
+# publish writes it (scripts/log-record over an out directory holding this
+# image's kernel, initramfs and qemu-path prediction; it has no zip, UKI or
+# manifest: empty files), appended to LOGDIR, its proof to PROOF.
+publish() {
+	local o=$BOOT_DIR/pub-$2 idx
+	rm -rf "$o" && mkdir -p "$o" || return 1
+	cp "$KERNEL" "$o/vmlinuz" && cp "$1" "$o/initramfs.cpio.zst" || return 1
+	touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt"
+	"$PCRPREDICT" predict --qemu-cmdline "$APPEND" --qemu-initrd "$1" --profile "$PCR_PROFILE" \
+		--out "$o/lethe.pcrs" >/dev/null || return 1
+	scripts/log-record "$o" "$2" "$(printf '%s' "$2" | sha1sum | cut -c1-40)" 1700000000 "$3" \
+		>"$o/entry" || return 1
+	idx=$("$LETHE_LOG" append --log "$4" --key "$5" "$o/entry" | awk '$1 == "appended" { print $2 }')
+	[[ $idx =~ ^[0-9]+$ ]] || return 1
+	"$LETHE_LOG" proof --log "$4" --pub "${5%.key}.pub" --index "$idx" --out "$6" >/dev/null
+}
+publish_v1v2() {
+	publish "$V1" v1 $E1 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof1" &&
+		publish "$V2" v2 $E2 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof2"
+}
+check "log: v1 (epoch $E1) and v2 (epoch $E2) published in the test log" publish_v1v2
+cat "$BOOT_DIR/proof1" "$BOOT_DIR/proof2" >"$RELAY_FLEET/logproofs"
+chmod a+r "$RELAY_FLEET/logproofs"
+# (its "ok INDEX VERSION" lines are not this test's TAP)
+check "log: both proofs verify against the image's log key" \
+	bash -c '"$1" verify --pub "$2" "$3" >/dev/null' _ "$LETHE_LOG" "$LOG_PUB" "$RELAY_FLEET/logproofs"
 relay_nginx_start
 boot_swtpm_start "$BOOT_DIR/tpm"
 # --- boot 1: v1, enrollment, authorized provisioning, advance to E1 ---------
@@ -214,6 +253,30 @@ cat "$BOOT_DIR/a-other" "$BOOT_DIR/a1" "$BOOT_DIR/a2" "$BOOT_DIR/a3-other" >"$RE
 boot_swtpm_start "$BOOT_DIR/tpm"
 RELAY_INITRD=$V3 relay_boot
 refused "boot 6 (v3, another key's approval)" "no valid approval signature for the current PCR values"
+check "host: minimum epoch still $E2" test "$(min_epoch)" = $E2
+
+# --- boot 7: v3 approved by the policy key, not in the log -------------------
+E3=$((E2 + 100))
+check "approvals: v3 (epoch $E3) signed with the policy key, appended" \
+	approve "$POLICY_KEY" "$V3" $E3 "$BOOT_DIR/a3"
+cat "$BOOT_DIR/a-other" "$BOOT_DIR/a1" "$BOOT_DIR/a2" "$BOOT_DIR/a3" >"$RELAY_FLEET/approvals"
+boot_swtpm_start "$BOOT_DIR/tpm"
+RELAY_INITRD=$V3 relay_boot
+refused "boot 7 (v3 approved, not logged)" "the approval for the current PCR values is not in the transparency log"
+check "boot 7: the reason names the proofs checked" \
+	boot_log_has "not in the transparency log \\(2 verified proofs in /run/lethe/config/logproofs"
+
+# --- boot 8: v3 in a rogue log: same name, another key -------------------------
+publish_rogue() {
+	"$LETHE_LOG" keygen --name demo.lethe.invalid/log --key "$BOOT_DIR/rogue.key" \
+		--pub "$BOOT_DIR/rogue.pub" >/dev/null &&
+		publish "$V3" v3 $E3 "$BOOT_DIR/rogue" "$BOOT_DIR/rogue.key" "$BOOT_DIR/proof3-rogue"
+}
+check "rogue log: another key under the same name; v3 published there" publish_rogue
+cat "$BOOT_DIR/proof1" "$BOOT_DIR/proof2" "$BOOT_DIR/proof3-rogue" >"$RELAY_FLEET/logproofs"
+boot_swtpm_start "$BOOT_DIR/tpm"
+RELAY_INITRD=$V3 relay_boot
+refused "boot 8 (v3 in a rogue log)" "not in the transparency log \\(.*proof 3: "
 check "host: minimum epoch still $E2" test "$(min_epoch)" = $E2
 check "no NV_Write to the identity index since provisioning ($(nv_writes "$ID_INDEX") = $w1)" \
 	test "$(nv_writes "$ID_INDEX")" -eq "$w1"
