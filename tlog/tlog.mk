@@ -5,8 +5,8 @@
 #   TLOG_SRCS TLOG_HDRS TLOG_LIBS   for the programs that link it
 #   $(HB)/obj/tlog/*.o              host objects (logtool, tests, replays)
 #   $(HB)/test_tlog                 cmocka unit tests (in UNIT_TESTS)
-#   $(HB)/fuzz_tlog_{proofs,record} corpus replays (in FUZZ_REPLAYS)
-#   $(B)/libfuzzer/fuzz_tlog_{proofs,record}   the same under libFuzzer
+#   $(HB)/fuzz_tlog_{proofs,record,vkey} corpus replays (in FUZZ_REPLAYS)
+#   $(B)/libfuzzer/fuzz_tlog_{proofs,record,vkey}   the same under libFuzzer
 
 TLOG_SRCS := $(sort $(wildcard tlog/*.c))
 TLOG_HDRS := tlog/tlog.h tlog/tlog_int.h
@@ -40,9 +40,10 @@ $(HB)/fuzz_tlog_%: $(HB)/obj/tests/fuzz/tlog_%/fuzz.o $(TLOG_OBJS)
 
 FUZZ_REPLAYS += $(HB)/fuzz_tlog_proofs:tests/fuzz/tlog_proofs/corpus
 FUZZ_REPLAYS += $(HB)/fuzz_tlog_record:tests/fuzz/tlog_record/corpus
+FUZZ_REPLAYS += $(HB)/fuzz_tlog_vkey:tests/fuzz/tlog_vkey/corpus
 
 $(B)/libfuzzer/fuzz_tlog_%: tests/fuzz/tlog_%/fuzz.c $(TLOG_SRCS) $(TLOG_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itlog -o $@ $< $(TLOG_SRCS) $(TLOG_LIBS)
 
-FUZZ_TARGETS += $(B)/libfuzzer/fuzz_tlog_proofs $(B)/libfuzzer/fuzz_tlog_record
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_tlog_proofs $(B)/libfuzzer/fuzz_tlog_record $(B)/libfuzzer/fuzz_tlog_vkey
