@@ -9,8 +9,8 @@
 #   make audit VERSION=V   rebuilds the commit of the logged entry V in a
 #                     scratch clone and compares every hash (scripts/log-audit;
 #                     AUDIT_LOG, AUDIT_PUB: another log, e.g. an https:// one;
-#                     AUDIT_WORK, AUDIT_MAKEFLAGS, PREDICT_QEMU_CMDLINE,
-#                     DESCRIPTOR, SIGN_ROOT: see the script)
+#                     AUDIT_WORK, AUDIT_MAKEFLAGS, AUDIT_PREDICT_FLAGS,
+#                     PREDICT_QEMU_CMDLINE, DESCRIPTOR, SIGN_ROOT: see the script)
 #
 # Variables:
 #   LOG_HOME     the development log's home, outside the clone (the
@@ -84,4 +84,6 @@ AUDIT_PUB ?= $(or $(LOG_PUB),$(patsubst %.key,%.pub,$(LOG_KEY)))
 audit: $(HB)/lethe-log $(HB)/pcrpredict
 	@[ -n '$(VERSION)' ] || { echo 'audit: fatal: which release? make audit VERSION=V' >&2; exit 100; }
 	LETHE_LOG=$(HB)/lethe-log PCRPREDICT=$(HB)/pcrpredict PCR_PROFILE=$(PCR_PROFILE) \
+	PREDICT_QEMU_CMDLINE='$(PREDICT_QEMU_CMDLINE)' DESCRIPTOR='$(DESCRIPTOR)' SIGN_ROOT='$(SIGN_ROOT)' \
+	AUDIT_WORK='$(AUDIT_WORK)' AUDIT_MAKEFLAGS='$(AUDIT_MAKEFLAGS)' AUDIT_PREDICT_FLAGS='$(AUDIT_PREDICT_FLAGS)' \
 		scripts/log-audit '$(AUDIT_LOG)' '$(AUDIT_PUB)' '$(VERSION)'

@@ -32,12 +32,16 @@ if [[ $version == *-dirty ]]; then
 	tap_done
 	exit
 fi
+# the stboot PCRs too: this build's signed descriptor (as stboot would be
+# served it) and its signing root
 check "make audit: the rebuild of the commit equals every compared hash" \
-	make --no-print-directory audit VERSION="$version" LOG_DIR="$T/log" LOG_KEY="$T/log.key" AUDIT_WORK="$T/work"
+	make --no-print-directory audit VERSION="$version" LOG_DIR="$T/log" LOG_KEY="$T/log.key" AUDIT_WORK="$T/work" \
+		DESCRIPTOR="$PWD/out/lethe.json" SIGN_ROOT="$PWD/out/dev-keys/root.pem"
 cp "$T/tap.out" "$T/audit1.out"
 sed 's/^/# /' "$T/audit1.out" >&2
-check "make audit compared the six artifacts and the uefi PCRs" \
-	bash -c '[ "$(grep -c "^ok - " "$1")" -ge 10 ] && grep -q "^ok - pcr uefi 11" "$1"' _ "$T/audit1.out"
+check "make audit compared the six artifacts, the uefi and the stboot PCRs" \
+	bash -c '[ "$(grep -c "^ok - " "$1")" -ge 13 ] && grep -q "^ok - pcr uefi 11" "$1" && grep -q "^ok - pcr stboot 12" "$1" &&
+		! grep -q "^not compared" "$1"' _ "$T/audit1.out"
 
 # The same entry with the initramfs hash changed, in another log: the
 # audit's rebuild (incremental, same commit and version) differs there only.
