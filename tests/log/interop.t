@@ -50,4 +50,18 @@ check "the consistency proof is not empty" test -s "$T/ours.cons"
 check "Go refuses the checkpoint with another log's key of the same name" bash -c '
 	"$1" keygen --name interop.lethe.invalid/log --key "$2/o.key" --pub "$2/o.pub" >/dev/null &&
 	! "$2/interop" "$2/log" "$2/o.pub" "$2/o.key" 0 2>/dev/null' _ "$LETHE_LOG" "$T"
+# The examples in docs/transparency.md are real: the entry and the
+# checkpoint of a log of size 1 make a proof (index 0, no hashes) that
+# verifies under the example key.
+doc_example() {
+	local d=docs/transparency.md
+	awk '/^```$/ { n++; next } n == 1 && f { print } /^An entry `make publish` wrote/ { f = 1 } ' "$d" |
+		sed -n '/^lethe-release\/v1$/,/^pcr uefi 11 /p' >"$T/doc.entry"
+	awk '/^```$/ { if (f) { b++ } ; next } /^A C2SP checkpoint in a signed note/ { f = 1 } f && b == 1 { print } f && b == 3 { print }' "$d" >"$T/doc.blocks"
+	head -n 5 "$T/doc.blocks" >"$T/doc.cp"
+	sed -n 6p "$T/doc.blocks" >"$T/doc.pub"
+	{ printf 'c2sp.org/tlog-proof@v1\nextra %s\nindex 0\n\n' "$(base64 -w0 <"$T/doc.entry")"; cat "$T/doc.cp"; } >"$T/doc.proof"
+	"$LETHE_LOG" verify --pub "$T/doc.pub" "$T/doc.proof" | grep -q '^ok 0 '
+}
+check "the example entry, checkpoint and key of docs/transparency.md verify" doc_example
 tap_done
