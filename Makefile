@@ -108,7 +108,7 @@ all: image sign predict
 include $(sort $(wildcard image/*/*.mk))
 # tlog first: tpmseal and logtool compile its sources (TLOG_SRCS).
 include $(wildcard tlog/*.mk)
-include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk logtool/*.mk bench/*.mk tests/*/*.mk))
+include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk attestd/*.mk logtool/*.mk bench/*.mk tests/*/*.mk))
 include image/image.mk
 include tests/tests.mk
 

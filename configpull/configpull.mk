@@ -8,14 +8,15 @@
 #   $(B)/libfuzzer/fuzz_configpull_doc   the same under libFuzzer
 #   $(HB)/fuzz_configpull_cert      node-certificate check corpus replay (in FUZZ_REPLAYS)
 #   $(B)/libfuzzer/fuzz_configpull_cert  the same under libFuzzer
-#   check-configpull                tor --verify-config and nginx mTLS tests (in CHECK_TARGETS)
+#   check-configpull                tor --verify-config, nginx mTLS and attested-enrollment
+#                                   tests (in CHECK_TARGETS)
 
 CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
-	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c)
+	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c attest.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
 # tlog/tlog.h: the log-proofs size limit (approvals.c), nothing linked.
 CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_paths.h tlog/tlog.h
-CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-rc
+CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc
 CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
 CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))
 
@@ -69,8 +70,9 @@ FUZZ_TARGETS += $(B)/libfuzzer/fuzz_configpull_doc $(B)/libfuzzer/fuzz_configpul
 
 # Integration: the real tor checks rendered torrc files; real nginx serves
 # documents over mTLS with certificates made at test time.
+# attest.t: the attested enrollment with fleet sign and attestd (attestd/).
 .PHONY: check-configpull
-check-configpull: $(HB)/configpull
-	CONFIGPULL=$(HB)/configpull prove -v tests/configpull/*.t
+check-configpull: $(HB)/configpull $(HB)/attestd
+	CONFIGPULL=$(HB)/configpull ATTESTD=$(HB)/attestd prove -v tests/configpull/*.t
 
 CHECK_TARGETS += check-configpull

@@ -20,6 +20,7 @@
 
 #include "apply.h"
 #include "approvals.h"
+#include "attest.h"
 #include "configpull.h"
 #include "doc.h"
 #include "fetch.h"
@@ -120,8 +121,9 @@ static size_t fetch_small_body(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
-		     int *too_big, long *status, char *errbuf)
+/* GET, or POST of BODY when it is not NULL, of a small body (fetch.h). */
+static CURLcode fetch_request(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen,
+			      char *buf, size_t cap, size_t *len, int *too_big, long *status, char *errbuf)
 {
 	struct fetch_smallbuf b = { .buf = buf, .cap = cap };
 	CURL *c = curl_easy_init();
@@ -135,12 +137,28 @@ CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, siz
 	fetch_policy(c, o, url, (curl_off_t)cap, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_small_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
+	}
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
 	*len = b.len;
 	*too_big = b.too_big;
 	return cc;
+}
+
+CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
+		     int *too_big, long *status, char *errbuf)
+{
+	return fetch_request(o, url, NULL, 0, buf, cap, len, too_big, status, errbuf);
+}
+
+CURLcode fetch_post(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen, char *buf,
+		    size_t cap, size_t *len, int *too_big, long *status, char *errbuf)
+{
+	return fetch_request(o, url, body, bodylen, buf, cap, len, too_big, status, errbuf);
 }
 
 static size_t fetch_header(char *p, size_t size, size_t nmemb, void *arg)
@@ -301,6 +319,29 @@ static void fetch_backoff(int attempt, long cap)
 		;
 }
 
+/* After a 404 for the node certificate: activates the credential the
+ * operator left for this node, if any, then fetches the certificate the
+ * verifier then published.  CP_EXIT_TLS (no credential yet: enroll, or wait
+ * for the operator; or the activation failed: ERR says why), or
+ * nodecert_get's code. */
+static int fetch_activate(const struct fetch_opts *o, const char *node_id, EVP_PKEY *key, struct cp_err *err)
+{
+	struct cp_err e2 = { "" };
+	int pending = 0, missing = 0;
+
+	if (!attest_activate(o, node_id, &pending, &e2)) {
+		/* refused because it is done already (our earlier activation's
+		 * answer was lost): the certificate is there */
+		if (pending && nodecert_get(o, key, &missing, err) == CP_EXIT_CHANGED)
+			return CP_EXIT_CHANGED;
+		if (pending || e2.msg[0])
+			err_set(err, "%s", e2.msg);
+		return CP_EXIT_TLS;
+	}
+	fprintf(stderr, "configpull: attestation: the verifier accepted this TPM's activation\n");
+	return nodecert_get(o, key, &missing, err);
+}
+
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err)
 {
 	char etag[ETAG_MAX + 1], node_id[IDENTITY_ID_LEN + 1];
@@ -340,7 +381,13 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		if (i)
 			fetch_backoff(i - 1, o->backoff_max);
 		if (!have_cert) {
-			rc = nodecert_get(o, id.key, err);
+			int missing = 0;
+
+			rc = nodecert_get(o, id.key, &missing, err);
+			/* Signed but not yet published: the fleet waits for this
+			 * TPM to activate its credential (attest.h). */
+			if (rc == CP_EXIT_TLS && missing && !o->key)
+				rc = fetch_activate(o, node_id, id.key, err);
 			if (rc != CP_EXIT_CHANGED) {
 				if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
 					break;

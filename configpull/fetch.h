@@ -44,6 +44,9 @@ int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t ou
  * *STATUS and the length in *LEN; curl's message in ERRBUF. */
 CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
 		     int *too_big, long *status, char *errbuf);
+/* The same for a POST of BODYLEN bytes of BODY (the activation). */
+CURLcode fetch_post(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen, char *buf,
+		    size_t cap, size_t *len, int *too_big, long *status, char *errbuf);
 
 /* One pull: fetch (with retries for transient failures), validate, apply.
  * Returns a CP_EXIT_* code; ERR set unless changed or unchanged. */

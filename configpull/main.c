@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "apply.h"
+#include "attest.h"
 #include "configpull.h"
 #include "lethe_paths.h"
 #include "doc.h"
@@ -139,6 +140,10 @@ static int enroll(const char *keyfile, unsigned handle, const char *tcti, int ar
 	}
 	printf("node-id: %s\n", id);
 	if (!identity_csr(key, id, &err))
+		goto out;
+	/* the TPM's attestation identity, for the operator's verification
+	 * (not for a key file: that key is in no TPM) */
+	if (!keyfile && !attest_enroll(handle, tcti, id, &err))
 		goto out;
 	if (created)
 		fprintf(stderr, PROG ": created the node key in the TPM at 0x%08x\n", handle);

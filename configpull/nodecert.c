@@ -107,7 +107,7 @@ static const char *nodecert_split(const char *path, char *dir, size_t dirlen)
 	return slash + 1;
 }
 
-int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
+int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, int *missing, struct cp_err *err)
 {
 	char id[IDENTITY_ID_LEN + 1], url[2048], errbuf[CURL_ERROR_SIZE] = "", dir[PATH_MAX];
 	const char *base;
@@ -117,6 +117,7 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 	long status;
 	int too_big, rc = CP_EXIT_TLS;
 
+	*missing = 0;
 	if (!(base = nodecert_split(o->cert, dir, sizeof dir))) {
 		err_set(err, "unable to use %s as the node certificate path", o->cert);
 		return CP_EXIT_USAGE;
@@ -141,6 +142,7 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err)
 			     : CP_EXIT_UNREACHABLE;
 	} else if (status == 404) {
 		err_set(err, "no certificate for node %s on the server yet: enroll this node", id);
+		*missing = 1;
 		rc = CP_EXIT_TLS;
 	} else if (status >= 500 || status == 0) {
 		err_set(err, "unable to fetch %s: HTTP %ld", url, status);

@@ -26,7 +26,8 @@ int nodecert_check(const char *pem, size_t len, EVP_PKEY *key, const char *cafil
 
 /* Fetches, checks and installs O->cert (atomically, 0640) for KEY.
  * Returns CP_EXIT_CHANGED when installed, else CP_EXIT_TLS (no
- * certificate for this node yet, or the wrong one), CP_EXIT_UNREACHABLE. */
-int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, struct cp_err *err);
+ * certificate for this node yet: *MISSING = 1; or the wrong one),
+ * CP_EXIT_UNREACHABLE. */
+int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, int *missing, struct cp_err *err);
 
 #endif

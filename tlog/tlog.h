@@ -99,6 +99,12 @@ int tlog_consistency_verify(uint64_t old_size, uint64_t new_size, const uint8_t 
 			    const uint8_t new_root[TLOG_HASH], const uint8_t (*proof)[TLOG_HASH],
 			    size_t n, char *err, size_t errlen);
 
+/* Strict standard base64 (RFC 4648 section 4: padding required, no
+ * whitespace, zero pad bits, so every byte string has one accepted
+ * spelling) of S[0..n) into OUT; 0 and *len, or -1 when malformed or over
+ * CAP.  Also attestd's decoder for the enrollment bundle. */
+int tlog_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len);
+
 /* A signed-note key or signer name: 1..TLOG_NAME_MAX bytes, printable
  * ASCII, no space and no '+'.  1 if S[0..n) is one. */
 int tlog_name_ok(const char *s, size_t n);

@@ -9,9 +9,6 @@
  * failure is one statement: return tlog_fail(err, errlen, "...", ...). */
 int tlog_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Strict standard base64 (padding required, no whitespace, zero pad bits)
- * of S[0..n) into out; 0 and *len, or -1 when malformed or over cap. */
-int tlog_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *len);
 
 /* Canonical unsigned decimal: 1..20 digits, no sign, no leading zero
  * ("0" alone allowed), at most 2^64-1. */

@@ -1,0 +1,35 @@
+/* attestd: shared limits and the refusal buffer every check writes into.
+ *
+ * attestd runs on the config server (never in the image): check-enroll
+ * verifies a node's attestation bundle, enroll-add/status keep the
+ * enrollment database, serve answers the node's POST /v1/activate. */
+#ifndef ATTESTD_H
+#define ATTESTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ATTESTD_NODE_HEX 64          /* node id: hex SHA-256 of the TLS SPKI */
+#define ATTESTD_SECRET_BYTES 32      /* the credential's secret */
+#define ATTESTD_NAME_BYTES 34        /* TPM name: 000b || SHA-256 */
+#define ATTESTD_BUNDLE_MAX (64 * 1024)
+#define ATTESTD_EKCERT_MAX 8192      /* DER; real EK certificates are 1-2 KiB */
+
+/* Why a check refused: one line naming the check, for the operator. */
+struct attest_err {
+	char msg[256];
+};
+
+/* attest_fail: formats the reason into err (if any) and returns -1, so a
+ * check can `return attest_fail(err, "...")`. */
+int attest_fail(struct attest_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void attest_hex(const uint8_t *p, size_t n, char *out);
+/* 0 if s is exactly 64 lowercase hex digits. */
+int attest_node_valid(const char *s);
+/* Strict hex decode of exactly 2n digits; 0 on success. */
+int attest_unhex(const char *s, uint8_t *out, size_t n);
+
+#endif

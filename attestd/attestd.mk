@@ -1,0 +1,56 @@
+# attestd: enrollment with a TPM attestation identity (runs on the config
+# server, never in the image: a host tool only).
+#
+#   $(HB)/attestd               check-enroll, enroll-add, status, serve (FastCGI)
+#   $(HB)/test_attestd          cmocka unit tests (in UNIT_TESTS): bundle parsing,
+#                               templates, certify, EK chain, activation, on
+#                               structures built in the test with tss2-mu and OpenSSL
+#   $(HB)/fuzz_attestd_bundle   replays tests/fuzz/attestd_bundle/corpus (in FUZZ_REPLAYS)
+#   $(B)/libfuzzer/fuzz_attestd_bundle   the same under libFuzzer
+#   check-attestd               swtpm + nginx tests (tests/attest/attest.mk)
+
+ATTESTD_SRCS := $(sort $(wildcard attestd/*.c))
+# tlog/: its strict base64 decoder (one decoder for the project's bundles and proofs).
+ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h $(TLOG_HDRS)
+ATTESTD_LIB_SRCS := $(filter-out attestd/main.c,$(ATTESTD_SRCS))
+ATTESTD_LIB_OBJS := $(ATTESTD_LIB_SRCS:%.c=$(HB)/obj/%.o)
+ATTESTD_LIBS := -ltss2-mu -lssl -lcrypto -lsqlite3 -lfcgi $(TLOG_LIBS)
+# The fuzz harness reaches the parser and the checks, not the database.
+ATTESTD_CHECK_SRCS := $(addprefix attestd/,util.c bundle.c tpmobj.c ekcert.c certify.c check.c) $(TLOG_SRCS)
+
+ATTESTD_TEST_SRCS := $(sort $(wildcard tests/unit/attestd/*.c))
+ATTESTD_TEST_OBJS := $(ATTESTD_TEST_SRCS:%.c=$(HB)/obj/%.o)
+
+$(HB)/obj/attestd/%.o: attestd/%.c $(ATTESTD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itlog -c -o $@ $<
+
+$(HB)/attestd: $(HB)/obj/attestd/main.o $(ATTESTD_LIB_OBJS) $(TLOG_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(ATTESTD_LIBS)
+
+$(HB)/obj/tests/unit/attestd/%.o: tests/unit/attestd/%.c $(ATTESTD_HDRS) $(wildcard tests/unit/attestd/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -iquote attestd -Itlog -c -o $@ $<
+
+$(HB)/test_attestd: $(ATTESTD_TEST_OBJS) $(ATTESTD_LIB_OBJS) $(TLOG_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(ATTESTD_LIBS) -lcmocka
+
+UNIT_TESTS += $(HB)/test_attestd
+
+$(HB)/obj/tests/fuzz/attestd_%/fuzz.o: tests/fuzz/attestd_%/fuzz.c $(ATTESTD_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -iquote attestd -Itlog -c -o $@ $<
+
+$(HB)/fuzz_attestd_bundle: $(HB)/obj/tests/fuzz/attestd_bundle/fuzz.o $(ATTESTD_CHECK_SRCS:%.c=$(HB)/obj/%.o)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(ATTESTD_LIBS)
+
+FUZZ_REPLAYS += $(HB)/fuzz_attestd_bundle:tests/fuzz/attestd_bundle/corpus
+
+$(B)/libfuzzer/fuzz_attestd_bundle: tests/fuzz/attestd_bundle/fuzz.c $(ATTESTD_CHECK_SRCS) $(ATTESTD_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote attestd -Itlog -o $@ $< $(ATTESTD_CHECK_SRCS) $(ATTESTD_LIBS)
+
+FUZZ_TARGETS += $(B)/libfuzzer/fuzz_attestd_bundle

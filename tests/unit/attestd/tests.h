@@ -1,0 +1,8 @@
+/* tests.h: the groups of test_attestd, run by test_main.c. */
+#ifndef ATTESTD_TESTS_H
+#define ATTESTD_TESTS_H
+
+int test_check_group(void);
+int test_activate_group(void);
+
+#endif
