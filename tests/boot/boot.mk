@@ -14,7 +14,10 @@
 #                      host's loopback, two boots, about 3 min); privnet.t
 #                      is the same at the host level (tpmseal + swtpm, 15 s);
 #                      authorized.t boots the demo-auth image (issue 7:
-#                      approvals, update, rollback; six boots, about 3 min)
+#                      approvals, update, rollback, the transparency log;
+#                      eight boots, about 3 min); attest.t boots the demo
+#                      image on a TPM with an EK certificate in a fleet that
+#                      attests (attestd; one boot)
 #   make demo-auth-image
 #                      the demo image in authorized mode: plus
 #                      /etc/lethe/policy.pub of a test policy key made in
@@ -73,11 +76,12 @@ demo-auth-image: $(DEMO_FLEET)/ca.pem $(DEMO_AUTH_B)/policy.pub $(DEMO_AUTH_B)/l
 run: demo-image $(HB)/configpull
 	CONFIGPULL=$(HB)/configpull FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst scripts/run
 
-check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict $(HB)/lethe-log
+check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict $(HB)/lethe-log \
+		$(HB)/attestd
 	CONFIGPULL=$(HB)/configpull TPMSEAL=$(HB)/tpmseal FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst \
 	AUTH_KERNEL=$(DEMO_AUTH_O)/vmlinuz AUTH_INITRD=$(DEMO_AUTH_O)/initramfs.cpio.zst \
 	POLICY_KEY=$(DEMO_AUTH_B)/policy.pem PCRPREDICT=$(HB)/pcrpredict PCR_PROFILE=$(PCR_PROFILE) \
-	LOG_KEY=$(DEMO_AUTH_B)/log.key LETHE_LOG=$(HB)/lethe-log \
+	LOG_KEY=$(DEMO_AUTH_B)/log.key LETHE_LOG=$(HB)/lethe-log ATTESTD=$(HB)/attestd \
 	LETHE_VERSION='$(LETHE_VERSION)' LETHE_TIMEOUT_SCALE=$(TIMEOUT_SCALE) \
 	prove -v tests/boot/relay/*.t
 
