@@ -83,7 +83,7 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 	struct db_node row;
 	uint8_t md[32];
 	unsigned int mdlen = 0;
-	int found, refuse;
+	int found;
 
 	if (db_begin(db)) {
 		reply(out, 500, "internal error");
@@ -98,10 +98,6 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 		reply(out, 403, "unknown node");
 		goto rollback;
 	}
-	if (row.state == DB_REFUSED) {
-		reply(out, 403, "too many wrong secrets: enroll again");
-		goto rollback;
-	}
 	if (row.state != DB_PENDING) {
 		reply(out, 403, "no pending enrollment");
 		goto rollback;
@@ -111,12 +107,11 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 		goto rollback;
 	}
 	if (CRYPTO_memcmp(md, row.secret_sha256, sizeof md)) {
-		refuse = row.wrong + 1 >= DB_MAX_WRONG;
-		if (db_node_wrong(db, req->node, row.wrong + 1, refuse) || db_commit(db)) {
+		if (db_node_wrong(db, req->node, row.wrong + 1) || db_commit(db)) {
 			reply(out, 500, "internal error");
 			goto rollback;
 		}
-		reply(out, 403, refuse ? "too many wrong secrets: enroll again" : "wrong secret");
+		reply(out, 403, "wrong secret");
 		return;
 	}
 	if (db_node_activate(db, req->node, now) || activate_publish(pending_dir, certs_dir, req->node)) {

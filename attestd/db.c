@@ -121,7 +121,7 @@ void db_rollback(sqlite3 *db)
 
 static const char *db_state_name(enum db_state s)
 {
-	return s == DB_ACTIVE ? "active" : s == DB_REFUSED ? "refused" : "pending";
+	return s == DB_ACTIVE ? "active" : "pending";
 }
 
 static int db_state_parse(const unsigned char *s, enum db_state *out)
@@ -132,8 +132,6 @@ static int db_state_parse(const unsigned char *s, enum db_state *out)
 		*out = DB_PENDING;
 	else if (!strcmp((const char *)s, "active"))
 		*out = DB_ACTIVE;
-	else if (!strcmp((const char *)s, "refused"))
-		*out = DB_REFUSED;
 	else
 		return -1;
 	return 0;
@@ -174,18 +172,15 @@ static int db_step_one(sqlite3 *db, sqlite3_stmt *st)
 	return sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1 ? 0 : -1;
 }
 
-int db_node_wrong(sqlite3 *db, const char *node, int wrong, int refuse)
+int db_node_wrong(sqlite3 *db, const char *node, int wrong)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db,
-			       "UPDATE node SET wrong = ?2, state = CASE WHEN ?3 THEN 'refused' ELSE state END,"
-			       " secret_sha256 = CASE WHEN ?3 THEN NULL ELSE secret_sha256 END"
-			       " WHERE id = ?1 AND state = 'pending'",
-			       -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "UPDATE node SET wrong = ?2 WHERE id = ?1 AND state = 'pending'", -1, &st,
+			       NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int(st, 2, wrong) == SQLITE_OK && sqlite3_bind_int(st, 3, !!refuse) == SQLITE_OK)
+	    sqlite3_bind_int(st, 2, wrong) == SQLITE_OK)
 		rc = db_step_one(db, st);
 	sqlite3_finalize(st);
 	return rc;

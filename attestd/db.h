@@ -1,6 +1,9 @@
 /* db.h: the enrollment database (SQLite).  One row per node id; a row is
- * pending (enrolled, credential not yet answered), active (the AK is
- * trusted for the node), or refused (too many wrong secrets). */
+ * pending (enrolled, credential not yet answered) or active (the AK is
+ * trusted for the node).  Wrong secrets are counted, for the operator, and
+ * never end an enrollment: a 256-bit secret is not guessed, and a limit
+ * would let anyone who knows a node id (it is public) spoil that node's
+ * enrollment, one request changing another node's record. */
 #ifndef ATTESTD_DB_H
 #define ATTESTD_DB_H
 
@@ -13,9 +16,7 @@
 #include "attestd.h"
 
 #define DB_SCHEMA_VERSION 1
-#define DB_MAX_WRONG 5 /* wrong secrets before a pending enrollment is refused */
-
-enum db_state { DB_PENDING, DB_ACTIVE, DB_REFUSED };
+enum db_state { DB_PENDING, DB_ACTIVE };
 
 struct db_node {
 	enum db_state state;
@@ -36,8 +37,9 @@ void db_rollback(sqlite3 *db);
 
 /* 1 and the row in *n if node exists, 0 if not, -1 on error. */
 int db_node_get(sqlite3 *db, const char *node, struct db_node *n);
-/* Records one more wrong secret; refuses the enrollment at the limit. */
-int db_node_wrong(sqlite3 *db, const char *node, int wrong, int refuse);
+/* Records the count of wrong secrets of a pending enrollment (status
+ * shows it); the enrollment stays pending. */
+int db_node_wrong(sqlite3 *db, const char *node, int wrong);
 /* pending -> active at now; the secret's hash is forgotten. */
 int db_node_activate(sqlite3 *db, const char *node, time_t now);
 
