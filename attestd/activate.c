@@ -16,7 +16,7 @@
 
 #define NODE_PREFIX "node "
 #define SECRET_PREFIX "\nsecret "
-#define SECRET_B64 44 /* base64 of 32 bytes */
+#define SECRET_B64 (4 * ((LETHE_ATTEST_SECRET_BYTES + 2) / 3)) /* padded base64 */
 
 int activate_parse(const char *body, size_t len, struct activate_req *req)
 {

@@ -15,7 +15,7 @@
 
 struct activate_req {
 	char node[ATTESTD_NODE_HEX + 1];
-	uint8_t secret[ATTESTD_SECRET_BYTES];
+	uint8_t secret[LETHE_ATTEST_SECRET_BYTES];
 };
 
 struct activate_reply {

@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The contract with the node (templates, bundle lines, secret, paths). */
+#include "lethe_attest.h"
+
 #define ATTESTD_NODE_HEX 64          /* node id: hex SHA-256 of the TLS SPKI */
-#define ATTESTD_SECRET_BYTES 32      /* the credential's secret */
 #define ATTESTD_NAME_BYTES 34        /* TPM name: 000b || SHA-256 */
 #define ATTESTD_BUNDLE_MAX (64 * 1024)
 #define ATTESTD_EKCERT_MAX 8192      /* DER; real EK certificates are 1-2 KiB */

@@ -11,7 +11,7 @@
 
 ATTESTD_SRCS := $(sort $(wildcard attestd/*.c))
 # tlog/: its strict base64 decoder (one decoder for the project's bundles and proofs).
-ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h $(TLOG_HDRS)
+ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h include/lethe_attest.h $(TLOG_HDRS)
 ATTESTD_LIB_SRCS := $(filter-out attestd/main.c,$(ATTESTD_SRCS))
 ATTESTD_LIB_OBJS := $(ATTESTD_LIB_SRCS:%.c=$(HB)/obj/%.o)
 ATTESTD_LIBS := -ltss2-mu -lssl -lcrypto -lsqlite3 -lfcgi $(TLOG_LIBS)

@@ -13,12 +13,12 @@ static const struct {
 	const char *name;
 	size_t off, cap;
 } fields[BUNDLE_FIELDS] = {
-	[BUNDLE_EK_CERT] = {"attest-ek-cert", offsetof(struct bundle, ek_cert), ATTESTD_EKCERT_MAX},
-	[BUNDLE_EK_PUBLIC] = {"attest-ek-public", offsetof(struct bundle, ek_public), sizeof(TPM2B_PUBLIC)},
-	[BUNDLE_AK_PUBLIC] = {"attest-ak-public", offsetof(struct bundle, ak_public), sizeof(TPM2B_PUBLIC)},
-	[BUNDLE_TLS_PUBLIC] = {"attest-tls-public", offsetof(struct bundle, tls_public), sizeof(TPM2B_PUBLIC)},
-	[BUNDLE_CERTIFY] = {"attest-certify", offsetof(struct bundle, certify), sizeof(TPM2B_ATTEST)},
-	[BUNDLE_CERTIFY_SIG] = {"attest-certify-sig", offsetof(struct bundle, certify_sig), sizeof(TPMT_SIGNATURE)},
+	[BUNDLE_EK_CERT] = {LETHE_ATTEST_LINE_EK_CERT, offsetof(struct bundle, ek_cert), ATTESTD_EKCERT_MAX},
+	[BUNDLE_EK_PUBLIC] = {LETHE_ATTEST_LINE_EK_PUBLIC, offsetof(struct bundle, ek_public), sizeof(TPM2B_PUBLIC)},
+	[BUNDLE_AK_PUBLIC] = {LETHE_ATTEST_LINE_AK_PUBLIC, offsetof(struct bundle, ak_public), sizeof(TPM2B_PUBLIC)},
+	[BUNDLE_TLS_PUBLIC] = {LETHE_ATTEST_LINE_TLS_PUBLIC, offsetof(struct bundle, tls_public), sizeof(TPM2B_PUBLIC)},
+	[BUNDLE_CERTIFY] = {LETHE_ATTEST_LINE_CERTIFY, offsetof(struct bundle, certify), sizeof(TPM2B_ATTEST)},
+	[BUNDLE_CERTIFY_SIG] = {LETHE_ATTEST_LINE_CERTIFY_SIG, offsetof(struct bundle, certify_sig), sizeof(TPMT_SIGNATURE)},
 };
 
 const char *bundle_field_name(enum bundle_field f)

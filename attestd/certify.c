@@ -16,7 +16,7 @@
 
 void certify_qualifying(const char node[ATTESTD_NODE_HEX + 1], uint8_t out[32])
 {
-	static const char tag[] = "lethe-enroll:";
+	static const char tag[] = LETHE_ATTEST_QUALIFY_TAG;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int n = 0;
 

@@ -65,7 +65,7 @@ static void serve_one(FCGX_Request *r, const struct serve_conf *conf)
 	memset(&req, 0, sizeof req);
 	/* REQUEST_URI is the client's, query string included: only the exact
 	 * path is ours. */
-	if (!uri || strcmp(uri, "/v1/activate")) {
+	if (!uri || strcmp(uri, LETHE_ATTEST_ACTIVATE_PATH)) {
 		serve_reply(r, 404, "not found");
 		return;
 	}

@@ -6,14 +6,12 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_mu.h>
 
+#include "lethe_attest.h"
 #include "tpmobj.h"
 
 /* PolicySecret(TPM_RH_ENDORSEMENT), the TCG EK Credential Profile's
  * PolicyA: using the EK needs the endorsement hierarchy's authorization. */
-static const uint8_t ek_policy_a[32] = {
-	0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
-	0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa,
-};
+static const uint8_t ek_policy_a[32] = LETHE_ATTEST_EK_POLICY;
 
 int tpmobj_load(const uint8_t *p, size_t n, const char *what, TPM2B_PUBLIC *pub,
 		uint8_t name[ATTESTD_NAME_BYTES], struct attest_err *err)
@@ -45,9 +43,9 @@ int tpmobj_check_ek(const TPM2B_PUBLIC *pub, struct attest_err *err)
 
 	if (t->type != TPM2_ALG_RSA)
 		return attest_fail(err, "ek-public: not an RSA key");
-	if (t->objectAttributes != TPMOBJ_EK_ATTRS)
+	if (t->objectAttributes != LETHE_ATTEST_EK_ATTRS)
 		return attest_fail(err, "ek-public: attributes 0x%08x are not the EK template's 0x%08x",
-				   (unsigned)t->objectAttributes, TPMOBJ_EK_ATTRS);
+				   (unsigned)t->objectAttributes, LETHE_ATTEST_EK_ATTRS);
 	if (t->authPolicy.size != sizeof ek_policy_a || memcmp(t->authPolicy.buffer, ek_policy_a, sizeof ek_policy_a))
 		return attest_fail(err, "ek-public: authPolicy is not PolicySecret(endorsement)");
 	if (r->symmetric.algorithm != TPM2_ALG_AES || r->symmetric.keyBits.aes != 128 ||
@@ -83,9 +81,9 @@ int tpmobj_check_ak(const TPM2B_PUBLIC *pub, struct attest_err *err)
 
 	if (tpmobj_check_p256(t, "ak-public", err))
 		return -1;
-	if (t->objectAttributes != TPMOBJ_AK_ATTRS)
+	if (t->objectAttributes != LETHE_ATTEST_AK_ATTRS)
 		return attest_fail(err, "ak-public: attributes 0x%08x are not the AK template's 0x%08x",
-				   (unsigned)t->objectAttributes, TPMOBJ_AK_ATTRS);
+				   (unsigned)t->objectAttributes, LETHE_ATTEST_AK_ATTRS);
 	if (t->authPolicy.size != 0)
 		return attest_fail(err, "ak-public: authPolicy is not empty");
 	if (e->symmetric.algorithm != TPM2_ALG_NULL)

@@ -10,12 +10,8 @@
 
 #include "attestd.h"
 
-/* The AK attributes: fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|
- * restricted|sign. */
-#define TPMOBJ_AK_ATTRS 0x00050072u
-/* The TCG low-range EK (L-1) attributes: fixedTPM|fixedParent|
- * sensitiveDataOrigin|adminWithPolicy|restricted|decrypt. */
-#define TPMOBJ_EK_ATTRS 0x000300b2u
+/* The EK and AK templates: include/lethe_attest.h, shared with the node. */
+#include "lethe_attest.h"
 
 /* Unmarshals a TPM2B_PUBLIC of exactly n bytes that re-marshals to the same
  * bytes (one encoding per key, so the name we compute is the TPM's), and

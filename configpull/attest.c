@@ -14,21 +14,17 @@
 
 #include "attest.h"
 #include "identity.h"
+#include "lethe_attest.h"
 
 /* TCG EK Credential Profile, template L-1 (RSA 2048): what the EK
- * certificate in ATTEST_EK_CERT_NV certifies, and what `tpm2_createek -G
+ * certificate in LETHE_ATTEST_EK_CERT_NV certifies, and what `tpm2_createek -G
  * rsa` makes.  authPolicy is PolicySecret(TPM_RH_ENDORSEMENT). */
 static const TPM2B_PUBLIC attest_ek_template = {
 	.publicArea = {
 		.type = TPM2_ALG_RSA,
 		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-				    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
-		.authPolicy = { .size = 32, .buffer = {
-			0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5,
-			0xd7, 0x24, 0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b,
-			0x33, 0x14, 0x69, 0xaa } },
+		.objectAttributes = LETHE_ATTEST_EK_ATTRS,
+		.authPolicy = { .size = 32, .buffer = LETHE_ATTEST_EK_POLICY },
 		.parameters.rsaDetail = {
 			.symmetric = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB },
 			.scheme = { .scheme = TPM2_ALG_NULL },
@@ -45,9 +41,7 @@ static const TPM2B_PUBLIC attest_ak_template = {
 	.publicArea = {
 		.type = TPM2_ALG_ECC,
 		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-				    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT,
+		.objectAttributes = LETHE_ATTEST_AK_ATTRS,
 		.parameters.eccDetail = {
 			.symmetric = { .algorithm = TPM2_ALG_NULL },
 			.scheme = { .scheme = TPM2_ALG_ECDSA, .details.ecdsa.hashAlg = TPM2_ALG_SHA256 },
@@ -122,7 +116,7 @@ static int attest_ek_cert(struct attest_tpm *t, uint8_t *out, size_t cap, size_t
 	int ok = 0;
 
 	*len = 0;
-	if (Esys_TR_FromTPMPublic(t->esys, ATTEST_EK_CERT_NV, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	if (Esys_TR_FromTPMPublic(t->esys, LETHE_ATTEST_EK_CERT_NV, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 				  &nv) != TSS2_RC_SUCCESS)
 		return 0;
 	rc = Esys_NV_ReadPublic(t->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
@@ -132,7 +126,7 @@ static int attest_ek_cert(struct attest_tpm *t, uint8_t *out, size_t cap, size_t
 	}
 	size = pub->nvPublic.dataSize;
 	if (size == 0 || size > cap) {
-		err_set(err, "the EK certificate in NV 0x%08x has %zu bytes (1..%zu)", ATTEST_EK_CERT_NV,
+		err_set(err, "the EK certificate in NV 0x%08x has %zu bytes (1..%zu)", LETHE_ATTEST_EK_CERT_NV,
 			size, cap);
 		goto out;
 	}
@@ -168,7 +162,7 @@ out:
 	return ok ? 1 : -1;
 }
 
-/* "attest-NAME: BASE64\n" on stdout. */
+/* "NAME: BASE64\n" on stdout (NAME: a LETHE_ATTEST_LINE_*). */
 static int attest_line(const char *name, const uint8_t *p, size_t n, struct cp_err *err)
 {
 	char *b64 = malloc(4 * ((n + 2) / 3) + 1);
@@ -176,7 +170,7 @@ static int attest_line(const char *name, const uint8_t *p, size_t n, struct cp_e
 	if (!b64)
 		return err_set(err, "unable to allocate %zu bytes", n);
 	EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
-	printf("attest-%s: %s\n", name, b64);
+	printf("%s: %s\n", name, b64);
 	free(b64);
 	return 1;
 }
@@ -197,7 +191,7 @@ static int attest_line(const char *name, const uint8_t *p, size_t n, struct cp_e
  * enrollment, so an old one cannot be replayed for another node id. */
 static void attest_qualify(const char *node_id, TPM2B_DATA *q)
 {
-	static const char tag[] = "lethe-enroll:";
+	static const char tag[] = LETHE_ATTEST_QUALIFY_TAG;
 	unsigned int n = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
@@ -212,11 +206,11 @@ static void attest_qualify(const char *node_id, TPM2B_DATA *q)
 static int attest_print_mu(const TPM2B_PUBLIC *ek, const TPM2B_PUBLIC *ak, const TPM2B_PUBLIC *tls,
 			   const TPM2B_ATTEST *info, const TPMT_SIGNATURE *sig, struct cp_err *err)
 {
-	ATTEST_MU(TPM2B_PUBLIC, "ek-public", ek, err);
-	ATTEST_MU(TPM2B_PUBLIC, "ak-public", ak, err);
-	ATTEST_MU(TPM2B_PUBLIC, "tls-public", tls, err);
-	ATTEST_MU(TPM2B_ATTEST, "certify", info, err);
-	ATTEST_MU(TPMT_SIGNATURE, "certify-sig", sig, err);
+	ATTEST_MU(TPM2B_PUBLIC, LETHE_ATTEST_LINE_EK_PUBLIC, ek, err);
+	ATTEST_MU(TPM2B_PUBLIC, LETHE_ATTEST_LINE_AK_PUBLIC, ak, err);
+	ATTEST_MU(TPM2B_PUBLIC, LETHE_ATTEST_LINE_TLS_PUBLIC, tls, err);
+	ATTEST_MU(TPM2B_ATTEST, LETHE_ATTEST_LINE_CERTIFY, info, err);
+	ATTEST_MU(TPMT_SIGNATURE, LETHE_ATTEST_LINE_CERTIFY_SIG, sig, err);
 	return 1;
 }
 
@@ -238,7 +232,7 @@ static int attest_print(struct attest_tpm *t, unsigned handle, const char *node_
 		return 0;
 	if (have == 0) {
 		fprintf(stderr, "configpull: no EK certificate in NV 0x%08x: no attestation bundle (a fleet "
-			"that requires attestation refuses this enrollment)\n", ATTEST_EK_CERT_NV);
+			"that requires attestation refuses this enrollment)\n", LETHE_ATTEST_EK_CERT_NV);
 		return 1;
 	}
 	rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tls);
@@ -256,7 +250,7 @@ static int attest_print(struct attest_tpm *t, unsigned handle, const char *node_
 		attest_tss(rc, "certify the node key with the attestation key", err);
 		goto out;
 	}
-	if (!attest_line("ek-cert", cert, len, err))
+	if (!attest_line(LETHE_ATTEST_LINE_EK_CERT, cert, len, err))
 		goto out;
 	ok = attest_print_mu(t->ekpub, t->akpub, tlspub, info, sig, err);
 out:
@@ -295,7 +289,7 @@ static int attest_cred_parse(const uint8_t *p, size_t n, TPM2B_ID_OBJECT *blob, 
 /* TPM2_ActivateCredential: the AK is the credential's object, the EK
  * decrypts it under its policy, PolicySecret(ENDORSEMENT). */
 static int attest_unwrap(struct attest_tpm *t, const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *sec,
-			 uint8_t out[ATTEST_SECRET_LEN], struct cp_err *err)
+			 uint8_t out[LETHE_ATTEST_SECRET_BYTES], struct cp_err *err)
 {
 	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
 	TPM2B_DIGEST *info = NULL;
@@ -319,11 +313,11 @@ static int attest_unwrap(struct attest_tpm *t, const TPM2B_ID_OBJECT *blob, cons
 		attest_tss(rc, "activate the credential (made for another TPM or another AK?)", err);
 		goto out;
 	}
-	if (info->size != ATTEST_SECRET_LEN) {
-		err_set(err, "the credential holds %u bytes, not %d", info->size, ATTEST_SECRET_LEN);
+	if (info->size != LETHE_ATTEST_SECRET_BYTES) {
+		err_set(err, "the credential holds %u bytes, not %d", info->size, LETHE_ATTEST_SECRET_BYTES);
 		goto out;
 	}
-	memcpy(out, info->buffer, ATTEST_SECRET_LEN);
+	memcpy(out, info->buffer, LETHE_ATTEST_SECRET_BYTES);
 	ok = 1;
 out:
 	if (info) {
@@ -337,19 +331,20 @@ out:
 
 /* POSTs "node ID\nsecret BASE64\n" to /v1/activate; the verifier's one-line
  * answer goes into ERR when it refuses. */
-static int attest_post(const struct fetch_opts *o, const char *node_id, const uint8_t secret[ATTEST_SECRET_LEN],
+static int attest_post(const struct fetch_opts *o, const char *node_id,
+		       const uint8_t secret[LETHE_ATTEST_SECRET_BYTES],
 		       struct cp_err *err)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "", body[160], reply[256];
-	char b64[4 * ((ATTEST_SECRET_LEN + 2) / 3) + 1];
+	char b64[4 * ((LETHE_ATTEST_SECRET_BYTES + 2) / 3) + 1];
 	size_t len = 0, i;
 	long status = 0;
 	int too_big = 0, n, ok = 0;
 	CURLcode cc;
 
-	if (!fetch_origin_url(o->url, "/v1/activate", url, sizeof url, err))
+	if (!fetch_origin_url(o->url, LETHE_ATTEST_ACTIVATE_PATH, url, sizeof url, err))
 		return 0;
-	EVP_EncodeBlock((unsigned char *)b64, secret, ATTEST_SECRET_LEN);
+	EVP_EncodeBlock((unsigned char *)b64, secret, LETHE_ATTEST_SECRET_BYTES);
 	n = snprintf(body, sizeof body, "node %s\nsecret %s\n", node_id, b64);
 	cc = fetch_post(o, url, body, (size_t)n, reply, sizeof reply - 1, &len, &too_big, &status, errbuf);
 	reply[len] = 0;
@@ -372,7 +367,7 @@ static int attest_post(const struct fetch_opts *o, const char *node_id, const ui
 int attest_activate(const struct fetch_opts *o, const char *node_id, int *pending, struct cp_err *err)
 {
 	char url[2048], path[128], errbuf[CURL_ERROR_SIZE] = "";
-	uint8_t cred[ATTEST_CRED_MAX], secret[ATTEST_SECRET_LEN];
+	uint8_t cred[ATTEST_CRED_MAX], secret[LETHE_ATTEST_SECRET_BYTES];
 	TPM2B_ID_OBJECT blob;
 	TPM2B_ENCRYPTED_SECRET sec;
 	struct attest_tpm t;
@@ -382,7 +377,7 @@ int attest_activate(const struct fetch_opts *o, const char *node_id, int *pendin
 	CURLcode cc;
 
 	*pending = 0;
-	snprintf(path, sizeof path, "/v1/credentials/%s", node_id);
+	snprintf(path, sizeof path, LETHE_ATTEST_CRED_PATH "%s", node_id);
 	if (!fetch_origin_url(o->url, path, url, sizeof url, err))
 		return 0;
 	cc = fetch_small(o, url, (char *)cred, sizeof cred, &len, &too_big, &status, errbuf);

@@ -16,13 +16,12 @@
 #include "err.h"
 #include "fetch.h"
 
-/* The RSA 2048 EK certificate (low range, TCG EK Credential Profile). */
-#define ATTEST_EK_CERT_NV 0x01C00002u
+/* The EK certificate's index, the templates, the bundle's lines, the
+ * secret and the paths: include/lethe_attest.h, shared with attestd. */
 #define ATTEST_EK_CERT_MAX 4096
 /* A tpm2-tools credential file: magic, version, TPM2B_ID_OBJECT,
  * TPM2B_ENCRYPTED_SECRET (what tpm2_makecredential -o writes). */
 #define ATTEST_CRED_MAX 1024
-#define ATTEST_SECRET_LEN 32
 
 /* Prints the attest-* lines of the enrollment (ek-cert, ek-public,
  * ak-public, tls-public, certify, certify-sig; base64 of the marshalled TPM

@@ -15,7 +15,8 @@ CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc
 	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c attest.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
 # tlog/tlog.h: the log-proofs size limit (approvals.c), nothing linked.
-CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_paths.h tlog/tlog.h
+CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_paths.h \
+	include/lethe_attest.h tlog/tlog.h
 CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc
 CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
 CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))

@@ -38,6 +38,12 @@
 #                        true if user nobody (nginx's workers) can search
 #                        every directory PATH and read every file PATH; always
 #                        true when not root (then the workers run as us)
+#   tap_scratch_served NAME
+#                        sets T to a new tap_scratch directory, 0755, that
+#                        nginx's workers can reach; else a bail-out, exit 1
+#   tap_cleanup_on_exit  the EXIT trap of a test that starts servers: kills
+#                        and waits for every pid in the array PIDS, removes T
+#                        (KEEP=1 keeps it), exits with the test's status
 
 # Sourced twice (tests/boot/lib.sh, then tests/tpm/lib.sh): one set of
 # counters.
@@ -207,6 +213,32 @@ tap_scratch() {
 		return 1
 	fi
 	mktemp -d "$base/$1.XXXXXX"
+}
+
+tap_scratch_served() {
+	T=$(tap_scratch "$1") || exit 1
+	chmod 755 "$T"
+	if ! tap_nobody_reaches "$T"; then
+		echo "1..0"
+		echo "Bail out! nginx's workers (nobody) cannot reach $T: a parent directory is not searchable by others (run through make, or set LETHE_TEST_TMPDIR)"
+		rm -rf "$T"
+		exit 1
+	fi
+}
+
+tap__cleanup() {
+	local rc=$? p
+	tap_exit_status "$rc" || rc=$?
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	# An EXIT trap sets the status only through exit.
+	exit "$rc"
+}
+
+tap_cleanup_on_exit() {
+	PIDS=()
+	trap tap__cleanup EXIT
 }
 
 tap_nobody_reaches() {

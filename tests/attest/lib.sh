@@ -5,28 +5,14 @@
 # wrappers.
 # shellcheck source=tests/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+# shellcheck source=tests/ekca.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../ekca.sh"
 ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
 ATTEST_CERTIFY=$(realpath "${ATTEST_CERTIFY:-build/host/attest_certify}")
-T=$(tap_scratch "attest-$AT_TEST")
-chmod 755 "$T"
-if ! tap_nobody_reaches "$T"; then
-	echo "1..0"
-	echo "Bail out! nginx's workers (nobody) cannot reach $T (run through make, or set LETHE_TEST_TMPDIR)"
-	rm -rf "$T"
-	exit 1
-fi
+tap_scratch_served "attest-$AT_TEST"
 # check's commands print data (check-enroll's lines), not TAP.
 TAP_CAPTURE=$T
-PIDS=()
-cleanup() {
-	local rc=$? p
-	tap_exit_status "$rc" || rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
+tap_cleanup_on_exit
 
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -36,24 +22,8 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 # TCTI_<NAME>.  The CA's root and intermediate are in $T/NAME/ca.pem.
 at_swtpm() {
 	local d=$T/$1 i
-	mkdir -p "$d/ca" "$d/state"
-	cat >"$d/ca/localca.conf" <<-CONF
-		statedir = $d/ca
-		signingkey = $d/ca/signkey.pem
-		issuercert = $d/ca/issuercert.pem
-		certserial = $d/ca/certserial
-	CONF
-	printf -- '--platform-manufacturer lethe\n--platform-version 2.1\n--platform-model test\n' \
-		>"$d/ca/localca.options"
-	cat >"$d/setup.conf" <<-CONF
-		create_certs_tool = /usr/bin/swtpm_localca
-		create_certs_tool_config = $d/ca/localca.conf
-		create_certs_tool_options = $d/ca/localca.options
-		active_pcr_banks = sha256
-	CONF
-	swtpm_setup --tpm2 --tpmstate "$d/state" --config "$d/setup.conf" --create-ek-cert --overwrite \
-		>"$d/setup.log" 2>&1
-	cat "$d/ca/swtpm-localca-rootca-cert.pem" "$d/ca/issuercert.pem" >"$d/ca.pem"
+	ekca_manufacture "$d/state" "$d/ca" || return 1
+	cp "$d/ca/ca.pem" "$d/ca.pem"
 	swtpm socket --tpm2 --tpmstate dir="$d/state" --flags startup-clear,not-need-init \
 		--server type=unixio,path="$d/tpm" --ctrl type=unixio,path="$d/tpm.ctrl" 2>"$d/swtpm.log" &
 	PIDS+=($!)

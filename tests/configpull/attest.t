@@ -11,6 +11,7 @@
 set -eu -o pipefail
 CP_TEST=attest
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../ekca.sh"
 TAP_CAPTURE=$T
 ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
 export ATTESTD
@@ -18,17 +19,11 @@ for c in swtpm swtpm_setup tpm2-abrmd dbus-daemon tpm2_makecredential; do
 	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
 done
 
-# tpm NAME CA: a swtpm whose EK certificate CA's swtpm_localca made (the
-# CA's state in $T/ca-CA, never the system's /var/lib/swtpm-localca)
+# tpm NAME CA: a swtpm whose EK certificate CA's swtpm_localca made
+# (tests/ekca.sh: the CA's state in $T/ca-CA)
 tpm() {
-	local d=$T/tpm-$1 ca=$T/ca-$2
-	mkdir -p "$d" "$ca"
-	printf 'statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\ncertserial = %s/certserial\n' \
-		"$ca" "$ca" "$ca" "$ca" >"$ca/localca.conf"
-	printf 'create_certs_tool= /usr/bin/swtpm_localca\ncreate_certs_tool_config = %s\ncreate_certs_tool_options = /etc/swtpm-localca.options\nactive_pcr_banks = sha256\n' \
-		"$ca/localca.conf" >"$d/setup.conf"
-	swtpm_setup --tpm2 --tpmstate "$d" --create-ek-cert --config "$d/setup.conf" --overwrite \
-		>"$d/setup.log" 2>&1 || { cat "$d/setup.log" >&2; return 1; }
+	local d=$T/tpm-$1
+	ekca_manufacture "$d" "$T/ca-$2" || return 1
 	swtpm socket --tpm2 --server type=unixio,path="$d/sock" --ctrl type=unixio,path="$d/sock.ctrl" \
 		--flags startup-clear --tpmstate dir="$d" &
 	PIDS+=($!)
@@ -39,7 +34,7 @@ check "three TPMs: A and C with EK certificates of CA 1, B of CA 2" tpms
 
 fleet init "$T/fleet" >/dev/null 2>&1
 fleet server "$T/fleet" localhost >/dev/null 2>&1
-cat "$T/ca-1/swtpm-localca-rootca-cert.pem" "$T/ca-1/issuercert.pem" >"$T/fleet/ek-ca/ca1.pem"
+cp "$T/ca-1/ca.pem" "$T/fleet/ek-ca/ca1.pem"
 
 enroll() { # NAME: configpull enroll on TPM NAME
 	"$CONFIGPULL" enroll --tcti "swtpm:path=$T/tpm-$1/sock" >"$T/$1.enroll" 2>"$T/$1.enroll.err"

@@ -10,25 +10,8 @@ CONFIGPULL=$(realpath "$CONFIGPULL")
 TOP=$PWD
 # Under the build tree when run by make (tap_scratch): nginx's workers run as
 # nobody and must reach the fleet here even when TMPDIR is 0700.
-T=$(tap_scratch "configpull-$CP_TEST")
-chmod 755 "$T"
-if ! tap_nobody_reaches "$T"; then
-	echo "1..0"
-	echo "Bail out! nginx's workers (nobody) cannot reach $T: a parent directory is not searchable by others (run through make, or set LETHE_TEST_TMPDIR)"
-	rm -rf "$T"
-	exit 1
-fi
-PIDS=()
-cleanup() {
-	local rc=$? p
-	tap_exit_status "$rc" || rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-	# An EXIT trap sets the status only through exit.
-	exit "$rc"
-}
-trap cleanup EXIT
+tap_scratch_served "configpull-$CP_TEST"
+tap_cleanup_on_exit
 
 fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

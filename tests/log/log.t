@@ -10,16 +10,7 @@ L=$(realpath "${LETHE_LOG:-build/host/lethe-log}")
 TOP=$PWD
 T=$(tap_scratch log)
 chmod 755 "$T"
-PIDS=()
-cleanup() {
-	local rc=$? p
-	tap_exit_status "$rc" || rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
+tap_cleanup_on_exit
 tap_plan 44
 cd "$T"
 

@@ -14,6 +14,7 @@ set -u -o pipefail
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../relay.sh"
+. "$(dirname "$0")/../../ekca.sh"
 
 boot_need_image
 ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
@@ -29,16 +30,9 @@ ATTESTD_PID=
 # The machine's TPM state, with an EK certificate of this test's CA (never
 # the system's /var/lib/swtpm-localca); boot_swtpm_start then keeps it.
 tpm_with_ek() {
-	local ca=$BOOT_DIR/ekca
-	mkdir -p "$ca" "$BOOT_DIR/tpm" || return 1
-	printf 'statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\ncertserial = %s/certserial\n' \
-		"$ca" "$ca" "$ca" "$ca" >"$ca/localca.conf"
-	printf 'create_certs_tool= %s\ncreate_certs_tool_config = %s\ncreate_certs_tool_options = /etc/swtpm-localca.options\nactive_pcr_banks = sha256\n' \
-		"$(command -v swtpm_localca)" "$ca/localca.conf" >"$ca/setup.conf"
-	swtpm_setup --tpm2 --tpmstate "$BOOT_DIR/tpm" --pcr-banks sha256 --create-ek-cert \
-		--config "$ca/setup.conf" >"$ca/setup.log" 2>&1 || { sed 's/^/# /' "$ca/setup.log" >&2; return 1; }
+	ekca_manufacture "$BOOT_DIR/tpm" "$BOOT_DIR/ekca" || return 1
 	mkdir -p "$RELAY_FLEET/ek-ca" "$RELAY_FLEET/pending" "$RELAY_FLEET/credentials"
-	cat "$ca/swtpm-localca-rootca-cert.pem" "$ca/issuercert.pem" >"$RELAY_FLEET/ek-ca/test-ca.pem"
+	cp "$BOOT_DIR/ekca/ca.pem" "$RELAY_FLEET/ek-ca/test-ca.pem"
 }
 check "the machine's TPM has an EK certificate; the fleet trusts its CA" tpm_with_ek
 

@@ -137,7 +137,7 @@ static void fx_ek_public(EVP_PKEY *key, TPM2B_PUBLIC *out)
 	memset(out, 0, sizeof *out);
 	t->type = TPM2_ALG_RSA;
 	t->nameAlg = TPM2_ALG_SHA256;
-	t->objectAttributes = TPMOBJ_EK_ATTRS;
+	t->objectAttributes = LETHE_ATTEST_EK_ATTRS;
 	t->authPolicy.size = 32;
 	memcpy(t->authPolicy.buffer, policy_a, 32);
 	t->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
@@ -163,7 +163,7 @@ void fx_init(struct fx *f)
 	f->ca_cert = fx_ca(f->ca_key, "test EK CA", f->ca_pem, sizeof f->ca_pem, &f->ca_pem_len);
 	f->ek_der_len = fx_ek_cert(f->ca_key, f->ca_cert, f->ek_key, f->ek_der, sizeof f->ek_der);
 	fx_ek_public(f->ek_key, &f->ek);
-	fx_ecc_public(f->ak_key, TPMOBJ_AK_ATTRS, &f->ak);
+	fx_ecc_public(f->ak_key, LETHE_ATTEST_AK_ATTRS, &f->ak);
 	fx_ecc_public(f->tls_key, 0x00040072, &f->tls);
 	NEED(check_node_id(f->tls_key, f->node) == 0);
 	f->attest.magic = TPM2_GENERATED_VALUE;
