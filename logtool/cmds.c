@@ -194,8 +194,8 @@ static int read_hashes(const char *file, uint8_t (*h)[TLOG_HASH], size_t *n)
 		return lt_fail(LETHE_EXIT_USAGE, "%s: no final newline", file);
 	*n = 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (*n == TLOG_PATH_MAX || strlen(line) != 44 ||
-		    sodium_base642bin(h[*n], TLOG_HASH, line, 44, NULL, &rl, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+		/* tlog's strict decoder: one spelling per hash, as the node reads it */
+		if (*n == TLOG_PATH_MAX || tlog_b64_decode(line, strlen(line), h[*n], TLOG_HASH, &rl) ||
 		    rl != TLOG_HASH)
 			return lt_fail(LETHE_EXIT_USAGE, "%s: hash %zu is not base64 of 32 bytes", file, *n + 1);
 		(*n)++;

@@ -147,7 +147,7 @@ int lt_skey_load(const char *path, struct lt_skey **out)
 	}
 	*p1 = 0;
 	if (!tlog_name_ok(name, strlen(name)) ||
-	    sodium_base642bin(raw, 64, p2 + 1, strlen(p2 + 1), NULL, &rl, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    tlog_b64_decode(p2 + 1, strlen(p2 + 1), raw, 64, &rl) ||
 	    rl != 33 || raw[0] != 0x01) {
 		lt_fail(rc, "%s: bad name or key", path);
 		goto out;

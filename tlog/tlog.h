@@ -1,8 +1,10 @@
 /* tlog: the verifying half of lethe's transparency log (docs/transparency.md),
  * shared by the node (tpmseal: is this approval's image in the log?) and the
  * operator's and monitors' tool (logtool: lethe-log).  No I/O, no heap: every
- * function works on caller buffers with fixed bounds; SHA-256, Ed25519 and
- * base64 are libsodium's.
+ * function works on caller buffers with fixed bounds; SHA-256 and Ed25519
+ * are libsodium's, base64 decoding libsodium's behind our own alphabet check
+ * (tlog_b64_decode: libsodium reads a byte with the high bit set as its low
+ * seven bits).  attestd decodes its enrollment bundle with it too.
  *
  * Formats, all C2SP or RFC 9162 unless marked lethe:
  *   Merkle tree     RFC 9162 2.1: leaf SHA-256(0x00 || entry), node
