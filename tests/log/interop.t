@@ -64,4 +64,13 @@ doc_example() {
 	"$LETHE_LOG" verify --pub "$T/doc.pub" "$T/doc.proof" | grep -q '^ok 0 '
 }
 check "the example entry, checkpoint and key of docs/transparency.md verify" doc_example
+# append --stats (bench-log's figures): one more entry on the 300 reads a
+# bounded right edge (the checkpoint's tiles, the partial bundle: 8 at most
+# for a log of two tile levels, whatever its size) and writes three files
+# (a level-0 tile, a bundle, the checkpoint)
+records 300 300
+check "append --stats: entry 301 read at most 8 log files and wrote 3" bash -c '
+	"$1" append --log "$2/log" --key "$2/k.key" --stats "$2/r300" >/dev/null 2>"$2/stats" &&
+	r=$(sed -n "s/.*files read \([0-9]*\), written 3$/\1/p" "$2/stats") && [ -n "$r" ] && [ "$r" -le 8 ]' \
+	_ "$LETHE_LOG" "$T"
 tap_done
