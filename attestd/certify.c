@@ -1,6 +1,7 @@
-/* certify.c: the AK's statement that the TLS key lives in the same TPM.
- * The TPMS_ATTEST is unmarshalled only to read it; the signature is checked
- * over the bytes as received, the TPM having signed exactly those. */
+/* certify.c: the AK's signatures, and its statement that the TLS key lives
+ * in the same TPM.  A TPMS_ATTEST is unmarshalled only to read it; the
+ * signature is checked over the bytes as received, the TPM having signed
+ * exactly those (the quote on every pull is checked the same way). */
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -92,13 +93,10 @@ int certify_check(const uint8_t *attest, size_t attest_len, const uint8_t *sig, 
 {
 	TPM2B_ATTEST a2b;
 	TPMS_ATTEST info;
-	TPMT_SIGNATURE s;
-	uint8_t point[65];
 	size_t off = 0;
 
 	memset(&a2b, 0, sizeof a2b);
 	memset(&info, 0, sizeof info);
-	memset(&s, 0, sizeof s);
 	if (Tss2_MU_TPM2B_ATTEST_Unmarshal(attest, attest_len, &off, &a2b) != TSS2_RC_SUCCESS ||
 	    off != attest_len)
 		return attest_fail(err, "certify: not a TPM2B_ATTEST");
@@ -115,14 +113,23 @@ int certify_check(const uint8_t *attest, size_t attest_len, const uint8_t *sig, 
 	if (info.attested.certify.name.size != ATTESTD_NAME_BYTES ||
 	    memcmp(info.attested.certify.name.name, name, ATTESTD_NAME_BYTES))
 		return attest_fail(err, "certify: certified object is not attest-tls-public");
-	off = 0;
+	return certify_signature_check(ak, a2b.attestationData, a2b.size, sig, sig_len, "certify-sig", err);
+}
+
+int certify_signature_check(const TPM2B_PUBLIC *ak, const uint8_t *msg, size_t len, const uint8_t *sig,
+			    size_t sig_len, const char *what, struct attest_err *err)
+{
+	TPMT_SIGNATURE s;
+	uint8_t point[65];
+	size_t off = 0;
+
+	memset(&s, 0, sizeof s);
 	if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(sig, sig_len, &off, &s) != TSS2_RC_SUCCESS || off != sig_len)
-		return attest_fail(err, "certify-sig: not a TPMT_SIGNATURE");
+		return attest_fail(err, "%s: not a TPMT_SIGNATURE", what);
 	if (s.sigAlg != TPM2_ALG_ECDSA || s.signature.ecdsa.hash != TPM2_ALG_SHA256)
-		return attest_fail(err, "certify-sig: not ECDSA-SHA256");
+		return attest_fail(err, "%s: not ECDSA-SHA256", what);
 	tpmobj_ecc_point(ak, point);
-	if (certify_ecdsa_verify(point, a2b.attestationData, a2b.size, &s.signature.ecdsa.signatureR,
-				 &s.signature.ecdsa.signatureS))
-		return attest_fail(err, "certify-sig: AK signature does not verify");
+	if (certify_ecdsa_verify(point, msg, len, &s.signature.ecdsa.signatureR, &s.signature.ecdsa.signatureS))
+		return attest_fail(err, "%s: AK signature does not verify", what);
 	return 0;
 }

@@ -16,40 +16,14 @@
 #include "cmd.h"
 #include "db.h"
 #include "lethe_exit.h"
+#include "releases.h"
 #include "serve.h"
 #include "tpmobj.h"
-
-int cmd_read_file(const char *path, void *buf, size_t max, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-	ssize_t r = 0;
-	int rc = -1, e;
-
-	if (fd < 0)
-		return -1;
-	/* One byte more than max tells "exactly max" from "larger". */
-	while (n <= max && (r = read(fd, (char *)buf + n, max + 1 - n)) > 0)
-		n += (size_t)r;
-	if (r < 0)
-		goto out;
-	if (n > max) {
-		rc = -2;
-		goto out;
-	}
-	*len = n;
-	rc = 0;
-out:
-	e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
 
 /* Reads path into buf, or says why not on stderr. */
 static int cmd_load(const char *what, const char *path, void *buf, size_t max, size_t *len)
 {
-	int rc = cmd_read_file(path, buf, max, len);
+	int rc = attest_read_file(path, buf, max, len);
 
 	if (rc == -2)
 		fprintf(stderr, "attestd: fatal: %s %s is larger than %zu bytes\n", what, path, max);
@@ -119,7 +93,7 @@ int cmd_check_enroll(const struct cmd_check_args *a)
 		rc = LETHE_EXIT_USAGE;
 		goto out;
 	}
-	r = cmd_read_file(a->bundle, text, ATTESTD_BUNDLE_MAX, &len);
+	r = attest_read_file(a->bundle, text, ATTESTD_BUNDLE_MAX, &len);
 	if (r == -2) {
 		printf("refused: bundle: larger than %d bytes\n", ATTESTD_BUNDLE_MAX);
 		rc = LETHE_EXIT_REFUSED;
@@ -192,13 +166,18 @@ out:
 	return rc;
 }
 
-int cmd_status(const char *path)
+int cmd_status(const char *path, const char *history_node)
 {
 	struct attest_err err = {{0}};
 	sqlite3 *db = NULL;
 	int rc = LETHE_EXIT_TEMP;
 
-	if (db_open(path, 0, &db, &err) || db_status(db, stdout, &err)) {
+	if (history_node && attest_node_valid(history_node)) {
+		fprintf(stderr, "attestd: fatal: --history takes a node id, 64 lowercase hex digits\n");
+		return LETHE_EXIT_USAGE;
+	}
+	if (db_open(path, 0, &db, &err) ||
+	    (history_node ? db_history(db, history_node, stdout, &err) : db_status(db, stdout, &err))) {
 		fprintf(stderr, "attestd: fatal: %s\n", err.msg);
 		goto out;
 	}
@@ -208,16 +187,20 @@ out:
 	return rc;
 }
 
-int cmd_serve(const char *path, const char *sock, const char *pending, const char *certs)
+int cmd_serve(const struct cmd_serve_args *a)
 {
+	static struct releases rel;
 	struct attest_err err = {{0}};
-	struct serve_conf conf = {NULL, sock, pending, certs};
+	struct serve_conf conf = {NULL, a->socket, a->pending, a->certs, &rel};
 	int rc;
 
-	if (db_open(path, 1, &conf.db, &err)) {
+	if (db_open(a->db, 1, &conf.db, &err)) {
 		fprintf(stderr, "attestd: fatal: %s\n", err.msg);
 		return LETHE_EXIT_TEMP;
 	}
+	/* Loaded now, so the operator sees at once what quotes will match. */
+	releases_init(&rel, a->log_key, a->log_proofs);
+	releases_refresh(&rel);
 	rc = serve_run(&conf);
 	db_close(conf.db);
 	return rc;

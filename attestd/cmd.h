@@ -19,13 +19,15 @@ struct cmd_enroll_args {
 	int replace;
 };
 
+struct cmd_serve_args {
+	const char *db, *socket, *pending, *certs;
+	const char *log_key, *log_proofs; /* both NULL: no release log, every quote refused */
+};
+
 int cmd_check_enroll(const struct cmd_check_args *a);
 int cmd_enroll_add(const struct cmd_enroll_args *a);
-int cmd_status(const char *db);
-int cmd_serve(const char *db, const char *sock, const char *pending, const char *certs);
-
-/* Reads all of path if it holds at most max bytes (buf has max+1): 0,
- * -1 with errno, or -2 if larger. */
-int cmd_read_file(const char *path, void *buf, size_t max, size_t *len);
+/* Every node's line, or (history_node) that node's history. */
+int cmd_status(const char *db, const char *history_node);
+int cmd_serve(const struct cmd_serve_args *a);
 
 #endif

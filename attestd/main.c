@@ -1,8 +1,10 @@
-/* attestd: enrollment with a TPM attestation identity, on the config
- * server.  main only parses arguments; cmd.c runs the commands.  The
- * bundle is described in bundle.h, the database in db.h, the activation
- * request in activate.h; exit codes are include/lethe_exit.h's (0 ok,
- * 1 refused, 100 usage, 111 system). */
+/* attestd: enrollment with a TPM attestation identity, and the quote on
+ * every pull, on the config server.  main only parses arguments; cmd.c
+ * runs the commands.  The bundle is described in bundle.h, the database in
+ * db.h, the activation request in activate.h, the pull's requests in
+ * pull.h, the quote in quote.h, the releases it must match in releases.h;
+ * exit codes are include/lethe_exit.h's (0 ok, 1 refused, 100 usage, 111
+ * system). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +17,12 @@ static const char usage[] =
 	"  check-enroll --ek-ca PEM [--ek-ca PEM]... --node ID --tls-pem FILE\n"
 	"               [--ek-public-out FILE] [--ak-public-out FILE] [--ek-cert-out FILE] BUNDLE\n"
 	"  enroll-add --db FILE --node ID --ak-public FILE --ek-cert FILE --secret-sha256 HEX [--replace]\n"
-	"  status --db FILE\n"
-	"  serve --db FILE --socket PATH --pending DIR --certs DIR\n";
+	"  status --db FILE [--history NODE]\n"
+	"  serve --db FILE --socket PATH --pending DIR --certs DIR [--log-key FILE --log-proofs FILE]\n";
 
 enum {
 	OPT_CA = 256, OPT_NODE, OPT_TLS, OPT_EKOUT, OPT_AKOUT, OPT_CERTOUT, OPT_DB, OPT_AKPUB, OPT_EKCERT,
-	OPT_SECRET, OPT_REPLACE, OPT_SOCKET, OPT_PENDING, OPT_CERTS,
+	OPT_SECRET, OPT_REPLACE, OPT_SOCKET, OPT_PENDING, OPT_CERTS, OPT_LOGKEY, OPT_LOGPROOFS, OPT_HISTORY,
 };
 
 static const struct option opts[] = {
@@ -38,6 +40,9 @@ static const struct option opts[] = {
 	{"socket", required_argument, NULL, OPT_SOCKET},
 	{"pending", required_argument, NULL, OPT_PENDING},
 	{"certs", required_argument, NULL, OPT_CERTS},
+	{"log-key", required_argument, NULL, OPT_LOGKEY},
+	{"log-proofs", required_argument, NULL, OPT_LOGPROOFS},
+	{"history", required_argument, NULL, OPT_HISTORY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -53,11 +58,13 @@ int main(int argc, char **argv)
 {
 	struct cmd_check_args c;
 	struct cmd_enroll_args e;
-	const char *cmd, *sock = NULL, *pending = NULL, *certs = NULL;
+	struct cmd_serve_args s;
+	const char *cmd, *history = NULL;
 	int o;
 
 	memset(&c, 0, sizeof c);
 	memset(&e, 0, sizeof e);
+	memset(&s, 0, sizeof s);
 	if (argc < 2)
 		return die_usage(NULL);
 	cmd = argv[1];
@@ -75,14 +82,17 @@ int main(int argc, char **argv)
 		case OPT_EKOUT: c.ek_public_out = optarg; break;
 		case OPT_AKOUT: c.ak_public_out = optarg; break;
 		case OPT_CERTOUT: c.ek_cert_out = optarg; break;
-		case OPT_DB: e.db = optarg; break;
+		case OPT_DB: e.db = s.db = optarg; break;
 		case OPT_AKPUB: e.ak_public = optarg; break;
 		case OPT_EKCERT: e.ek_cert = optarg; break;
 		case OPT_SECRET: e.secret_sha256 = optarg; break;
 		case OPT_REPLACE: e.replace = 1; break;
-		case OPT_SOCKET: sock = optarg; break;
-		case OPT_PENDING: pending = optarg; break;
-		case OPT_CERTS: certs = optarg; break;
+		case OPT_SOCKET: s.socket = optarg; break;
+		case OPT_PENDING: s.pending = optarg; break;
+		case OPT_CERTS: s.certs = optarg; break;
+		case OPT_LOGKEY: s.log_key = optarg; break;
+		case OPT_LOGPROOFS: s.log_proofs = optarg; break;
+		case OPT_HISTORY: history = optarg; break;
 		default: return die_usage(NULL);
 		}
 	}
@@ -102,12 +112,15 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "status")) {
 		if (!e.db)
 			return die_usage("status needs --db");
-		return cmd_status(e.db);
+		return cmd_status(e.db, history);
 	}
 	if (!strcmp(cmd, "serve")) {
-		if (!e.db || !sock || !pending || !certs)
+		if (!s.db || !s.socket || !s.pending || !s.certs)
 			return die_usage("serve needs --db, --socket, --pending, --certs");
-		return cmd_serve(e.db, sock, pending, certs);
+		/* One without the other would be a log nobody can check. */
+		if (!s.log_key != !s.log_proofs)
+			return die_usage("serve takes --log-key and --log-proofs together");
+		return cmd_serve(&s);
 	}
 	return die_usage("unknown command");
 }

@@ -1,7 +1,11 @@
-/* util.c: the refusal buffer and hex, shared by every attestd module. */
+/* util.c: the refusal buffer, hex and bounded file reads, shared by every
+ * attestd module. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attestd.h"
 
@@ -64,4 +68,31 @@ int attest_unhex(const char *s, uint8_t *out, size_t n)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
+}
+
+int attest_read_file(const char *path, void *buf, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r = 0;
+	int rc = -1, e;
+
+	if (fd < 0)
+		return -1;
+	/* One byte more than max tells "exactly max" from "larger". */
+	while (n <= max && (r = read(fd, (char *)buf + n, max + 1 - n)) > 0)
+		n += (size_t)r;
+	if (r < 0)
+		goto out;
+	if (n > max) {
+		rc = -2;
+		goto out;
+	}
+	*len = n;
+	rc = 0;
+out:
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }

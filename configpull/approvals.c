@@ -39,8 +39,8 @@ static int approvals_remove(const char *dir, const char *name, struct cp_err *er
 	return 1;
 }
 
-static int approvals_fetch_one(const struct fetch_opts *o, const struct approvals_file *f,
-			       struct cp_err *err)
+static int approvals_fetch_one(const struct fetch_opts *o, const struct fetch_client *cl,
+			       const struct approvals_file *f, struct cp_err *err)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	char *buf;
@@ -53,7 +53,7 @@ static int approvals_fetch_one(const struct fetch_opts *o, const struct approval
 		return 0;
 	if (!(buf = malloc(f->max)))
 		return err_set(err, "unable to allocate %zu bytes", f->max);
-	cc = fetch_small(o, url, buf, f->max, &len, &too_big, &status, errbuf);
+	cc = fetch_small(o, cl, url, buf, f->max, &len, &too_big, &status, errbuf);
 	if (too_big || cc == CURLE_FILESIZE_EXCEEDED)
 		err_set(err, "%s refused: larger than %zu bytes", f->name, f->max);
 	else if (cc != CURLE_OK)
@@ -70,14 +70,14 @@ static int approvals_fetch_one(const struct fetch_opts *o, const struct approval
 	return ok;
 }
 
-int approvals_fetch(const struct fetch_opts *o, struct cp_err *err)
+int approvals_fetch(const struct fetch_opts *o, const struct fetch_client *cl, struct cp_err *err)
 {
 	struct cp_err e;
 	size_t i;
 	int ok = 1;
 
 	for (i = 0; i < sizeof approvals_files / sizeof approvals_files[0]; i++)
-		if (!approvals_fetch_one(o, &approvals_files[i], ok ? err : &e))
+		if (!approvals_fetch_one(o, cl, &approvals_files[i], ok ? err : &e))
 			ok = 0;
 	return ok;
 }

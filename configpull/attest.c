@@ -51,19 +51,12 @@ static const TPM2B_PUBLIC attest_ak_template = {
 	},
 };
 
-struct attest_tpm {
-	TSS2_TCTI_CONTEXT *tc;
-	ESYS_CONTEXT *esys;
-	ESYS_TR ek, ak;
-	TPM2B_PUBLIC *ekpub, *akpub;
-};
-
-static int attest_tss(TSS2_RC rc, const char *what, struct cp_err *err)
+int attest_tss(TSS2_RC rc, const char *what, struct cp_err *err)
 {
 	return err_set(err, "unable to %s: %s", what, Tss2_RC_Decode(rc));
 }
 
-static void attest_close(struct attest_tpm *t)
+void attest_close(struct attest_tpm *t)
 {
 	if (t->esys) {
 		if (t->ek != ESYS_TR_NONE)
@@ -78,8 +71,7 @@ static void attest_close(struct attest_tpm *t)
 	Esys_Free(t->akpub);
 }
 
-/* Opens the TPM and derives the EK and the AK. */
-static int attest_open(struct attest_tpm *t, const char *tcti, struct cp_err *err)
+int attest_open(struct attest_tpm *t, const char *tcti, int with_ek, struct cp_err *err)
 {
 	TPM2B_SENSITIVE_CREATE sens;
 	TPM2B_DATA outside = { .size = 0 };
@@ -93,11 +85,15 @@ static int attest_open(struct attest_tpm *t, const char *tcti, struct cp_err *er
 	if ((rc = Tss2_TctiLdr_Initialize(tcti, &t->tc)) != TSS2_RC_SUCCESS ||
 	    (rc = Esys_Initialize(&t->esys, t->tc, NULL)) != TSS2_RC_SUCCESS)
 		return attest_tss(rc, "reach the TPM", err);
-	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sens, &attest_ek_template, &outside, &pcrs, &t->ek, &t->ekpub,
-				NULL, NULL, NULL);
-	if (rc != TSS2_RC_SUCCESS)
-		return attest_tss(rc, "create the endorsement key", err);
+	/* an RSA primary: seconds of prime search on a discrete TPM, so only
+	 * when the EK is used (enrollment, activation), never for a quote */
+	if (with_ek) {
+		rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					ESYS_TR_NONE, &sens, &attest_ek_template, &outside, &pcrs, &t->ek,
+					&t->ekpub, NULL, NULL, NULL);
+		if (rc != TSS2_RC_SUCCESS)
+			return attest_tss(rc, "create the endorsement key", err);
+	}
 	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &attest_ak_template, &outside, &pcrs, &t->ak, &t->akpub,
 				NULL, NULL, NULL);
@@ -265,7 +261,7 @@ out:
 int attest_enroll(unsigned handle, const char *tcti, const char *node_id, struct cp_err *err)
 {
 	struct attest_tpm t;
-	int ok = attest_open(&t, tcti, err) && attest_print(&t, handle, node_id, err);
+	int ok = attest_open(&t, tcti, 1, err) && attest_print(&t, handle, node_id, err);
 
 	attest_close(&t);
 	return ok;
@@ -346,7 +342,7 @@ static int attest_post(const struct fetch_opts *o, const char *node_id,
 		return 0;
 	EVP_EncodeBlock((unsigned char *)b64, secret, LETHE_ATTEST_SECRET_BYTES);
 	n = snprintf(body, sizeof body, "node %s\nsecret %s\n", node_id, b64);
-	cc = fetch_post(o, url, body, (size_t)n, reply, sizeof reply - 1, &len, &too_big, &status, errbuf);
+	cc = fetch_post(o, NULL, url, body, (size_t)n, reply, sizeof reply - 1, &len, &too_big, &status, errbuf);
 	reply[len] = 0;
 	/* one printable line of the server's, never more */
 	for (i = 0; i < len && reply[i] >= ' ' && reply[i] <= '~'; i++)
@@ -380,7 +376,7 @@ int attest_activate(const struct fetch_opts *o, const char *node_id, int *pendin
 	snprintf(path, sizeof path, LETHE_ATTEST_CRED_PATH "%s", node_id);
 	if (!fetch_origin_url(o->url, path, url, sizeof url, err))
 		return 0;
-	cc = fetch_small(o, url, (char *)cred, sizeof cred, &len, &too_big, &status, errbuf);
+	cc = fetch_small(o, NULL, url, (char *)cred, sizeof cred, &len, &too_big, &status, errbuf);
 	if (too_big || cc == CURLE_FILESIZE_EXCEEDED)
 		return err_set(err, "the credential is larger than %d bytes", ATTEST_CRED_MAX);
 	if (cc != CURLE_OK)
@@ -392,7 +388,7 @@ int attest_activate(const struct fetch_opts *o, const char *node_id, int *pendin
 	*pending = 1;
 	if (!attest_cred_parse(cred, len, &blob, &sec, err))
 		return 0;
-	if (attest_open(&t, o->tcti, err) && attest_unwrap(&t, &blob, &sec, secret, err))
+	if (attest_open(&t, o->tcti, 1, err) && attest_unwrap(&t, &blob, &sec, secret, err))
 		ok = attest_post(o, node_id, secret, err);
 	OPENSSL_cleanse(secret, sizeof secret);
 	attest_close(&t);

@@ -13,6 +13,8 @@
 #ifndef CONFIGPULL_ATTEST_H
 #define CONFIGPULL_ATTEST_H
 
+#include <tss2/tss2_esys.h>
+
 #include "err.h"
 #include "fetch.h"
 
@@ -22,6 +24,20 @@
 /* A tpm2-tools credential file: magic, version, TPM2B_ID_OBJECT,
  * TPM2B_ENCRYPTED_SECRET (what tpm2_makecredential -o writes). */
 #define ATTEST_CRED_MAX 1024
+
+/* The TPM and the keys derived from it (the EK only when asked for). */
+struct attest_tpm {
+	TSS2_TCTI_CONTEXT *tc;
+	ESYS_CONTEXT *esys;
+	ESYS_TR ek, ak;
+	TPM2B_PUBLIC *ekpub, *akpub;
+};
+/* Opens the TPM at TCTI and derives the AK, and the EK if WITH_EK.  1, or
+ * 0 with ERR; attest_close in either case. */
+int attest_open(struct attest_tpm *t, const char *tcti, int with_ek, struct cp_err *err);
+void attest_close(struct attest_tpm *t);
+/* ERR := "unable to WHAT: <the TSS's decoding of RC>"; returns 0. */
+int attest_tss(TSS2_RC rc, const char *what, struct cp_err *err);
 
 /* Prints the attest-* lines of the enrollment (ek-cert, ek-public,
  * ak-public, tls-public, certify, certify-sig; base64 of the marshalled TPM

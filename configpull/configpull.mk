@@ -12,16 +12,19 @@
 #                                   tests (in CHECK_TARGETS)
 
 CONFIGPULL_LIB_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c out.c \
-	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c attest.c)
+	apply.c fetch.c identity.c tpmkey.c tpmsign.c nodecert.c hint.c approvals.c attest.c quote.c)
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
-# tlog/tlog.h: the log-proofs size limit (approvals.c), nothing linked.
+# tlog/: the log-proofs size limit (approvals.c) and the project's one
+# strict base64 decoder (quote.c), tlog/util.c, with libsodium under it.
 CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_paths.h \
-	include/lethe_attest.h tlog/tlog.h
-CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc
-CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS))
+	include/lethe_attest.h tlog/tlog.h tlog/tlog_int.h
+CONFIGPULL_TLOG_SRCS := tlog/util.c
+CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lsodium
+CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS)) \
+	$(CONFIGPULL_TLOG_SRCS:%.c=$(HB)/obj/%.o)
 CONFIGPULL_TEST_SRCS := $(sort $(wildcard tests/unit/configpull/*.c))
 
-$(B)/target/configpull: $(wildcard configpull/*.c) $(CONFIGPULL_HDRS) $(BR_STAMP)
+$(B)/target/configpull: $(wildcard configpull/*.c) $(CONFIGPULL_TLOG_SRCS) $(CONFIGPULL_HDRS) $(BR_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) -Itlog -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
 
@@ -61,19 +64,21 @@ $(HB)/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_O
 
 FUZZ_REPLAYS += $(HB)/fuzz_configpull_cert:tests/fuzz/configpull_cert/corpus
 
-$(B)/libfuzzer/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) \
+$(B)/libfuzzer/fuzz_configpull_cert: tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_TLOG_SRCS) \
 		$(CONFIGPULL_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote configpull -Itlog \
-		-o $@ tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_LIBS)
+		-o $@ tests/fuzz/configpull_cert/fuzz.c $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_TLOG_SRCS) $(CONFIGPULL_LIBS)
 
 FUZZ_TARGETS += $(B)/libfuzzer/fuzz_configpull_doc $(B)/libfuzzer/fuzz_configpull_cert
 
 # Integration: the real tor checks rendered torrc files; real nginx serves
 # documents over mTLS with certificates made at test time.
-# attest.t: the attested enrollment with fleet sign and attestd (attestd/).
+# attest.t: the attested enrollment with fleet sign and attestd (attestd/), then
+# attestation on every pull (quote, event log from attest_mkelog, a test release log).
 .PHONY: check-configpull
-check-configpull: $(HB)/configpull $(HB)/attestd
-	CONFIGPULL=$(HB)/configpull ATTESTD=$(HB)/attestd prove -v tests/configpull/*.t
+check-configpull: $(HB)/configpull $(HB)/attestd $(HB)/attest_mkelog $(HB)/lethe-log
+	CONFIGPULL=$(HB)/configpull ATTESTD=$(HB)/attestd ATTEST_MKELOG=$(HB)/attest_mkelog LETHE_LOG=$(HB)/lethe-log \
+		prove -v tests/configpull/*.t
 
 CHECK_TARGETS += check-configpull

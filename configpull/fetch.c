@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "apply.h"
@@ -27,6 +28,7 @@
 #include "identity.h"
 #include "nodecert.h"
 #include "out.h"
+#include "quote.h"
 
 #define ETAG_MAX 128
 #define ETAG_FILE "etag"
@@ -101,6 +103,41 @@ int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t ou
 	return 1;
 }
 
+/* libcurl's options name key files, not an EVP_PKEY, so the certificate
+ * and key are installed on the SSL_CTX here, before the handshake: one
+ * path for a key file and for the TPM key (an EVP_PKEY whose signing
+ * tpmsign.c does through ESAPI: OpenSSL never sees its private half). */
+static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
+{
+	const struct fetch_client *id = arg;
+	SSL_CTX *ctx = sslctx;
+
+	(void)c;
+	if (SSL_CTX_use_certificate_chain_file(ctx, id->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	/* TLS 1.2 is the floor (also set through libcurl); 1.3 is preferred. */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	/* an EC node key (the TPM's is ECDSA/SHA-256 only) signs with SHA-256 */
+	if (EVP_PKEY_get_base_id(id->key) == EVP_PKEY_EC &&
+	    SSL_CTX_set1_client_sigalgs_list(ctx, "ECDSA+SHA256") != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	return CURLE_OK;
+}
+
+/* The client's identity and token on handle C (fetch.h); *HL takes the
+ * header list, to free after the transfer. */
+static void fetch_client_set(CURL *c, const struct fetch_client *cl, struct curl_slist **hl)
+{
+	if (!cl)
+		return;
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, (void *)cl);
+	if (cl->token_header[0])
+		*hl = curl_slist_append(*hl, cl->token_header);
+}
+
 struct fetch_smallbuf {
 	char *buf;
 	size_t cap, len;
@@ -122,10 +159,12 @@ static size_t fetch_small_body(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 /* GET, or POST of BODY when it is not NULL, of a small body (fetch.h). */
-static CURLcode fetch_request(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen,
-			      char *buf, size_t cap, size_t *len, int *too_big, long *status, char *errbuf)
+static CURLcode fetch_request(const struct fetch_opts *o, const struct fetch_client *cl, const char *url,
+			      const char *body, size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big,
+			      long *status, char *errbuf)
 {
 	struct fetch_smallbuf b = { .buf = buf, .cap = cap };
+	struct curl_slist *hl = NULL;
 	CURL *c = curl_easy_init();
 	CURLcode cc;
 
@@ -137,28 +176,35 @@ static CURLcode fetch_request(const struct fetch_opts *o, const char *url, const
 	fetch_policy(c, o, url, (curl_off_t)cap, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_small_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	fetch_client_set(c, cl, &hl);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
+		/* no "Expect: 100-continue" round trip for the larger quote */
+		hl = curl_slist_append(hl, "Expect:");
 	}
+	if (hl)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
 	*len = b.len;
 	*too_big = b.too_big;
 	return cc;
 }
 
-CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
-		     int *too_big, long *status, char *errbuf)
+CURLcode fetch_small(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, char *buf,
+		     size_t cap, size_t *len, int *too_big, long *status, char *errbuf)
 {
-	return fetch_request(o, url, NULL, 0, buf, cap, len, too_big, status, errbuf);
+	return fetch_request(o, cl, url, NULL, 0, buf, cap, len, too_big, status, errbuf);
 }
 
-CURLcode fetch_post(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen, char *buf,
-		    size_t cap, size_t *len, int *too_big, long *status, char *errbuf)
+CURLcode fetch_post(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, const char *body,
+		    size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big, long *status,
+		    char *errbuf)
 {
-	return fetch_request(o, url, body, bodylen, buf, cap, len, too_big, status, errbuf);
+	return fetch_request(o, cl, url, body, bodylen, buf, cap, len, too_big, status, errbuf);
 }
 
 static size_t fetch_header(char *p, size_t size, size_t nmemb, void *arg)
@@ -206,34 +252,6 @@ static void etag_read(const char *dir, char *out)
 		}
 }
 
-struct tls_id {
-	const char *cert;
-	EVP_PKEY *key;
-};
-
-/* libcurl's options name key files, not an EVP_PKEY, so the certificate
- * and key are installed on the SSL_CTX here, before the handshake: one
- * path for a key file and for the TPM key (an EVP_PKEY whose signing
- * tpmsign.c does through ESAPI: OpenSSL never sees its private half). */
-static CURLcode fetch_sslctx(CURL *c, void *sslctx, void *arg)
-{
-	struct tls_id *id = arg;
-	SSL_CTX *ctx = sslctx;
-
-	(void)c;
-	if (SSL_CTX_use_certificate_chain_file(ctx, id->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, id->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-		return CURLE_SSL_CERTPROBLEM;
-	/* TLS 1.2 is the floor (also set through libcurl); 1.3 is preferred. */
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-		return CURLE_SSL_CERTPROBLEM;
-	/* an EC node key (the TPM's is ECDSA/SHA-256 only) signs with SHA-256 */
-	if (EVP_PKEY_get_base_id(id->key) == EVP_PKEY_EC &&
-	    SSL_CTX_set1_client_sigalgs_list(ctx, "ECDSA+SHA256") != 1)
-		return CURLE_SSL_CERTPROBLEM;
-	return CURLE_OK;
-}
-
 static int curl_is_tls(CURLcode c)
 {
 	return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CONNECT_ERROR ||
@@ -244,7 +262,7 @@ static int curl_is_tls(CURLcode c)
 }
 
 /* One attempt.  Returns a CP_EXIT_* code, *BODY filled on 200. */
-static int fetch_once(const struct fetch_opts *o, struct tls_id *id, const char *etag,
+static int fetch_once(const struct fetch_opts *o, const struct fetch_client *id, const char *etag,
 		      struct body *body, struct hdrs *h, struct cp_err *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -262,9 +280,8 @@ static int fetch_once(const struct fetch_opts *o, struct tls_id *id, const char 
 		hl = curl_slist_append(NULL, inm);
 	}
 	fetch_policy(c, o, o->url, (curl_off_t)DOC_SIZE_MAX, errbuf);
-	/* the client identity: the TPM key or a key file */
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, id);
+	/* the client identity (the TPM key or a key file) and its token */
+	fetch_client_set(c, id, &hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_header);
@@ -342,11 +359,21 @@ static int fetch_activate(const struct fetch_opts *o, const char *node_id, EVP_P
 	return nodecert_get(o, key, &missing, err);
 }
 
+/* After attempt I failed with RC: 1 (said on stderr) if another attempt
+ * may help, 0 if the pull ends with RC. */
+static int fetch_retry(const struct fetch_opts *o, int i, int rc, const struct cp_err *err)
+{
+	if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
+		return 0;
+	fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1, o->attempts, err->msg);
+	return 1;
+}
+
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err)
 {
 	char etag[ETAG_MAX + 1], node_id[IDENTITY_ID_LEN + 1];
-	struct tls_id id;
-	int i, have_cert, rc = CP_EXIT_UNREACHABLE;
+	struct fetch_client id;
+	int i, have_cert, attested = 0, rc = CP_EXIT_UNREACHABLE;
 
 	if (strncmp(o->url, "https://", 8) != 0)
 		return err_set(err, "url must start with https://"), CP_EXIT_USAGE;
@@ -357,6 +384,7 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		       CP_EXIT_TLS;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
+	memset(&id, 0, sizeof id);
 	id.cert = o->cert;
 	id.key = identity_load(o->key, o->handle, o->tcti, err);
 	if (!id.key) {
@@ -389,14 +417,24 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 			if (rc == CP_EXIT_TLS && missing && !o->key)
 				rc = fetch_activate(o, node_id, id.key, err);
 			if (rc != CP_EXIT_CHANGED) {
-				if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
+				if (!fetch_retry(o, i, rc, err))
 					break;
-				fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1,
-					o->attempts, err->msg);
 				continue;
 			}
 			fprintf(stderr, "configpull: installed the node certificate %s\n", o->cert);
 			have_cert = 1;
+		}
+		/* A quote from the TPM before the document, when the server
+		 * asks for one; a key file is in no TPM and quotes nothing (the
+		 * server's gate then refuses it, if it attests). */
+		if (!attested && !o->key) {
+			rc = quote_attest(o, &id, err);
+			if (rc != CP_EXIT_CHANGED) {
+				if (!fetch_retry(o, i, rc, err))
+					break;
+				continue;
+			}
+			attested = 1;
 		}
 		rc = fetch_once(o, &id, etag, &body, &h, err);
 		if (rc == CP_EXIT_CHANGED) {
@@ -413,18 +451,17 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 			break; /* a local write failure is not the server's: no retry */
 		}
 		free(body.buf);
-		if (rc != CP_EXIT_UNREACHABLE || i + 1 == o->attempts)
+		if (!fetch_retry(o, i, rc, err))
 			break;
-		fprintf(stderr, "configpull: warning: attempt %d of %d: %s\n", i + 1, o->attempts,
-			err->msg);
 	}
 	/* With the document in place, the approvals tpmseal needs: a failure
 	 * here is reported but is not the document's (the old file stays). */
 	if (rc == CP_EXIT_CHANGED || rc == CP_EXIT_UNCHANGED) {
 		struct cp_err e3;
-		if (!approvals_fetch(o, &e3))
+		if (!approvals_fetch(o, &id, &e3))
 			fprintf(stderr, "configpull: warning: %s\n", e3.msg);
 	}
+	OPENSSL_cleanse(id.token_header, sizeof id.token_header);
 	EVP_PKEY_free(id.key);
 	curl_global_cleanup();
 	return rc;

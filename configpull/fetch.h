@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "err.h"
+#include "lethe_attest.h"
 #include "torrc.h"
 
 struct fetch_opts {
@@ -22,6 +24,18 @@ struct fetch_opts {
 	long timeout;           /* seconds, whole transfer */
 	int attempts;           /* tries for transient failures */
 	long backoff_max;       /* seconds, cap of one wait */
+	const char *eventlog;   /* the firmware's event log, sent with each quote (quote.h) */
+};
+
+/* The node on the mTLS channel: its certificate and key, and once it has
+ * attested (quote.h) the token header the server's gate asks for
+ * ("X-Lethe-Attest: BASE64", include/lethe_attest.h; "" before).  The
+ * token is a bearer secret for one pull: wiped by fetch_run. */
+#define FETCH_TOKEN_HEADER_MAX (sizeof LETHE_ATTEST_TOKEN_HEADER + 2 + 4 * ((LETHE_ATTEST_TOKEN_BYTES + 2) / 3))
+struct fetch_client {
+	const char *cert;
+	EVP_PKEY *key;
+	char token_header[FETCH_TOKEN_HEADER_MAX + 1];
 };
 
 /* The transport policy of every request configpull makes, in one place so
@@ -39,17 +53,22 @@ int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t ou
 		     struct cp_err *err);
 
 /* A small body fetched whole: GET URL under fetch_policy into BUF (CAP
- * bytes; more sets *TOO_BIG and stops the transfer).  Returns curl's code
- * (CURLE_FAILED_INIT when libcurl cannot start) with the HTTP status in
- * *STATUS and the length in *LEN; curl's message in ERRBUF. */
-CURLcode fetch_small(const struct fetch_opts *o, const char *url, char *buf, size_t cap, size_t *len,
-		     int *too_big, long *status, char *errbuf);
-/* The same for a POST of BODYLEN bytes of BODY (the activation). */
-CURLcode fetch_post(const struct fetch_opts *o, const char *url, const char *body, size_t bodylen, char *buf,
-		    size_t cap, size_t *len, int *too_big, long *status, char *errbuf);
+ * bytes; more sets *TOO_BIG and stops the transfer), as client CL over
+ * mTLS (with its token header if it has one), or with server-authenticated
+ * TLS alone when CL is NULL (the certificate, the credential: public).
+ * Returns curl's code (CURLE_FAILED_INIT when libcurl cannot start) with the
+ * HTTP status in *STATUS and the length in *LEN; curl's message in ERRBUF. */
+CURLcode fetch_small(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, char *buf,
+		     size_t cap, size_t *len, int *too_big, long *status, char *errbuf);
+/* The same for a POST of BODYLEN bytes of BODY (the activation, the quote). */
+CURLcode fetch_post(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, const char *body,
+		    size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big, long *status,
+		    char *errbuf);
 
-/* One pull: fetch (with retries for transient failures), validate, apply.
- * Returns a CP_EXIT_* code; ERR set unless changed or unchanged. */
+/* One pull: attest if the server asks for it (quote.h; TPM key only),
+ * fetch (with retries for transient failures), validate, apply; then the
+ * approvals and log proofs.  Returns a CP_EXIT_* code; ERR set unless
+ * changed or unchanged. */
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err);
 
 #endif

@@ -4,7 +4,7 @@
  *   configpull check FILE
  *   configpull render [paths] [-g GROUP] FILE OUTDIR
  *   configpull fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]
- *                    [paths] [limits] [-o OUTDIR]
+ *                    [--eventlog FILE] [paths] [limits] [-o OUTDIR]
  *   configpull pull URL [options]     (initd's call: the image's defaults)
  *   configpull enroll [--key FILE | --handle H] [--tcti CONF]
  *
@@ -29,6 +29,7 @@
 #include "fetch.h"
 #include "hint.h"
 #include "identity.h"
+#include "lethe_attest.h"
 #include "out.h"
 #include "torrc.h"
 #include "tpmkey.h"
@@ -38,6 +39,7 @@
 	"usage: configpull version | check [--node ID] FILE\n" \
 	"       | render [--node ID] [-d DATA] [-k KEYS] [-u USER] [-g GROUP] FILE OUTDIR\n" \
 	"       | fetch --url URL --ca FILE --cert FILE [--key FILE | --handle H] [--tcti CONF]\n" \
+	"         [--eventlog FILE]\n" \
 	"         [-o OUTDIR] [-g GROUP] [-d DATA] [-k KEYS]\n" \
 	"         [-u USER] [--attempts N] [--connect-timeout S] [--timeout S] [--backoff-max S]\n" \
 	"       | pull URL [fetch options] | enroll [--key FILE] [--handle H] [--tcti CONF]\n" \
@@ -111,6 +113,9 @@ static int report(int rc, const struct cp_err *err)
 	case CP_EXIT_TLS:
 		fprintf(stderr, PROG ": fatal: TLS or identity failure: %s\n", err->msg);
 		break;
+	case CP_EXIT_UNATTESTED:
+		fprintf(stderr, PROG ": fatal: not attested: %s\n", err->msg);
+		break;
 	default:
 		fprintf(stderr, PROG ": fatal: %s\n", err->msg);
 		break;
@@ -172,12 +177,13 @@ int main(int argc, char **argv)
 		{ "release", required_argument, NULL, 'R' },
 		{ "node", required_argument, NULL, 'N' },
 		{ "testnet", no_argument, NULL, 'L' },
+		{ "eventlog", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct torrc_paths paths = { LETHE_TOR_GROUP, LETHE_TOR_DATA, LETHE_KEYDIR };
 	struct fetch_opts fo = { .handle = IDENTITY_HANDLE_DEFAULT, .outdir = LETHE_CONFDIR,
 				 .gid = OUT_GID_NONE, .connect_timeout = 10, .timeout = 30,
-				 .attempts = 4, .backoff_max = 30 };
+				 .attempts = 4, .backoff_max = 30, .eventlog = LETHE_ATTEST_EVENTLOG_PATH };
 	const char *tcti = NULL, *release = LETHE_RELEASE, *node_id = NULL;
 	struct cp_err err = { "" };
 	const char *cmd;
@@ -245,6 +251,7 @@ int main(int argc, char **argv)
 		}
 		case 'X': tcti = optarg; break;
 		case 'R': release = optarg; break;
+		case 'E': fo.eventlog = optarg; break;
 		case 'L': torrc_allow_loopback(1); break;
 		case 'N':
 			/* check/render: the node id fetch and pull take from the key */

@@ -130,7 +130,7 @@ int nodecert_get(const struct fetch_opts *o, EVP_PKEY *key, int *missing, struct
 		goto out;
 	}
 	/* Server authentication only: the fleet CA, the host name, TLS 1.2+. */
-	cc = fetch_small(o, url, buf, NODECERT_SIZE_MAX, &len, &too_big, &status, errbuf);
+	cc = fetch_small(o, NULL, url, buf, NODECERT_SIZE_MAX, &len, &too_big, &status, errbuf);
 	if (too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		err_set(err, "node certificate larger than %zu bytes", NODECERT_SIZE_MAX);
 		rc = CP_EXIT_TLS;

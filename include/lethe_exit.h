@@ -36,6 +36,7 @@ enum configpull_exit {
 	CP_EXIT_REJECTED = LETHE_EXIT_REFUSED, /* document refused; outputs untouched */
 	CP_EXIT_TLS = 2,                       /* TLS or identity failure; outputs untouched */
 	CP_EXIT_UNCHANGED = 3,                 /* same document (304 or same bytes) */
+	CP_EXIT_UNATTESTED = 4,                /* the verifier refused this node's quote; outputs untouched */
 	CP_EXIT_USAGE = LETHE_EXIT_USAGE,
 	CP_EXIT_UNREACHABLE = LETHE_EXIT_TEMP, /* server unreachable, timeout, local error */
 };

@@ -139,16 +139,8 @@ check "credential file: 0xBADCC0DE, version 1, TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_
 	"$(stat -c %s "$F/credentials/$NODE_A")" = 336
 
 serve() {
-	"$ATTESTD" serve --db "$DB" --socket "$T/run/attestd.sock" --pending "$F/pending" --certs "$F/certs" \
-		2>>"$T/attestd.log" &
-	SERVE_PID=$!
-	PIDS+=($SERVE_PID)
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$T/run/attestd.sock" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	attestd_serve "$T/run/attestd.sock" "$T/attestd.log" --db "$DB" --pending "$F/pending" \
+		--certs "$F/certs" && SERVE_PID=$ATTESTD_PID
 }
 check "attestd serve starts" serve
 
@@ -184,14 +176,7 @@ http {
 	}
 }
 CONF
-nginx -p "$T/ngx" -c "$T/ngx/nginx.conf" -g 'daemon off;' 2>"$T/ngx/stderr" &
-PIDS+=($!)
-for ((i = 0; i < 100; i++)); do [ -s "$T/ngx/nginx.pid" ] && break; sleep 0.1; done
-if [ ! -s "$T/ngx/nginx.pid" ]; then
-	echo "Bail out! nginx did not start on 127.0.0.1:$PORT"
-	sed 's/^/# /' "$T/ngx/stderr" "$T/ngx/error.log" >&2 || true
-	exit 1
-fi
+at_nginx "$T/ngx" "$PORT"
 URL=http://127.0.0.1:$PORT
 
 # activate TCTI DIR: the node's side: fetch the credential, recover the

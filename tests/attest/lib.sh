@@ -7,6 +7,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 # shellcheck source=tests/ekca.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../ekca.sh"
+# shellcheck source=tests/attestd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../attestd.sh"
 ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
 ATTEST_CERTIFY=$(realpath "${ATTEST_CERTIFY:-build/host/attest_certify}")
 tap_scratch_served "attest-$AT_TEST"
@@ -103,4 +105,16 @@ refused() {
 		diag "exit $rc, output: $out (want 1 and '$why')"
 		return 1
 	fi
+}
+
+# at_nginx DIR PORT: nginx with DIR/nginx.conf (prefix DIR, listening on
+# 127.0.0.1:PORT) started; the test stops here if it does not come up.
+at_nginx() {
+	local i
+	nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>"$1/stderr" &
+	PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do [ -s "$1/nginx.pid" ] && return 0; sleep 0.1; done
+	echo "Bail out! nginx did not start on 127.0.0.1:$2"
+	sed 's/^/# /' "$1/stderr" "$1/error.log" >&2 || true
+	exit 1
 }

@@ -21,6 +21,11 @@
 #                              with RELAY_TESTNET set: fleet doc --testnet)
 #   relay_doc_json [ALLOW [INSTANCES [EXTRA-TORRC-JSON]]]
 #                              print a demo document on stdout
+#   relay_tamper IN OUT [OFFSET]
+#                              IN with one byte of /etc/hosts changed
+#   relay_publish INITRD VERSION EPOCH LOGDIR KEY PROOF
+#                              INITRD's release entry (qemu path) appended to a
+#                              test log, its proof to PROOF (PCRPREDICT, LETHE_LOG)
 #
 # Settings: RELAY_CMDLINE (default: the config URL, lethe.pcrs=7,9,
 # lethe.offline, lethe.netwait=30); RELAY_NETDEV_EXTRA (more ",guestfwd=..."
@@ -73,8 +78,8 @@ relay_nginx_start() {
 	local d=$BOOT_DIR/ngx i
 	[[ -n $RELAY_PORT ]] || RELAY_PORT=$(relay_free_port) || boot_die "no free port"
 	mkdir -p "$d/tmp"
-	sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$RELAY_FLEET|g" -e "s|@LISTEN@|127.0.0.1:$RELAY_PORT|g" \
-		-e "s|@NAME@|$RELAY_HOST|g" scripts/configserver/nginx.conf >"$d/nginx.conf"
+	scripts/configserver/render-nginx "$RELAY_FLEET" "$d" "127.0.0.1:$RELAY_PORT" "$RELAY_HOST" \
+		"${RELAY_ATTEST:-off}" >"$d/nginx.conf" || boot_die "unable to render nginx.conf"
 	# nginx's workers run as nobody: the public parts readable (never ca.key)
 	chmod a+x "$BOOT_DIR"
 	chmod a+rx "$RELAY_FLEET" "$RELAY_FLEET/server" "$RELAY_FLEET/certs" "$RELAY_FLEET/nodes"
@@ -170,6 +175,28 @@ relay_identities() {
 relay_mark_ms() {
 	tail -c "+$((BOOT_MARK + 1))" -- "$BOOT_DIR/serial.log" | tr -d '\r' |
 		sed -n "s/^.*LETHE-MARK $1 t=\([0-9]*\).*$/\1/p" | head -n 1
+}
+
+# relay_publish INITRD VERSION EPOCH LOGDIR KEY PROOF: the image's entry as
+# make publish writes it (scripts/log-record over an out directory holding
+# this image's kernel, initramfs and qemu-path prediction for the command
+# line relay_boot gives it; no zip, UKI or manifest: empty files), appended
+# to LOGDIR (signed with KEY), its proof to PROOF.
+relay_publish() {
+	local o=$BOOT_DIR/pub-$2 idx
+	local append="$BOOT_KERNEL_ARGS ${RELAY_CMDLINE:-lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.offline lethe.netwait=30}"
+	rm -rf "$o" && mkdir -p "$o" || return 1
+	cp "${RELAY_KERNEL:-$KERNEL}" "$o/vmlinuz" && cp "$1" "$o/initramfs.cpio.zst" || return 1
+	touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt"
+	"${PCRPREDICT:-build/host/pcrpredict}" predict --qemu-cmdline "$append" --qemu-initrd "$1" \
+		--profile "${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}" --out "$o/lethe.pcrs" >/dev/null || return 1
+	scripts/log-record "$o" "$2" "$(printf '%s' "$2" | sha1sum | cut -c1-40)" 1700000000 "$3" \
+		>"$o/entry" || return 1
+	idx=$("${LETHE_LOG:-build/host/lethe-log}" append --log "$4" --key "$5" "$o/entry" |
+		awk '$1 == "appended" { print $2 }')
+	[[ $idx =~ ^[0-9]+$ ]] || return 1
+	"${LETHE_LOG:-build/host/lethe-log}" proof --log "$4" --pub "${5%.key}.pub" --index "$idx" \
+		--out "$6" >/dev/null
 }
 
 # relay_tamper IN OUT [OFFSET]: IN (zstd newc cpio) with one byte of

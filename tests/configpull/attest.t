@@ -8,27 +8,19 @@
 # then.  Refused: a TPM whose EK certificate another CA signed, an
 # enrollment without a bundle, a credential made for another TPM; the
 # verifier's state survives its restart.
+# Then attestation on every pull (nginx rendered with ATTEST=on): TPM A's
+# "firmware" (an event log from tests/attest/mkelog.c, its digests
+# extended into A's PCRs) matches release v1 of a test log; configpull
+# quotes and gets its document; the same TPM with one more PCR 9 event is
+# refused with the verifier's reason and the new document is not applied;
+# a log that does not replay is refused; once the fleet logs v2 the node
+# attests as v2 and gets the new document.
 set -eu -o pipefail
 CP_TEST=attest
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/../ekca.sh"
+. "$(dirname "$0")/attestlib.sh"
 TAP_CAPTURE=$T
-ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
-export ATTESTD
-for c in swtpm swtpm_setup tpm2-abrmd dbus-daemon tpm2_makecredential; do
-	command -v "$c" >/dev/null || { echo "1..0 # SKIP $c missing"; exit 0; }
-done
 
-# tpm NAME CA: a swtpm whose EK certificate CA's swtpm_localca made
-# (tests/ekca.sh: the CA's state in $T/ca-CA)
-tpm() {
-	local d=$T/tpm-$1
-	ekca_manufacture "$d" "$T/ca-$2" || return 1
-	swtpm socket --tpm2 --server type=unixio,path="$d/sock" --ctrl type=unixio,path="$d/sock.ctrl" \
-		--flags startup-clear --tpmstate dir="$d" &
-	PIDS+=($!)
-	for _ in $(seq 100); do [ -S "$d/sock" ] && break; sleep 0.05; done
-}
 tpms() { tpm A 1 && tpm B 2 && tpm C 1; }
 check "three TPMs: A and C with EK certificates of CA 1, B of CA 2" tpms
 
@@ -67,39 +59,18 @@ for id in "$idA" "$idC"; do
 done
 chmod -R a+rX "$T/fleet/nodes" "$T/fleet/certs" "$T/fleet/credentials"
 
-P=$(freeport)
-mkdir -p "$T/ngx-main"
-"$ATTESTD" serve --db "$T/fleet/attest.db" --socket "$T/ngx-main/attestd.sock" \
-	--pending "$T/fleet/pending" --certs "$T/fleet/certs" 2>"$T/attestd.log" &
-PIDS+=($!)
-ATTESTD_PID=$!
-for _ in $(seq 100); do [ -S "$T/ngx-main/attestd.sock" ] && break; sleep 0.05; done
-chmod 666 "$T/ngx-main/attestd.sock" 2>/dev/null || true
-cp_nginx main "$T/fleet" "$P" localhost
+v1() {
+	fw_boot A "$T/A.elog" && log_init &&
+		release v1 "$T/A.elog.pcrs" "$T/proof1" && cp "$T/proof1" "$T/fleet/logproofs" &&
+		cp "$T/log.pub" "$T/fleet/log.pub" && chmod a+r "$T/fleet/logproofs"
+}
+check "TPM A booted its firmware (event log, PCRs 4 7 9 11); release v1 with those PCRs logged" v1
 
-# One tpm2-abrmd per TPM on this run's own bus: configpull holds the TLS key
-# and the attestation keys in one process (on the relay: /dev/tpmrm0).
-dbus-daemon --session --address="unix:path=$T/dbus.sock" --fork --print-address=1 --print-pid=1 \
-	>"$T/dbus" 2>"$T/dbus.err"
-export DBUS_SESSION_BUS_ADDRESS=$(sed -n 1p "$T/dbus")
-PIDS+=("$(sed -n 2p "$T/dbus")")
-abrmd() { # NAME: prints the TCTI string
-	tpm2-abrmd --session --dbus-name="com.intel.tss2.Tabrmd.lethe$$$1" --tcti="swtpm:path=$T/tpm-$1/sock" \
-		--allow-root 2>"$T/abrmd-$1.log" &
-	PIDS+=($!)
-	for _ in $(seq 50); do
-		TPM2TOOLS_TCTI="tabrmd:bus_name=com.intel.tss2.Tabrmd.lethe$$$1,bus_type=session" \
-			tpm2_getcap properties-fixed >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-}
+P=$(freeport)
+cpa_attestd
+CP_ATTEST=on cp_nginx main "$T/fleet" "$P" localhost
+cpa_bus
 abrmd A; abrmd C
-pull() { # NAME: configpull fetch with TPM NAME's key
-	mkdir -p "$T/out-$1" "$T/c-$1"
-	"$CONFIGPULL" fetch --url "https://localhost:$P/v1/node.json" --ca "$T/fleet/ca.pem" \
-		--cert "$T/c-$1/node.pem" --tcti "tabrmd:bus_name=com.intel.tss2.Tabrmd.lethe$$$1,bus_type=session" \
-		-o "$T/out-$1" -d "$T/data" -k "$T/keys" --attempts 1 >"$T/pull-$1.out" 2>"$T/pull-$1.err"
-}
 
 # C's credential replaced by A's: made for another TPM's EK and AK
 cp "$T/fleet/credentials/$idA" "$T/fleet/credentials/$idC"
@@ -110,18 +81,14 @@ check "node C with a credential made for TPM A: activation fails in the TPM, no 
 
 rc=0; pull A || rc=$?
 sed 's/^/# A: /' "$T/pull-A.err" >&2
-check "node A: activates its credential, gets its certificate, then its document (rc=$rc)" \
+check "node A: activates its credential, gets its certificate, is attested as v1, then its document (rc=$rc)" \
 	bash -c "[ '$rc' = 0 ] && grep -q 'accepted this TPM' '$T/pull-A.err' && [ -s '$T/c-A/node.pem' ] &&
+		grep -q 'attestation: attested as v1 (boot path uefi)' '$T/pull-A.err' &&
 		[ -f '$T/fleet/certs/$idA.pem' ] && [ ! -e '$T/fleet/pending/$idA.pem' ] && [ -s '$T/out-A/node.conf' ]"
 check "attestd status: A active, C pending" \
 	bash -c "'$ATTESTD' status --db '$T/fleet/attest.db' >'$T/status' &&
 		grep -q '^$idA active' '$T/status' && grep -q '^$idC pending' '$T/status'"
-kill "$ATTESTD_PID"; wait "$ATTESTD_PID" 2>/dev/null || true
-"$ATTESTD" serve --db "$T/fleet/attest.db" --socket "$T/ngx-main/attestd.sock" \
-	--pending "$T/fleet/pending" --certs "$T/fleet/certs" 2>>"$T/attestd.log" &
-PIDS+=($!)
-for _ in $(seq 100); do [ -S "$T/ngx-main/attestd.sock" ] && break; sleep 0.05; done
-chmod 666 "$T/ngx-main/attestd.sock" 2>/dev/null || true
+cpa_attestd
 check "attestd restarted: A still active" \
 	bash -c "'$ATTESTD' status --db '$T/fleet/attest.db' | grep -q '^$idA active'"
 printf 'node %s\nsecret %s\n' "$idC" "$(head -c 32 /dev/zero | base64)" >"$T/wrong.req"
@@ -130,4 +97,47 @@ rc=$(curl -s -o "$T/wrong.body" -w '%{http_code}' --cacert "$T/fleet/ca.pem" \
 check "a wrong secret for C: 403 'wrong secret' (got $rc)" \
 	bash -c "[ '$rc' = 403 ] && grep -q 'wrong secret' '$T/wrong.body'"
 check "the secret never appears in attestd's log" bash -c "! grep -qi 'secret [A-Za-z0-9+/]\{20\}' '$T/attestd.log'"
+
+# --- attestation on every pull ---------------------------------------------
+# A new document for A (another nickname), served only to an attested pull.
+sed 's/"lethe1"/"changed1"/' "$T/$idA.json" >"$T/$idA.v2.json"
+fleet doc "$T/fleet" "$idA" "$T/$idA.v2.json"
+chmod a+r "$T/fleet/nodes/$idA.json"
+cp "$T/out-A/node.conf" "$T/node.conf.v1"
+# The TPM now holds one more PCR 9 event (a changed initramfs): logged by
+# the firmware, so the log replays, but no release predicts it.
+tpm2_pcrextend() { TPM2TOOLS_TCTI="tabrmd:bus_name=com.intel.tss2.Tabrmd.lethe$$A,bus_type=session" command tpm2_pcrextend "$@"; }
+fw_more() { # the extra event, extended and logged
+	fw_spec '9 0x6 74616d7065726564' | "$ATTEST_MKELOG" "$T/A2.elog" >"$T/A2.elog.out" &&
+		tpm2_pcrextend "9:sha256=$(awk '$1 == "extend" && $2 == 9 { d = $3 } END { print d }' "$T/A2.elog.out")" &&
+		awk '$1 == "pcr" { print "uefi", $2, $3 }' "$T/A2.elog.out" >"$T/A2.elog.pcrs"
+}
+check "TPM A: one more PCR 9 event, extended and logged" fw_more
+rc=0; pull A "$T/A2.elog" || rc=$?
+sed 's/^/# A: /' "$T/pull-A.err" >&2
+check "a quote of PCRs no logged release predicts: exit 4, the verifier's reason (rc=$rc)" \
+	bash -c "[ '$rc' = 4 ] && grep -q 'configpull: fatal: not attested: attestation refused: no matching release: closest is v1 (uefi): PCR 9 differs' '$T/pull-A.err'"
+check "the refused node's document is not applied" cmp -s "$T/node.conf.v1" "$T/out-A/node.conf"
+rc=0; pull A "$T/A.elog" || rc=$?
+sed 's/^/# A: /' "$T/pull-A.err" >&2
+check "an event log that does not replay to the quoted PCRs: exit 4, bad event log (rc=$rc)" \
+	bash -c "[ '$rc' = 4 ] && grep -q 'attestation refused: bad event log: PCR 9 ' '$T/pull-A.err'"
+rc=0; pull A "$T/nonexistent.elog" || rc=$?
+check "no event log on the node: exit 4, said on the console (rc=$rc)" \
+	bash -c "[ '$rc' = 4 ] && grep -q 'no firmware event log at $T/nonexistent.elog' '$T/pull-A.err'"
+v2() {
+	release v2 "$T/A2.elog.pcrs" "$T/proof2" && cat "$T/proof1" "$T/proof2" >"$T/fleet/logproofs.tmp" &&
+		mv -f "$T/fleet/logproofs.tmp" "$T/fleet/logproofs" && chmod a+r "$T/fleet/logproofs"
+}
+check "the fleet logs v2 (A's new PCRs) and serves both proofs; attestd is not restarted" v2
+rc=0; pull A "$T/A2.elog" || rc=$?
+sed 's/^/# A: /' "$T/pull-A.err" >&2
+check "A attests as v2 and gets the new document (rc=$rc)" \
+	bash -c "[ '$rc' = 0 ] && grep -q 'attested as v2 (boot path uefi)' '$T/pull-A.err' && grep -rq changed1 '$T/out-A'"
+check "the approvals and log proofs came through the gate" cmp -s "$T/fleet/logproofs" "$T/out-A/logproofs"
+check "the token is on no log line" bash -c "! grep -qi 'x-lethe-attest\|token [A-Za-z0-9+/]\{43\}=' '$T/attestd.log' '$T/ngx-main/access.log' '$T/pull-A.err'"
+check "fleet status: A attested v2 (uefi), pass; C pending" \
+	bash -c "ATTESTD='$ATTESTD' '$TOP/scripts/fleet' status '$T/fleet' >'$T/fstatus' && sed 's/^/# /' '$T/fstatus' >&2 &&
+		grep -Eq '^$idA +signed +active +v2 +uefi +[0-9T:-]+Z +pass' '$T/fstatus' &&
+		grep -Eq '^$idC +pending +pending ' '$T/fstatus'"
 tap_done

@@ -17,13 +17,13 @@ fleet() { CONFIGPULL=$CONFIGPULL "$TOP/scripts/fleet" "$@"; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # cp_nginx NAME FLEET-DIR PORT HOSTNAME [EXTRA-LOCATIONS]: the reference
-# config server (scripts/configserver/nginx.conf) on 127.0.0.1:PORT.
+# config server (scripts/configserver/nginx.conf) on 127.0.0.1:PORT; pulls
+# attested if CP_ATTEST=on (default off).
 cp_nginx() {
 	local d=$T/ngx-$1
 	mkdir -p "$d/tmp"
-	sed -e "s|@RUN@|$d|g" -e "s|@FLEET@|$2|g" -e "s|@LISTEN@|127.0.0.1:$3|g" -e "s|@NAME@|$4|g" \
-		-e "s|# @TEST_LOCATIONS@|${5:-}|" \
-		scripts/configserver/nginx.conf >"$d/nginx.conf"
+	scripts/configserver/render-nginx "$2" "$d" "127.0.0.1:$3" "$4" "${CP_ATTEST:-off}" "${5:-}" \
+		>"$d/nginx.conf" || return 1
 	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
 	PIDS+=($!)
 	cp_wait_nginx "$1" "$!" "$3"

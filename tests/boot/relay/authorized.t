@@ -151,26 +151,9 @@ chmod a+r "$RELAY_FLEET/approvals"
 check "approvals file: three version-2 records (116 bytes each)" \
 	test "$(stat -c %s "$RELAY_FLEET/approvals")" -eq 348
 
-# publish INITRD VERSION EPOCH LOGDIR KEY PROOF: the image's entry as make
-# publish writes it (scripts/log-record over an out directory holding this
-# image's kernel, initramfs and qemu-path prediction; it has no zip, UKI or
-# manifest: empty files), appended to LOGDIR, its proof to PROOF.
-publish() {
-	local o=$BOOT_DIR/pub-$2 idx
-	rm -rf "$o" && mkdir -p "$o" || return 1
-	cp "$KERNEL" "$o/vmlinuz" && cp "$1" "$o/initramfs.cpio.zst" || return 1
-	touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt"
-	"$PCRPREDICT" predict --qemu-cmdline "$APPEND" --qemu-initrd "$1" --profile "$PCR_PROFILE" \
-		--out "$o/lethe.pcrs" >/dev/null || return 1
-	scripts/log-record "$o" "$2" "$(printf '%s' "$2" | sha1sum | cut -c1-40)" 1700000000 "$3" \
-		>"$o/entry" || return 1
-	idx=$("$LETHE_LOG" append --log "$4" --key "$5" "$o/entry" | awk '$1 == "appended" { print $2 }')
-	[[ $idx =~ ^[0-9]+$ ]] || return 1
-	"$LETHE_LOG" proof --log "$4" --pub "${5%.key}.pub" --index "$idx" --out "$6" >/dev/null
-}
 publish_v1v2() {
-	publish "$V1" v1 $E1 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof1" &&
-		publish "$V2" v2 $E2 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof2"
+	relay_publish "$V1" v1 $E1 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof1" &&
+		relay_publish "$V2" v2 $E2 "$BOOT_DIR/log" "$LOG_KEY" "$BOOT_DIR/proof2"
 }
 check "log: v1 (epoch $E1) and v2 (epoch $E2) published in the test log" publish_v1v2
 cat "$BOOT_DIR/proof1" "$BOOT_DIR/proof2" >"$RELAY_FLEET/logproofs"
@@ -270,7 +253,7 @@ check "boot 7: the reason names the proofs checked" \
 publish_rogue() {
 	"$LETHE_LOG" keygen --name demo.lethe.invalid/log --key "$BOOT_DIR/rogue.key" \
 		--pub "$BOOT_DIR/rogue.pub" >/dev/null &&
-		publish "$V3" v3 $E3 "$BOOT_DIR/rogue" "$BOOT_DIR/rogue.key" "$BOOT_DIR/proof3-rogue"
+		relay_publish "$V3" v3 $E3 "$BOOT_DIR/rogue" "$BOOT_DIR/rogue.key" "$BOOT_DIR/proof3-rogue"
 }
 check "rogue log: another key under the same name; v3 published there" publish_rogue
 cat "$BOOT_DIR/proof1" "$BOOT_DIR/proof2" "$BOOT_DIR/proof3-rogue" >"$RELAY_FLEET/logproofs"

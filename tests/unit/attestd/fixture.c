@@ -206,9 +206,9 @@ static size_t fx_public_bytes(const TPM2B_PUBLIC *pub, uint8_t *out, size_t cap)
 	return n;
 }
 
-/* The certify's signature, as a TPM makes it: ECDSA-SHA256 over the
- * TPMS_ATTEST bytes, r and s padded to 32 bytes. */
-static void fx_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, TPMT_SIGNATURE *sig)
+/* The certify's (and a quote's) signature, as a TPM makes it:
+ * ECDSA-SHA256 over the TPMS_ATTEST bytes, r and s padded to 32 bytes. */
+void fx_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, TPMT_SIGNATURE *sig)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t der[80];

@@ -35,6 +35,8 @@ size_t fx_ek_cert(EVP_PKEY *ca, X509 *ca_cert, EVP_PKEY *key, uint8_t *out, size
 X509 *fx_ca(EVP_PKEY *key, const char *cn, char *pem, size_t cap, size_t *len);
 /* The bundle text for f's current structures, certify re-signed by ak_key. */
 size_t fx_bundle(struct fx *f, char *out, size_t cap);
+/* key's ECDSA-SHA256 signature over msg as a TPM marshals it. */
+void fx_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, TPMT_SIGNATURE *sig);
 /* Builds a TPM2B_PUBLIC for an ECC key with attrs. */
 void fx_ecc_public(EVP_PKEY *key, TPMA_OBJECT attrs, TPM2B_PUBLIC *out);
 

@@ -14,5 +14,10 @@ int main(void)
 
 	failed += test_check_group();
 	failed += test_activate_group();
+	failed += test_eventlog_group();
+	failed += test_quote_group();
+	failed += test_releases_group();
+	failed += test_pull_group();
+	failed += test_db_group();
 	return failed ? 1 : 0;
 }

@@ -4,5 +4,10 @@
 
 int test_check_group(void);
 int test_activate_group(void);
+int test_eventlog_group(void);
+int test_quote_group(void);
+int test_releases_group(void);
+int test_pull_group(void);
+int test_db_group(void);
 
 #endif

@@ -42,6 +42,7 @@ int __wrap_rename(const char *from, const char *to)
 #include "node.h"
 #include "nodecert.h"
 #include "out.h"
+#include "quote.h"
 #include "torrc.h"
 
 /* A minimal valid document with one instance whose torrc body is TORRC
@@ -919,6 +920,42 @@ static void test_node_defaults(void **state)
 	json_decref(d);
 }
 
+/* The verifier's answer to a quote (quote.h): exactly "ok VERSION PATH\n"
+ * then "token BASE64\n" of 32 bytes; anything else gives no token. */
+static void test_quote_reply(void **state)
+{
+	static const char tok[] = "token AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+	static const char *bad[] = {
+		"ok v1 qemu\n",                                  /* no token */
+		"ok v1\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", /* no path */
+		"ok v1 qemu x\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+		"ok v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", /* no padding */
+		"ok v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", /* no newline */
+		"ok v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\n",
+		"ok v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\n", /* 30 bytes */
+		"ok v\x01 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+		"OK v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+		"ok v1 qemu\ntoken AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh\xaf=\n", /* high bit */
+		"",
+	};
+	unsigned char token[LETHE_ATTEST_TOKEN_BYTES];
+	const char *version, *path;
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	snprintf(buf, sizeof buf, "ok 0.3.1+dev qemu\n%s", tok);
+	assert_int_equal(quote_reply_parse(buf, strlen(buf), &version, &path, token), 1);
+	assert_string_equal(version, "0.3.1+dev");
+	assert_string_equal(path, "qemu");
+	for (i = 0; i < sizeof token; i++)
+		assert_int_equal(token[i], i);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(buf, sizeof buf, "%s", bad[i]);
+		assert_int_equal(quote_reply_parse(buf, strlen(buf), &version, &path, token), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_nodecert_url),
 		cmocka_unit_test(test_nodecert_garbage),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_quote_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

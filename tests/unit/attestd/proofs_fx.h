@@ -1,0 +1,68 @@
+/* proofs_fx.h: a transparency log made by lethe-log (keygen, append of
+ * two records written by scripts/log-record, proof of each): its verifier
+ * key, the proofs file of v1 alone and of v1 then v2.  v1's path qemu
+ * lists the PCR values of quotefx.c's event log; v2's differs in PCR 9 by
+ * the one extra event of qfx_unlogged_image. */
+#ifndef ATTESTD_TEST_PROOFS_FX_H
+#define ATTESTD_TEST_PROOFS_FX_H
+
+static const char pfx_vkey[] =
+	"test.lethe.invalid/log+cd1acae6+AZFytT9qjLa+aGUjAOBMFcoSs8+cKcY0dBk7NOyn8pbs\n";
+
+/* Entry 0 (v1) and entry 1 (v2) of the log of size 2. */
+#define PFX_PROOF_V1 \
+	"c2sp.org/tlog-proof@v1\n" \
+	"extra bGV0aGUtcmVsZWFzZS92MQp2ZXJzaW9uIHYxCmNvbW1pdCA1YTZkZjcyMDU0MGMyMGQ5NWQ1MzBkM2ZkNjg4" \
+	"NTUxMTIyM2Q1ZDIwCnNvdXJjZS1kYXRlLWVwb2NoIDE3MDAwMDAwMDAKYXBwcm92YWwtZXBvY2ggMQpzaGEyNTYgem" \
+	"lwIGUzYjBjNDQyOThmYzFjMTQ5YWZiZjRjODk5NmZiOTI0MjdhZTQxZTQ2NDliOTM0Y2E0OTU5OTFiNzg1MmI4NTUK" \
+	"c2hhMjU2IGRlc2NyaXB0b3IgZTNiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYT" \
+	"Q5NTk5MWI3ODUyYjg1NQpzaGEyNTYga2VybmVsIGUzYjBjNDQyOThmYzFjMTQ5YWZiZjRjODk5NmZiOTI0MjdhZTQx" \
+	"ZTQ2NDliOTM0Y2E0OTU5OTFiNzg1MmI4NTUKc2hhMjU2IGluaXRyYW1mcyBlM2IwYzQ0Mjk4ZmMxYzE0OWFmYmY0Yz" \
+	"g5OTZmYjkyNDI3YWU0MWU0NjQ5YjkzNGNhNDk1OTkxYjc4NTJiODU1CnNoYTI1NiB1a2kgZTNiMGM0NDI5OGZjMWMx" \
+	"NDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQpzaGEyNTYgbWFuaWZlc3QgZT" \
+	"NiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQpwY3Ig" \
+	"cWVtdSA0IGM0YTE3MzRhYWI2ZmZlYTE1NzA3ZTc5OTY0MGQ2NmZiODkxNDc1YTg2NTMxNjgxZGM4YzdlNzI5ZjQ5ND" \
+	"M2M2EKcGNyIHFlbXUgNyA4NjcxNmU3ZDYzZjY2MWU3ODM2NGRlMGRiMmQ4YmYzMDM2ZjM0MmM1ZjE4NDk5OTQzMjc1" \
+	"NTIwODI1NDM5MmFkCnBjciBxZW11IDkgNWMxZDA3MGVjNWQyOWRjNTEwYTJiNDJlNjk1ZjA0YzA0NDA3ZjdiOTQ1NG" \
+	"E2M2I2NTcyN2MzZTFiOGNjZmJjMQpwY3IgcWVtdSAxMSAzYzBkZGIzYzZjNTEyNDBlM2Q2MDFlODQ5ZTliNzQyZGNm" \
+	"YWQwNWE4NGNhMGIwYzM0MzlkZTdkYWI1ZjZlOWFmCg==\n" \
+	"index 0\n" \
+	"AwnwXv49ZGZ3qCotHxANlQh96GorkqI+bWmrtsjZzuU=\n" \
+	"\n" \
+	"test.lethe.invalid/log\n" \
+	"2\n" \
+	"gc1VPel2Yydhb2/XJVYxZtcyrQak89/89h+6aLHiniQ=\n" \
+	"\n" \
+	"\xe2\x80\x94" " test.lethe.invalid/log zRrK5kM7z2Ta251XBm2WD0xMcYCMBcgoooJcSV1jJBRDh0167v/pdmCv2kdZl87/H" \
+	"eT7HynLdGf6EDUb/FJ3A/h0OAA=\n"
+
+#define PFX_PROOF_V2 \
+	"c2sp.org/tlog-proof@v1\n" \
+	"extra bGV0aGUtcmVsZWFzZS92MQp2ZXJzaW9uIHYyCmNvbW1pdCBhMTA0N2VhYjEwMzVkNTg2ODJhNTM1NTdlMGIy" \
+	"YTc1ZWRiZmQxNWZkCnNvdXJjZS1kYXRlLWVwb2NoIDE3MDAwMDAwMDAKYXBwcm92YWwtZXBvY2ggMgpzaGEyNTYgem" \
+	"lwIGUzYjBjNDQyOThmYzFjMTQ5YWZiZjRjODk5NmZiOTI0MjdhZTQxZTQ2NDliOTM0Y2E0OTU5OTFiNzg1MmI4NTUK" \
+	"c2hhMjU2IGRlc2NyaXB0b3IgZTNiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYT" \
+	"Q5NTk5MWI3ODUyYjg1NQpzaGEyNTYga2VybmVsIGUzYjBjNDQyOThmYzFjMTQ5YWZiZjRjODk5NmZiOTI0MjdhZTQx" \
+	"ZTQ2NDliOTM0Y2E0OTU5OTFiNzg1MmI4NTUKc2hhMjU2IGluaXRyYW1mcyBlM2IwYzQ0Mjk4ZmMxYzE0OWFmYmY0Yz" \
+	"g5OTZmYjkyNDI3YWU0MWU0NjQ5YjkzNGNhNDk1OTkxYjc4NTJiODU1CnNoYTI1NiB1a2kgZTNiMGM0NDI5OGZjMWMx" \
+	"NDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQpzaGEyNTYgbWFuaWZlc3QgZT" \
+	"NiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQpwY3Ig" \
+	"cWVtdSA0IGM0YTE3MzRhYWI2ZmZlYTE1NzA3ZTc5OTY0MGQ2NmZiODkxNDc1YTg2NTMxNjgxZGM4YzdlNzI5ZjQ5ND" \
+	"M2M2EKcGNyIHFlbXUgNyA4NjcxNmU3ZDYzZjY2MWU3ODM2NGRlMGRiMmQ4YmYzMDM2ZjM0MmM1ZjE4NDk5OTQzMjc1" \
+	"NTIwODI1NDM5MmFkCnBjciBxZW11IDkgMjMyZTMzZjY2NmQ5NGQ2M2FmOTVlNTlmYzM5MmU0YjIxODdhMWYwYzdkYz" \
+	"NiZjlmODAxODFkNmQxZGM5NjY1OQpwY3IgcWVtdSAxMSAzYzBkZGIzYzZjNTEyNDBlM2Q2MDFlODQ5ZTliNzQyZGNm" \
+	"YWQwNWE4NGNhMGIwYzM0MzlkZTdkYWI1ZjZlOWFmCg==\n" \
+	"index 1\n" \
+	"5SvjCoyryUPiSEZUvtPP6w6gQvZEEewwJPjCOTecPTA=\n" \
+	"\n" \
+	"test.lethe.invalid/log\n" \
+	"2\n" \
+	"gc1VPel2Yydhb2/XJVYxZtcyrQak89/89h+6aLHiniQ=\n" \
+	"\n" \
+	"\xe2\x80\x94" " test.lethe.invalid/log zRrK5kM7z2Ta251XBm2WD0xMcYCMBcgoooJcSV1jJBRDh0167v/pdmCv2kdZl87/H" \
+	"eT7HynLdGf6EDUb/FJ3A/h0OAA=\n"
+
+static const char pfx_v1[] = PFX_PROOF_V1;
+static const char pfx_v12[] = PFX_PROOF_V1 PFX_PROOF_V2;
+
+#endif
