@@ -16,7 +16,7 @@
 
 ATTESTD_SRCS := $(sort $(wildcard attestd/*.c))
 # tlog/: its strict base64 decoder (one decoder for the project's bundles and proofs).
-ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h include/lethe_attest.h $(TLOG_HDRS) \
+ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h include/lethe_nocore.h include/lethe_attest.h $(TLOG_HDRS) \
 	image/pcrpredict/pcr.h
 # image/pcrpredict/pcr.c: pcrpredict's PCR arithmetic (SHA-256 only, no other
 # pcrpredict module), so that the event log replays as the prediction does.

@@ -5,12 +5,14 @@
  * pull.h, the quote in quote.h, the releases it must match in releases.h;
  * exit codes are include/lethe_exit.h's (0 ok, 1 refused, 100 usage, 111
  * system). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "lethe_exit.h"
+#include "lethe_nocore.h"
 
 static const char usage[] =
 	"attestd: usage: attestd COMMAND OPTIONS\n"
@@ -62,6 +64,11 @@ int main(int argc, char **argv)
 	const char *cmd, *history = NULL;
 	int o;
 
+	/* serve holds activation secrets and fresh tokens in memory */
+	if (lethe_nocore() < 0) {
+		fprintf(stderr, "attestd: fatal: unable to disable core dumps: %s\n", strerror(errno));
+		return LETHE_EXIT_TEMP;
+	}
 	memset(&c, 0, sizeof c);
 	memset(&e, 0, sizeof e);
 	memset(&s, 0, sizeof s);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "db.h"
+#include "pcr.h"
 #include "pull.h"
 #include "quote.h"
 #include "tlog.h"
@@ -42,13 +43,6 @@ static void pull_reply_set(struct pull_reply *out, int status, const char *fmt, 
 static int pull_random(uint8_t *p, size_t n)
 {
 	return getrandom(p, n, 0) == (ssize_t)n ? 0 : -1;
-}
-
-static int pull_sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	unsigned int len = 0;
-
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) && len == 32 ? 0 : -1;
 }
 
 /* The node's row inside the caller's transaction, or the reply why not:
@@ -132,10 +126,11 @@ static void pull_record(sqlite3 *db, const char *node, time_t now, const struct 
 		pull_reply_set(out, 403, "%s", refusal->msg);
 		q.reason = out->log;
 	} else {
-		if (pull_random(token, sizeof token) || pull_sha256(token, sizeof token, sha)) {
+		if (pull_random(token, sizeof token)) {
 			pull_reply_set(out, 500, "internal error");
 			goto out;
 		}
+		pcr_sha256(token, sizeof token, sha);
 		q.version = m->version;
 		q.path = m->path;
 		q.token_sha256 = sha;
@@ -214,8 +209,9 @@ void pull_gate(sqlite3 *db, const char *node, const char *token, time_t now, str
 		pull_reply_set(out, 403, "malformed token");
 		goto out;
 	}
+	pcr_sha256(raw, sizeof raw, sha);
 	found = db_attest_get(db, node, &a);
-	if (found < 0 || pull_sha256(raw, sizeof raw, sha))
+	if (found < 0)
 		pull_reply_set(out, 500, "internal error");
 	else if (!found || !a.active)
 		pull_reply_set(out, 403, "unknown AK: node not active");

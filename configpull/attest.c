@@ -333,7 +333,7 @@ static int attest_post(const struct fetch_opts *o, const char *node_id,
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "", body[160], reply[256];
 	char b64[4 * ((LETHE_ATTEST_SECRET_BYTES + 2) / 3) + 1];
-	size_t len = 0, i;
+	size_t len = 0;
 	long status = 0;
 	int too_big = 0, n, ok = 0;
 	CURLcode cc;
@@ -343,11 +343,7 @@ static int attest_post(const struct fetch_opts *o, const char *node_id,
 	EVP_EncodeBlock((unsigned char *)b64, secret, LETHE_ATTEST_SECRET_BYTES);
 	n = snprintf(body, sizeof body, "node %s\nsecret %s\n", node_id, b64);
 	cc = fetch_post(o, NULL, url, body, (size_t)n, reply, sizeof reply - 1, &len, &too_big, &status, errbuf);
-	reply[len] = 0;
-	/* one printable line of the server's, never more */
-	for (i = 0; i < len && reply[i] >= ' ' && reply[i] <= '~'; i++)
-		;
-	reply[i] = 0;
+	fetch_reason(reply, len);
 	if (cc != CURLE_OK)
 		err_set(err, "unable to post %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	else if (status != 200)

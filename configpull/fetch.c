@@ -74,7 +74,8 @@ void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
 	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	/* A fresh handshake each time: no session reuse across identities. */
+	/* No TLS session resumption, across identities or not; a pull's
+	 * requests as one client may share a connection (fetch_client). */
 	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout);
@@ -134,6 +135,10 @@ static void fetch_client_set(CURL *c, const struct fetch_client *cl, struct curl
 		return;
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, (void *)cl);
+	/* Only this client's requests join its cache: a connection made
+	 * with its certificate never carries a request made without. */
+	if (cl->share)
+		curl_easy_setopt(c, CURLOPT_SHARE, cl->share);
 	if (cl->token_header[0])
 		*hl = curl_slist_append(*hl, cl->token_header);
 }
@@ -252,7 +257,16 @@ static void etag_read(const char *dir, char *out)
 		}
 }
 
-static int curl_is_tls(CURLcode c)
+void fetch_reason(char *reply, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && reply[i] >= ' ' && reply[i] <= '~'; i++)
+		;
+	reply[i] = 0;
+}
+
+int fetch_curl_is_tls(CURLcode c)
 {
 	return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CONNECT_ERROR ||
 	       c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_CIPHER || c == CURLE_SSL_CACERT_BADFILE ||
@@ -295,7 +309,7 @@ static int fetch_once(const struct fetch_opts *o, const struct fetch_client *id,
 		rc = CP_EXIT_REJECTED;
 	} else if (cc != CURLE_OK) {
 		err_set(err, "unable to fetch %s: %s", o->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		rc = curl_is_tls(cc) ? CP_EXIT_TLS : CP_EXIT_UNREACHABLE;
+		rc = fetch_curl_is_tls(cc) ? CP_EXIT_TLS : CP_EXIT_UNREACHABLE;
 	} else if (status == 304) {
 		rc = CP_EXIT_UNCHANGED;
 	} else if (status == 200) {
@@ -386,8 +400,15 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		return err_set(err, "unable to initialise libcurl"), CP_EXIT_UNREACHABLE;
 	memset(&id, 0, sizeof id);
 	id.cert = o->cert;
+	/* no share (one handshake per request) if libcurl cannot make one */
+	id.share = curl_share_init();
+	if (id.share && curl_share_setopt(id.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+		curl_share_cleanup(id.share);
+		id.share = NULL;
+	}
 	id.key = identity_load(o->key, o->handle, o->tcti, err);
 	if (!id.key) {
+		curl_share_cleanup(id.share);
 		curl_global_cleanup();
 		return CP_EXIT_TLS;
 	}
@@ -395,6 +416,7 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 	 * must not configure one node as another */
 	if (!identity_node_id(id.key, node_id, err)) {
 		EVP_PKEY_free(id.key);
+		curl_share_cleanup(id.share);
 		curl_global_cleanup();
 		return CP_EXIT_TLS;
 	}
@@ -462,6 +484,8 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 			fprintf(stderr, "configpull: warning: %s\n", e3.msg);
 	}
 	OPENSSL_cleanse(id.token_header, sizeof id.token_header);
+	/* closes the cached connection: before the key it signed with */
+	curl_share_cleanup(id.share);
 	EVP_PKEY_free(id.key);
 	curl_global_cleanup();
 	return rc;

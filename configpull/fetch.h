@@ -30,11 +30,15 @@ struct fetch_opts {
 /* The node on the mTLS channel: its certificate and key, and once it has
  * attested (quote.h) the token header the server's gate asks for
  * ("X-Lethe-Attest: BASE64", include/lethe_attest.h; "" before).  The
- * token is a bearer secret for one pull: wiped by fetch_run. */
+ * token is a bearer secret for one pull: wiped by fetch_run.  SHARE (may
+ * be NULL) is the pull's connection cache: the requests of one pull, all
+ * as this client to one origin, reuse one connection, so the TPM signs
+ * one handshake per pull instead of one per request. */
 #define FETCH_TOKEN_HEADER_MAX (sizeof LETHE_ATTEST_TOKEN_HEADER + 2 + 4 * ((LETHE_ATTEST_TOKEN_BYTES + 2) / 3))
 struct fetch_client {
 	const char *cert;
 	EVP_PKEY *key;
+	CURLSH *share;
 	char token_header[FETCH_TOKEN_HEADER_MAX + 1];
 };
 
@@ -64,6 +68,13 @@ CURLcode fetch_small(const struct fetch_opts *o, const struct fetch_client *cl, 
 CURLcode fetch_post(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, const char *body,
 		    size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big, long *status,
 		    char *errbuf);
+
+/* A curl code that is a TLS or identity failure (CP_EXIT_TLS), not a
+ * transient one. */
+int fetch_curl_is_tls(CURLcode c);
+/* Cuts REPLY (LEN bytes, room for a NUL after them) to its first line of
+ * printable ASCII: what a server's answer may put on the console. */
+void fetch_reason(char *reply, size_t len);
 
 /* One pull: attest if the server asks for it (quote.h; TPM key only),
  * fetch (with retries for transient failures), validate, apply; then the

@@ -30,6 +30,7 @@
 #include "hint.h"
 #include "identity.h"
 #include "lethe_attest.h"
+#include "lethe_nocore.h"
 #include "out.h"
 #include "torrc.h"
 #include "tpmkey.h"
@@ -189,6 +190,11 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt;
 
+	/* the activation secret and the attestation token pass through here */
+	if (lethe_nocore() < 0) {
+		fprintf(stderr, PROG ": fatal: unable to disable core dumps: %s\n", strerror(errno));
+		return CP_EXIT_UNREACHABLE;
+	}
 	if (argc < 2)
 		return usage();
 	cmd = argv[1];

@@ -34,16 +34,6 @@ struct quote_evidence {
 	size_t log_len;
 };
 
-/* One printable line of the server's reply into OUT, for the console. */
-static void quote_reason(const char *reply, size_t n, char *out, size_t cap)
-{
-	size_t i;
-
-	for (i = 0; i < n && i + 1 < cap && reply[i] >= ' ' && reply[i] <= '~'; i++)
-		out[i] = reply[i];
-	out[i] = 0;
-}
-
 /* The firmware's event log, whole, or a clear refusal: the verifier needs
  * it, and a node without one cannot be attested. */
 static int quote_eventlog(const char *path, struct quote_evidence *ev, struct cp_err *err)
@@ -210,25 +200,25 @@ static int quote_post(const struct fetch_opts *o, const struct fetch_client *cl,
 	}
 	if (cc != CURLE_OK) {
 		err_set(err, "unable to post %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		return cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_PEER_FAILED_VERIFICATION ||
-				       cc == CURLE_SSL_CONNECT_ERROR
-			       ? CP_EXIT_TLS
-			       : CP_EXIT_UNREACHABLE;
+		return fetch_curl_is_tls(cc) ? CP_EXIT_TLS : CP_EXIT_UNREACHABLE;
 	}
 	return CP_EXIT_CHANGED;
 }
 
-/* A refusal of the verifier's (403: its reason) or of the server's. */
-static int quote_refused(const char *what, long status, const char *reply, size_t len, struct cp_err *err)
+/* A refusal of the verifier's (403: its reason) or of the server's.  The
+ * reply is cut to its first printable line here. */
+static int quote_refused(const char *what, long status, char *reply, size_t len, struct cp_err *err)
 {
-	char why[256];
+	const char *why = reply;
 
-	quote_reason(reply, len, why, sizeof why);
+	fetch_reason(reply, len);
+	if (!why[0])
+		why = "no reason given";
 	if (status == 403) {
-		err_set(err, "attestation refused: %s", why[0] ? why : "no reason given");
+		err_set(err, "attestation refused: %s", why);
 		return CP_EXIT_UNATTESTED;
 	}
-	err_set(err, "the verifier answered HTTP %ld to the %s: %s", status, what, why[0] ? why : "no reason given");
+	err_set(err, "the verifier answered HTTP %ld to the %s: %s", status, what, why);
 	return status >= 500 ? CP_EXIT_UNREACHABLE : CP_EXIT_UNATTESTED;
 }
 

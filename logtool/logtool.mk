@@ -7,7 +7,7 @@
 #                        (printed, never asserted)
 
 LOGTOOL_SRCS := $(sort $(wildcard logtool/*.c))
-LOGTOOL_HDRS := $(wildcard logtool/*.h) include/lethe_exit.h $(TLOG_HDRS)
+LOGTOOL_HDRS := $(wildcard logtool/*.h) include/lethe_exit.h include/lethe_nocore.h $(TLOG_HDRS)
 LOGTOOL_OBJS := $(LOGTOOL_SRCS:%.c=$(HB)/obj/%.o)
 
 $(HB)/obj/logtool/%.o: logtool/%.c $(LOGTOOL_HDRS)

@@ -4,11 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <sodium.h>
 
+#include "lethe_nocore.h"
 #include "lt.h"
 
 static const struct {
@@ -37,12 +36,11 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	const struct rlimit zero = { 0, 0 };
 	size_t i;
 	int rc;
 
 	/* keygen and append hold the log's private key: never in a core dump */
-	if (setrlimit(RLIMIT_CORE, &zero) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	if (lethe_nocore() < 0)
 		return lt_fail(LETHE_EXIT_TEMP, "unable to disable core dumps: %s", strerror(errno));
 	if (sodium_init() < 0)
 		return lt_fail(LETHE_EXIT_TEMP, "unable to initialise libsodium");

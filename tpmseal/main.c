@@ -6,14 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 #include <sodium.h>
 
 #include "bundle.h"
 #include "cmd.h"
+#include "lethe_nocore.h"
 #include "tpm.h"
 #include "tpmseal.h"
 
@@ -76,9 +75,7 @@ static int main_pcr(struct cmd_opts *o, const char *arg)
  * own multi-line diagnostics: our one-line errors say what failed. */
 static int main_harden(void)
 {
-	static const struct rlimit zero = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &zero) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+	if (lethe_nocore() < 0) {
 		fprintf(stderr, "tpmseal: fatal: unable to disable core dumps: %s\n", strerror(errno));
 		return -1;
 	}

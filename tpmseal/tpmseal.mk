@@ -13,7 +13,7 @@
 
 # tpmseal checks approvals against the transparency log with tlog/ (logcheck.c).
 TPMSEAL_SRCS := $(sort $(wildcard tpmseal/*.c)) $(TLOG_SRCS)
-TPMSEAL_HDRS := $(sort $(wildcard tpmseal/*.h)) include/lethe_exit.h $(TLOG_HDRS)
+TPMSEAL_HDRS := $(sort $(wildcard tpmseal/*.h)) include/lethe_exit.h include/lethe_nocore.h $(TLOG_HDRS)
 TPMSEAL_LIB_SRCS := $(filter-out tpmseal/main.c,$(TPMSEAL_SRCS))
 TPMSEAL_LIB_OBJS := $(TPMSEAL_LIB_SRCS:%.c=$(HB)/obj/%.o)
 TPMSEAL_LIBS := -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lsodium -lcrypto

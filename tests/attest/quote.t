@@ -14,6 +14,8 @@ AT_TEST=quote
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/attest/lib.sh
 . tests/attest/lib.sh
+# shellcheck source=tests/logrelease.sh
+. tests/logrelease.sh
 ATTEST_MKELOG=$(realpath "${ATTEST_MKELOG:-build/host/attest_mkelog}")
 LETHE_LOG=$(realpath "${LETHE_LOG:-build/host/lethe-log}")
 TOP=$PWD
@@ -50,29 +52,15 @@ elog "$T/fw.spec" fw
 elog "$T/fw-extra.spec" fw-extra
 elog "$T/fw-changed.spec" fw-changed
 
-# boot TCTI OUT [FIRST]: the firmware extends the swtpm as OUT says, from
-# its FIRST extend line on.
-boot() {
-	local n=0 pcr hex
-	while read -r _ pcr hex; do
-		n=$((n + 1))
-		[ "$n" -ge "${3:-1}" ] || continue
-		TPM2TOOLS_TCTI=$1 tpm2_pcrextend "$pcr:sha256=$hex"
-	done < <(grep '^extend ' "$2")
-}
 
 # publish VERSION OUT: VERSION's record (qemu = OUT's pcr lines) appended to
 # the log; FLEET/logproofs rewritten with every version's proof, as the
 # operator does (a new file renamed in place).
 publish() {
-	local o=$T/rel-$1 idx
+	local o=$T/rel-$1
 	mkdir -p "$o"
-	touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt" "$o/vmlinuz" \
-		"$o/initramfs.cpio.zst"
 	awk '$1 == "pcr" { print "qemu", $2, $3 }' "$2" >"$o/lethe.pcrs"
-	scripts/log-record "$o" "$1" "$(printf '%s' "$1" | sha1sum | cut -c1-40)" 1700000000 1 >"$o/entry"
-	idx=$("$LETHE_LOG" append --log "$L/log" --key "$L/log.key" "$o/entry" | awk '$1 == "appended" { print $2 }')
-	"$LETHE_LOG" proof --log "$L/log" --pub "$L/log.pub" --index "$idx" --out "$L/proof-$1" >/dev/null
+	log_release "$o" "$1" 1 "$L/log" "$L/log.key" "$L/proof-$1" || return 1
 	cat "$L"/proof-* >"$F/logproofs.tmp"
 	chmod 644 "$F/logproofs.tmp"
 	mv "$F/logproofs.tmp" "$F/logproofs"
@@ -110,7 +98,7 @@ at_swtpm tpm3
 check "node A (tpm1) enrolled" node A "$TCTI_tpm1"
 check "node B (tpm2) enrolled" node B "$TCTI_tpm2"
 check "node C (tpm3) enrolled, never activated" node C "$TCTI_tpm3"
-boot_ab() { boot "$TCTI_tpm1" "$T/fw.out" && boot "$TCTI_tpm2" "$T/fw.out"; }
+boot_ab() { attest_extend "$TCTI_tpm1" "$T/fw.out" && attest_extend "$TCTI_tpm2" "$T/fw.out"; }
 check "A's and B's firmware boot: the log's digests extended into their TPMs" boot_ab
 A=$(cat "$T/A/node") B=$(cat "$T/B/node") C=$(cat "$T/C/node")
 
@@ -121,6 +109,8 @@ serve() {
 		--certs "$F/certs" --log-key "$L/log.pub" --log-proofs "$F/logproofs" && SERVE_PID=$ATTESTD_PID
 }
 check "attestd serve starts" serve
+check "attestd leaves no core dump (it holds activation secrets and tokens): core limit 0" \
+	grep -Eq '^Max core file size +0 +0 ' "/proc/$SERVE_PID/limits"
 check "attestd loaded the release log" grep -q "attestd: releases: 1 from $F/logproofs: v1" "$T/attestd.log"
 
 PORT=$(freeport)
@@ -282,7 +272,7 @@ check "status: C never quoted" grep -q "^$C pending .* attested=- path=- quote=-
 
 # A's TPM measures one more event into PCR 9, which its log records: the log
 # replays, but no release has those PCRs.
-boot "$TCTI_tpm1" "$T/fw-extra.out" "$(grep -c '^extend ' "$T/fw.out" | awk '{ print $1 + 1 }')"
+attest_extend "$TCTI_tpm1" "$T/fw-extra.out" "$(grep -c '^extend ' "$T/fw.out" | awk '{ print $1 + 1 }')"
 nonce A
 body A "$TCTI_tpm1" "$T/fw-extra.log"
 check "an unlogged image: no matching release, naming PCR 9" \

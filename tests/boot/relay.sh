@@ -33,6 +33,8 @@
 
 # The relay tests' defaults (make check-boot-relay passes both): the demo
 # fleet, and the host configpull scripts/fleet needs for `doc`.
+# shellcheck source=tests/logrelease.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../logrelease.sh"
 : "${FLEET:=build/demo/fleet}"
 export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 
@@ -177,26 +179,19 @@ relay_mark_ms() {
 		sed -n "s/^.*LETHE-MARK $1 t=\([0-9]*\).*$/\1/p" | head -n 1
 }
 
-# relay_publish INITRD VERSION EPOCH LOGDIR KEY PROOF: the image's entry as
-# make publish writes it (scripts/log-record over an out directory holding
-# this image's kernel, initramfs and qemu-path prediction for the command
-# line relay_boot gives it; no zip, UKI or manifest: empty files), appended
-# to LOGDIR (signed with KEY), its proof to PROOF.
+# relay_publish INITRD VERSION EPOCH LOGDIR KEY PROOF: the image's entry
+# (log_release, tests/logrelease.sh, over a directory holding this image's
+# kernel, initramfs and qemu-path prediction for the command line
+# relay_boot gives it; no zip, UKI or manifest: empty files), appended to
+# LOGDIR (signed with KEY), its proof to PROOF.
 relay_publish() {
-	local o=$BOOT_DIR/pub-$2 idx
+	local o=$BOOT_DIR/pub-$2
 	local append="$BOOT_KERNEL_ARGS ${RELAY_CMDLINE:-lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.offline lethe.netwait=30}"
 	rm -rf "$o" && mkdir -p "$o" || return 1
 	cp "${RELAY_KERNEL:-$KERNEL}" "$o/vmlinuz" && cp "$1" "$o/initramfs.cpio.zst" || return 1
-	touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt"
 	"${PCRPREDICT:-build/host/pcrpredict}" predict --qemu-cmdline "$append" --qemu-initrd "$1" \
 		--profile "${PCR_PROFILE:-image/pcr-profiles/ovmf-q35.txt}" --out "$o/lethe.pcrs" >/dev/null || return 1
-	scripts/log-record "$o" "$2" "$(printf '%s' "$2" | sha1sum | cut -c1-40)" 1700000000 "$3" \
-		>"$o/entry" || return 1
-	idx=$("${LETHE_LOG:-build/host/lethe-log}" append --log "$4" --key "$5" "$o/entry" |
-		awk '$1 == "appended" { print $2 }')
-	[[ $idx =~ ^[0-9]+$ ]] || return 1
-	"${LETHE_LOG:-build/host/lethe-log}" proof --log "$4" --pub "${5%.key}.pub" --index "$idx" \
-		--out "$6" >/dev/null
+	log_release "$o" "$2" "$3" "$4" "$5" "$6"
 }
 
 # relay_tamper IN OUT [OFFSET]: IN (zstd newc cpio) with one byte of

@@ -9,8 +9,10 @@
 #                            CPA_SWTPM_LOG=1: its command log in $T/tpm-NAME/swtpm.log
 #   fw_spec [EXTRA...]       the firmware's events (PCRs 4, 7, 9, 11), then EXTRA lines
 #   fw_boot NAME ELOG [EXTRA...]
-#                            TPM NAME extended as the firmware's log ELOG says;
-#                            ELOG.pcrs: its PCRs as a uefi-path prediction
+#                            TPM NAME extended as the firmware's log ELOG says
+#                            (FW_FIRST: from that extend on; FW_TCTI: through that
+#                            TCTI, not swtpm's socket); ELOG.pcrs: its PCRs as a
+#                            uefi-path prediction
 #   release VERSION PCRS PROOF
 #                            VERSION's entry with those PCRs in the test log $T/log
 #                            (key $T/log.key, made by log_init), its proof to PROOF
@@ -22,6 +24,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../ekca.sh"
 # shellcheck source=tests/attestd.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../attestd.sh"
+# shellcheck source=tests/logrelease.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../logrelease.sh"
 ATTESTD=$(realpath "${ATTESTD:-build/host/attestd}")
 ATTEST_MKELOG=$(realpath "${ATTEST_MKELOG:-build/host/attest_mkelog}")
 LETHE_LOG=$(realpath "${LETHE_LOG:-build/host/lethe-log}")
@@ -48,10 +52,8 @@ fw_spec() {
 fw_boot() {
 	local n=$1 l=$2
 	shift 2
-	fw_spec "$@" | "$ATTEST_MKELOG" "$l" >"$l.out" || return 1
-	awk '$1 == "extend" { print $2 ":sha256=" $3 }' "$l.out" | while read -r e; do
-		tpm2_pcrextend -T "swtpm:path=$T/tpm-$n/sock" "$e" || exit 1
-	done
+	fw_spec "$@" | "$ATTEST_MKELOG" "$l" >"$l.out" &&
+		attest_extend "${FW_TCTI:-swtpm:path=$T/tpm-$n/sock}" "$l.out" "${FW_FIRST:-1}" || return 1
 	awk '$1 == "pcr" { print "uefi", $2, $3 }' "$l.out" >"$l.pcrs"
 }
 
@@ -59,13 +61,8 @@ log_init() {
 	"$LETHE_LOG" keygen --name attest.lethe.invalid/log --key "$T/log.key" --pub "$T/log.pub" >/dev/null
 }
 release() {
-	local o=$T/rel-$1 idx
-	mkdir -p "$o" &&
-		touch "$o/lethe.zip" "$o/lethe.unsigned.json" "$o/lethe.efi" "$o/manifest.txt" "$o/vmlinuz" \
-			"$o/initramfs.cpio.zst" && cp "$2" "$o/lethe.pcrs" &&
-		scripts/log-record "$o" "$1" "$(printf %s "$1" | sha1sum | cut -c1-40)" 1700000000 1 >"$o/entry" || return 1
-	idx=$("$LETHE_LOG" append --log "$T/log" --key "$T/log.key" "$o/entry" | awk '$1 == "appended" { print $2 }')
-	[[ $idx =~ ^[0-9]+$ ]] && "$LETHE_LOG" proof --log "$T/log" --pub "$T/log.pub" --index "$idx" --out "$3" >/dev/null
+	mkdir -p "$T/rel-$1" && cp "$2" "$T/rel-$1/lethe.pcrs" &&
+		log_release "$T/rel-$1" "$1" 1 "$T/log" "$T/log.key" "$3"
 }
 
 cpa_attestd() {
