@@ -108,7 +108,9 @@ all: image sign predict
 include $(sort $(wildcard image/*/*.mk))
 # tlog first: tpmseal and logtool compile its sources (TLOG_SRCS).
 include $(wildcard tlog/*.mk)
-include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk attestd/*.mk logtool/*.mk bench/*.mk tests/*/*.mk))
+# fleetsrv before attestd and reportd: they link its objects (FLEETSRV_OBJS).
+include $(wildcard fleetsrv/*.mk)
+include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk telemetry/*.mk attestd/*.mk reportd/*.mk logtool/*.mk bench/*.mk tests/*/*.mk))
 include image/image.mk
 include tests/tests.mk
 

@@ -13,6 +13,7 @@
 #include "activate.h"
 #include "tlog.h"
 #include "db.h"
+#include "srv_db.h"
 
 #define NODE_PREFIX "node "
 #define SECRET_PREFIX "\nsecret "
@@ -85,7 +86,7 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 	unsigned int mdlen = 0;
 	int found;
 
-	if (db_begin(db)) {
+	if (srv_db_begin(db)) {
 		reply(out, 500, "internal error");
 		return;
 	}
@@ -107,7 +108,7 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 		goto rollback;
 	}
 	if (CRYPTO_memcmp(md, row.secret_sha256, sizeof md)) {
-		if (db_node_wrong(db, req->node, row.wrong + 1) || db_commit(db)) {
+		if (db_node_wrong(db, req->node, row.wrong + 1) || srv_db_commit(db)) {
 			reply(out, 500, "internal error");
 			goto rollback;
 		}
@@ -118,7 +119,7 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 		reply(out, 500, "internal error");
 		goto rollback;
 	}
-	if (db_commit(db)) {
+	if (srv_db_commit(db)) {
 		activate_unpublish(pending_dir, certs_dir, req->node);
 		reply(out, 500, "internal error");
 		goto rollback;
@@ -126,5 +127,5 @@ void activate_run(sqlite3 *db, const char *pending_dir, const char *certs_dir, c
 	reply(out, 200, "activated");
 	return;
 rollback:
-	db_rollback(db);
+	srv_db_rollback(db);
 }

@@ -13,11 +13,14 @@
 #   $(HB)/fuzz_attestd_quote, $(B)/libfuzzer/fuzz_attestd_quote
 #                               the same for the quote's body and checks (quote.c)
 #   check-attestd               swtpm + nginx tests (tests/attest/attest.mk)
+#
+# serve.c and db.c run on fleetsrv/ (FLEETSRV_OBJS): the FastCGI loop and
+# the SQLite file's opening, migration and transactions, shared with reportd.
 
 ATTESTD_SRCS := $(sort $(wildcard attestd/*.c))
 # tlog/: its strict base64 decoder (one decoder for the project's bundles and proofs).
 ATTESTD_HDRS := $(sort $(wildcard attestd/*.h)) include/lethe_exit.h include/lethe_nocore.h include/lethe_attest.h $(TLOG_HDRS) \
-	image/pcrpredict/pcr.h
+	image/pcrpredict/pcr.h $(FLEETSRV_HDRS)
 # image/pcrpredict/pcr.c: pcrpredict's PCR arithmetic (SHA-256 only, no other
 # pcrpredict module), so that the event log replays as the prediction does.
 ATTESTD_LIB_SRCS := $(filter-out attestd/main.c,$(ATTESTD_SRCS)) image/pcrpredict/pcr.c
@@ -31,17 +34,17 @@ ATTESTD_TEST_OBJS := $(ATTESTD_TEST_SRCS:%.c=$(HB)/obj/%.o)
 
 $(HB)/obj/attestd/%.o: attestd/%.c $(ATTESTD_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itlog -iquote image/pcrpredict -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Itlog -iquote image/pcrpredict $(FLEETSRV_CFLAGS) -c -o $@ $<
 
-$(HB)/attestd: $(HB)/obj/attestd/main.o $(ATTESTD_LIB_OBJS) $(TLOG_OBJS)
+$(HB)/attestd: $(HB)/obj/attestd/main.o $(ATTESTD_LIB_OBJS) $(TLOG_OBJS) $(FLEETSRV_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(ATTESTD_LIBS)
 
 $(HB)/obj/tests/unit/attestd/%.o: tests/unit/attestd/%.c $(ATTESTD_HDRS) $(wildcard tests/unit/attestd/*.h)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -iquote attestd -Itlog -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -iquote attestd -Itlog $(FLEETSRV_CFLAGS) -c -o $@ $<
 
-$(HB)/test_attestd: $(ATTESTD_TEST_OBJS) $(ATTESTD_LIB_OBJS) $(TLOG_OBJS)
+$(HB)/test_attestd: $(ATTESTD_TEST_OBJS) $(ATTESTD_LIB_OBJS) $(TLOG_OBJS) $(FLEETSRV_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_LDFLAGS) -o $@ $^ $(ATTESTD_LIBS) -lcmocka
 

@@ -1,11 +1,9 @@
 /* db.c: every SQL statement attestd runs, each prepared with bound
  * parameters; callers never see SQL.  Times are Unix seconds (UTC). */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "db.h"
+#include "srv_db.h"
 
 static const char schema_v1[] =
 	"CREATE TABLE node ("
@@ -47,110 +45,27 @@ static const char schema_v2[] =
 	");"
 	"CREATE INDEX history_node ON history (node, seq);";
 
-#define DB_STR(x) #x
-#define DB_XSTR(x) DB_STR(x)
+/* The steps from a new file (version 0) to DB_SCHEMA_VERSION. */
+static const char *const db_schema_steps[] = {schema_v1, schema_v2};
 
-/* Runs one statement with no parameters and no rows (pragmas, BEGIN...). */
-static int db_exec(sqlite3 *db, const char *sql)
-{
-	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
+static const struct srv_db_schema db_schema = {
+	"attestd",
+	"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
+	db_schema_steps,
+	DB_SCHEMA_VERSION,
+};
 
-static int db_user_version(sqlite3 *db, int *v)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		*v = sqlite3_column_int(st, 0);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Version 0 is a new file.  A newer version is refused: an older attestd
- * must not write rows whose meaning it does not know. */
-static int db_migrate(sqlite3 *db, struct attest_err *err)
-{
-	int v = 0;
-
-	if (db_begin(db) || db_user_version(db, &v)) {
-		db_rollback(db);
-		return attest_fail(err, "db: unable to read the schema version: %s", sqlite3_errmsg(db));
-	}
-	if (v > DB_SCHEMA_VERSION) {
-		db_rollback(db);
-		return attest_fail(err, "db: schema version %d is newer than this attestd's %d", v,
-				   DB_SCHEMA_VERSION);
-	}
-	/* Each version's step in turn, all in this one transaction: a file is
-	 * at one version or the next, never between.  PRAGMA takes no bound
-	 * parameters; the version is our constant. */
-	if ((v < 1 && db_exec(db, schema_v1)) || (v < 2 && db_exec(db, schema_v2)) ||
-	    (v < DB_SCHEMA_VERSION && db_exec(db, "PRAGMA user_version = " DB_XSTR(DB_SCHEMA_VERSION)))) {
-		db_rollback(db);
-		return attest_fail(err, "db: unable to bring the schema from version %d to %d: %s", v,
-				   DB_SCHEMA_VERSION, sqlite3_errmsg(db));
-	}
-	if (db_commit(db))
-		return attest_fail(err, "db: unable to commit the schema: %s", sqlite3_errmsg(db));
-	return 0;
-}
+_Static_assert(sizeof db_schema_steps / sizeof db_schema_steps[0] == DB_SCHEMA_VERSION,
+	       "one schema step per version");
 
 int db_open(const char *path, int create, sqlite3 **out, struct attest_err *err)
 {
-	sqlite3 *db = NULL;
-	int fd, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
-
-	*out = NULL;
-	if (create) {
-		/* sqlite would create it with the umask's mode; the secrets'
-		 * hashes and EK certificates are the operator's alone.  Its
-		 * -wal and -shm files take this file's mode. */
-		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return attest_fail(err, "db: unable to open %s: %s", path, strerror(errno));
-		close(fd);
-	}
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		attest_fail(err, "db: unable to open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK || db_exec(db, "PRAGMA journal_mode = WAL") ||
-	    db_exec(db, "PRAGMA foreign_keys = ON") || db_exec(db, "PRAGMA synchronous = FULL")) {
-		attest_fail(err, "db: unable to configure %s: %s", path, sqlite3_errmsg(db));
-		goto fail;
-	}
-	if (db_migrate(db, err))
-		goto fail;
-	*out = db;
-	return 0;
-fail:
-	sqlite3_close(db);
-	return -1;
+	return srv_db_open(path, create, &db_schema, out, err ? err->msg : NULL, err ? sizeof err->msg : 0);
 }
 
 void db_close(sqlite3 *db)
 {
 	sqlite3_close(db);
-}
-
-int db_begin(sqlite3 *db)
-{
-	return db_exec(db, "BEGIN IMMEDIATE");
-}
-
-int db_commit(sqlite3 *db)
-{
-	return db_exec(db, "COMMIT");
-}
-
-void db_rollback(sqlite3 *db)
-{
-	(void)db_exec(db, "ROLLBACK");
 }
 
 static const char *db_state_name(enum db_state s)
@@ -244,7 +159,7 @@ int db_enroll_add(sqlite3 *db, const char *node, const uint8_t *ak_pub, size_t a
 	sqlite3_stmt *st = NULL;
 	int rc = -1, found;
 
-	if (db_begin(db))
+	if (srv_db_begin(db))
 		return attest_fail(err, "db: unable to begin: %s", sqlite3_errmsg(db));
 	found = db_node_get(db, node, &old);
 	if (found < 0) {
@@ -269,7 +184,7 @@ int db_enroll_add(sqlite3 *db, const char *node, const uint8_t *ak_pub, size_t a
 		attest_fail(err, "db: unable to record node %s: %s", node, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (db_commit(db)) {
+	if (srv_db_commit(db)) {
 		attest_fail(err, "db: unable to commit: %s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -277,7 +192,7 @@ int db_enroll_add(sqlite3 *db, const char *node, const uint8_t *ak_pub, size_t a
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		db_rollback(db);
+		srv_db_rollback(db);
 	return rc;
 }
 

@@ -35,14 +35,10 @@ struct db_node {
 
 /* Opens (creating if create: the file 0600, never through a symlink) and
  * brings the schema to DB_SCHEMA_VERSION; WAL mode and a busy timeout, so
- * enroll-add and serve can share it. */
+ * enroll-add and serve can share it (fleetsrv's srv_db_open).  Callers'
+ * transactions are srv_db_begin/commit/rollback (srv_db.h). */
 int db_open(const char *path, int create, sqlite3 **out, struct attest_err *err);
 void db_close(sqlite3 *db);
-
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
-int db_begin(sqlite3 *db);
-int db_commit(sqlite3 *db);
-void db_rollback(sqlite3 *db);
 
 /* 1 and the row in *n if node exists, 0 if not, -1 on error. */
 int db_node_get(sqlite3 *db, const char *node, struct db_node *n);

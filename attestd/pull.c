@@ -15,6 +15,7 @@
 #include "pcr.h"
 #include "pull.h"
 #include "quote.h"
+#include "srv_db.h"
 #include "tlog.h"
 #include "tpmobj.h"
 
@@ -80,7 +81,7 @@ void pull_nonce(sqlite3 *db, const char *node, time_t now, struct pull_reply *ou
 	char b64[PULL_B64(LETHE_ATTEST_NONCE_BYTES)];
 	struct db_attest a;
 
-	if (db_begin(db)) {
+	if (srv_db_begin(db)) {
 		pull_reply_set(out, 500, "internal error");
 		return;
 	}
@@ -90,7 +91,7 @@ void pull_nonce(sqlite3 *db, const char *node, time_t now, struct pull_reply *ou
 		pull_reply_set(out, 500, "internal error");
 		goto rollback;
 	}
-	if (db_commit(db)) {
+	if (srv_db_commit(db)) {
 		pull_reply_set(out, 500, "internal error");
 		goto rollback;
 	}
@@ -99,7 +100,7 @@ void pull_nonce(sqlite3 *db, const char *node, time_t now, struct pull_reply *ou
 	pull_reply_set(out, 200, "nonce %s", b64);
 	return;
 rollback:
-	db_rollback(db);
+	srv_db_rollback(db);
 }
 
 /* The nonce's check, after it was consumed: 0 fresh, or the reason. */
@@ -136,12 +137,12 @@ static void pull_record(sqlite3 *db, const char *node, time_t now, const struct 
 		q.token_sha256 = sha;
 		q.token_expires = now + LETHE_ATTEST_TOKEN_TTL;
 	}
-	if (db_begin(db)) {
+	if (srv_db_begin(db)) {
 		pull_reply_set(out, 500, "internal error");
 		goto out;
 	}
-	if (db_quote_record(db, node, &q) || db_commit(db)) {
-		db_rollback(db);
+	if (db_quote_record(db, node, &q) || srv_db_commit(db)) {
+		srv_db_rollback(db);
 		pull_reply_set(out, 500, "internal error");
 		goto out;
 	}
@@ -173,18 +174,18 @@ void pull_quote(sqlite3 *db, const struct releases *rel, const char *node, const
 		pull_reply_set(out, 400, "%s", err.msg);
 		goto out;
 	}
-	if (db_begin(db)) {
+	if (srv_db_begin(db)) {
 		pull_reply_set(out, 500, "internal error");
 		goto out;
 	}
 	if (pull_node(db, node, &a, &ak, out) != 1) {
-		db_rollback(db);
+		srv_db_rollback(db);
 		goto out;
 	}
 	/* Consumed and committed before anything else is looked at: whatever
 	 * follows, this nonce answers no second quote. */
-	if (db_nonce_set(db, node, NULL, 0) || db_commit(db)) {
-		db_rollback(db);
+	if (db_nonce_set(db, node, NULL, 0) || srv_db_commit(db)) {
+		srv_db_rollback(db);
 		pull_reply_set(out, 500, "internal error");
 		goto out;
 	}

@@ -1,78 +1,35 @@
-/* serve.c: FastCGI transport for activate.c and pull.c.  One request at a
- * time: an activation is a few milliseconds of SQLite and a rename, done
- * once per node; a quote is one ECDSA verification and the replay of a log
- * of some KiB, once per pull; the gate is one SELECT.  SIGTERM is blocked
- * except inside ppoll() on the listening socket, so it can only arrive
- * between requests and never interrupts one.
+/* serve.c: the routes of activate.c and pull.c, served one request at a
+ * time by fleetsrv's loop (srv_fcgi.h): an activation is a few
+ * milliseconds of SQLite and a rename, done once per node; a quote is one
+ * ECDSA verification and the replay of a log of some KiB, once per pull;
+ * the gate is one SELECT.
  *
  * Requests are routed on DOCUMENT_URI, nginx's normalized path without the
  * query: in the gate's auth_request subrequest REQUEST_URI is the main
  * request's (/v1/node.json), DOCUMENT_URI the subrequest's. */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "activate.h"
-#include "lethe_exit.h"
 #include "pull.h"
 #include "serve.h"
-
-static volatile sig_atomic_t serve_stop;
-
-static void serve_on_signal(int sig)
-{
-	(void)sig;
-	serve_stop = 1;
-}
-
-static void serve_reply(FCGX_Request *r, int status, const char *reason)
-{
-	const char *text = status == 200 ? "OK" : status == 204 ? "No Content" : status == 400 ? "Bad Request"
-			 : status == 403 ? "Forbidden" : status == 404 ? "Not Found"
-			 : status == 405 ? "Method Not Allowed" : status == 413 ? "Payload Too Large"
-			 : "Internal Server Error";
-
-	/* 204 has no body (the gate's yes). */
-	FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n%s\r\n%s%s",
-		     status, text, status == 405 ? "Allow: POST\r\n" : "", status == 204 ? "" : reason,
-		     status == 204 ? "" : "\n");
-}
-
-/* CONTENT_LENGTH as nginx sends it: decimal digits only, at most 7. */
-static long serve_content_length(const char *s)
-{
-	long v = 0;
-	size_t i;
-
-	if (!s || !*s || strlen(s) > 7)
-		return -1;
-	for (i = 0; s[i]; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
+#include "srv_fcgi.h"
 
 /* The request's body length: 0 and *len, or the status it answered (400
  * for no length, 413 over max). */
 static int serve_length(FCGX_Request *r, long max, long *len)
 {
-	*len = serve_content_length(FCGX_GetParam("CONTENT_LENGTH", r->envp));
+	*len = srv_fcgi_length(r);
 	if (*len < 0) {
-		serve_reply(r, 400, "content length required");
+		srv_fcgi_reply(r, 400, "content length required");
 		return 400;
 	}
 	if (*len > max) {
-		serve_reply(r, 413, "body too large");
+		srv_fcgi_reply(r, 413, "body too large");
 		return 413;
 	}
 	return 0;
@@ -92,12 +49,12 @@ static void serve_activate(FCGX_Request *r, const struct serve_conf *conf)
 		return;
 	if (FCGX_GetStr(body, (int)len, r->in) != (int)len || activate_parse(body, (size_t)len, &req)) {
 		fprintf(stderr, "attestd: activate: 400 malformed body\n");
-		serve_reply(r, 400, "malformed body");
+		srv_fcgi_reply(r, 400, "malformed body");
 		goto out;
 	}
 	activate_run(conf->db, conf->pending_dir, conf->certs_dir, &req, time(NULL), &out);
 	fprintf(stderr, "attestd: activate %s: %d %s\n", req.node, out.status, out.reason);
-	serve_reply(r, out.status, out.reason);
+	srv_fcgi_reply(r, out.status, out.reason);
 out:
 	explicit_bzero(body, sizeof body);
 	explicit_bzero(&req, sizeof req);
@@ -114,11 +71,11 @@ static void serve_nonce(FCGX_Request *r, const struct serve_conf *conf, const ch
 	if (cl && *cl && strcmp(cl, "0")) {
 		out->status = 400;
 		snprintf(out->log, sizeof out->log, "a nonce request has no body");
-		serve_reply(r, out->status, out->log);
+		srv_fcgi_reply(r, out->status, out->log);
 		return;
 	}
 	pull_nonce(conf->db, node, time(NULL), out);
-	serve_reply(r, out->status, out->body);
+	srv_fcgi_reply(r, out->status, out->body);
 }
 
 /* POST /v1/attest: the body in a heap buffer (up to 350 KiB). */
@@ -136,12 +93,12 @@ static void serve_quote(FCGX_Request *r, const struct serve_conf *conf, const ch
 	if (!body || FCGX_GetStr(body, (int)len, r->in) != (int)len) {
 		out->status = body ? 400 : 500;
 		snprintf(out->log, sizeof out->log, "%s", body ? "body shorter than its length" : "internal error");
-		serve_reply(r, out->status, out->log);
+		srv_fcgi_reply(r, out->status, out->log);
 		goto out;
 	}
 	releases_refresh(conf->releases);
 	pull_quote(conf->db, conf->releases, node, body, (size_t)len, time(NULL), out);
-	serve_reply(r, out->status, out->body);
+	srv_fcgi_reply(r, out->status, out->body);
 out:
 	free(body);
 }
@@ -150,7 +107,7 @@ out:
 static void serve_gate(FCGX_Request *r, const struct serve_conf *conf, const char *node, struct pull_reply *out)
 {
 	pull_gate(conf->db, node, FCGX_GetParam(SERVE_TOKEN_PARAM, r->envp), time(NULL), out);
-	serve_reply(r, out->status, out->body);
+	srv_fcgi_reply(r, out->status, out->body);
 }
 
 /* The routes of the attested pull: path, whether POST only, handler. */
@@ -166,8 +123,9 @@ static const struct {
 
 /* One request.  Every pull route logs one line: route, node, status,
  * reason and the microseconds it took; never a token (nonces are public). */
-static void serve_one(FCGX_Request *r, const struct serve_conf *conf)
+static void serve_one(FCGX_Request *r, const void *ctx)
 {
+	const struct serve_conf *conf = ctx;
 	struct timespec t0, t1;
 	const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
 	const char *uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
@@ -178,7 +136,7 @@ static void serve_one(FCGX_Request *r, const struct serve_conf *conf)
 	memset(&out, 0, sizeof out);
 	if (uri && !strcmp(uri, LETHE_ATTEST_ACTIVATE_PATH)) {
 		if (!method || strcmp(method, "POST"))
-			serve_reply(r, 405, "method not allowed");
+			srv_fcgi_reply(r, 405, "method not allowed");
 		else
 			serve_activate(r, conf);
 		return;
@@ -187,18 +145,18 @@ static void serve_one(FCGX_Request *r, const struct serve_conf *conf)
 		if (uri && !strcmp(uri, serve_pull_routes[i].path))
 			break;
 	if (i == sizeof serve_pull_routes / sizeof serve_pull_routes[0]) {
-		serve_reply(r, 404, "not found");
+		srv_fcgi_reply(r, 404, "not found");
 		return;
 	}
 	/* The gate's method is the main request's (GET, HEAD): any goes. */
 	if (serve_pull_routes[i].post && (!method || strcmp(method, "POST"))) {
 		fprintf(stderr, "attestd: %s -: 405 method not allowed\n", serve_pull_routes[i].name);
-		serve_reply(r, 405, "method not allowed");
+		srv_fcgi_reply(r, 405, "method not allowed");
 		return;
 	}
 	if (!node || attest_node_valid(node)) {
 		fprintf(stderr, "attestd: %s -: 403 no verified node certificate\n", serve_pull_routes[i].name);
-		serve_reply(r, 403, "no verified node certificate");
+		srv_fcgi_reply(r, 403, "no verified node certificate");
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -214,64 +172,5 @@ static void serve_one(FCGX_Request *r, const struct serve_conf *conf)
 
 int serve_run(const struct serve_conf *conf)
 {
-	struct sigaction sa;
-	sigset_t block, during_poll;
-	FCGX_Request r;
-	int fd, rc = LETHE_EXIT_TEMP;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = serve_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &block, &during_poll) || sigaction(SIGTERM, &sa, NULL) ||
-	    sigaction(SIGINT, &sa, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		fprintf(stderr, "attestd: fatal: unable to set up signals: %s\n", strerror(errno));
-		return rc;
-	}
-	sigdelset(&during_poll, SIGTERM);
-	sigdelset(&during_poll, SIGINT);
-	if (FCGX_Init()) {
-		fprintf(stderr, "attestd: fatal: unable to initialise FastCGI\n");
-		return rc;
-	}
-	/* A socket left by a killed attestd would make bind() fail. */
-	(void)unlink(conf->socket_path);
-	fd = FCGX_OpenSocket(conf->socket_path, 16);
-	if (fd < 0) {
-		fprintf(stderr, "attestd: fatal: unable to listen on %s\n", conf->socket_path);
-		return rc;
-	}
-	/* nginx's workers run as another user: who may connect is decided by
-	 * the socket's directory, which the operator keeps private. */
-	if (chmod(conf->socket_path, 0666)) {
-		fprintf(stderr, "attestd: fatal: unable to chmod %s: %s\n", conf->socket_path, strerror(errno));
-		goto out;
-	}
-	if (FCGX_InitRequest(&r, fd, 0)) {
-		fprintf(stderr, "attestd: fatal: unable to initialise a request\n");
-		goto out;
-	}
-	fprintf(stderr, "attestd: serving on %s\n", conf->socket_path);
-	while (!serve_stop) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-
-		if (ppoll(&p, 1, NULL, &during_poll) < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "attestd: fatal: unable to poll: %s\n", strerror(errno));
-			goto out;
-		}
-		if (FCGX_Accept_r(&r) < 0)
-			continue;
-		serve_one(&r, conf);
-		FCGX_Finish_r(&r);
-	}
-	fprintf(stderr, "attestd: stopping\n");
-	rc = LETHE_EXIT_OK;
-out:
-	close(fd);
-	(void)unlink(conf->socket_path);
-	return rc;
+	return srv_fcgi_run("attestd", conf->socket_path, serve_one, conf);
 }

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "doc.h"
+#include "lethe_paths.h"
+#include "lethe_telemetry.h"
 #include "sysctl.h"
 #include "torrc.h"
 
@@ -220,6 +222,16 @@ static int check_ports(const json_t *insts, size_t n, struct cp_err *err)
 
 	for (i = 0; i < n && i < DOC_INSTANCES_MAX; i++)
 		cnt[i] = torrc_binds(json_object_get(json_array_get(insts, i), "torrc"), b[i]);
+	/* lethe's own MetricsPorts (torrc.c) on any address: the agent must
+	 * reach the instance it asks, never a port the document moved there */
+	for (i = 0; i < n && i < DOC_INSTANCES_MAX; i++)
+		for (k = 0; k < cnt[i]; k++)
+			if (b[i][k].port >= LETHE_TOR_METRICS_PORT_BASE &&
+			    b[i][k].port < LETHE_TOR_METRICS_PORT_BASE + LETHE_INSTANCES_MAX)
+				return err_set(err, "instances[%zu].torrc.%s[%zu]: port %u is lethe's "
+					       "(the MetricsPort of instance %u, docs/observability.md)", i,
+					       b[i][k].option, b[i][k].idx, b[i][k].port,
+					       b[i][k].port - LETHE_TOR_METRICS_PORT_BASE);
 	for (i = 0; i < n && i < DOC_INSTANCES_MAX; i++)
 		for (k = 0; k < cnt[i]; k++)
 			for (j = 0; j <= i; j++)

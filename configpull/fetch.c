@@ -31,7 +31,7 @@
 #include "quote.h"
 
 #define ETAG_MAX 128
-#define ETAG_FILE "etag"
+#define ETAG_FILE LETHE_ETAG_NAME
 
 struct body {
 	char *buf;
@@ -163,6 +163,18 @@ static size_t fetch_small_body(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+CURL *fetch_easy(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, curl_off_t max_bytes,
+		 char *errbuf, struct curl_slist **hl)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	fetch_policy(c, o, url, max_bytes, errbuf);
+	fetch_client_set(c, cl, hl);
+	return c;
+}
+
 /* GET, or POST of BODY when it is not NULL, of a small body (fetch.h). */
 static CURLcode fetch_request(const struct fetch_opts *o, const struct fetch_client *cl, const char *url,
 			      const char *body, size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big,
@@ -170,18 +182,17 @@ static CURLcode fetch_request(const struct fetch_opts *o, const struct fetch_cli
 {
 	struct fetch_smallbuf b = { .buf = buf, .cap = cap };
 	struct curl_slist *hl = NULL;
-	CURL *c = curl_easy_init();
+	CURL *c;
 	CURLcode cc;
 
 	*len = 0;
 	*too_big = 0;
 	*status = 0;
+	c = fetch_easy(o, cl, url, (curl_off_t)cap, errbuf, &hl);
 	if (!c)
 		return CURLE_FAILED_INIT;
-	fetch_policy(c, o, url, (curl_off_t)cap, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_small_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	fetch_client_set(c, cl, &hl);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
@@ -383,10 +394,21 @@ static int fetch_retry(const struct fetch_opts *o, int i, int rc, const struct c
 	return 1;
 }
 
+/* The attestation's outcome for the node's report (LETHE_ATTESTATION_NAME):
+ * informative, so a failure to write it is only a warning. */
+static void fetch_attestation(const struct fetch_opts *o, const char *line)
+{
+	struct cp_err e;
+
+	if (!out_write(o->outdir, LETHE_ATTESTATION_NAME, o->gid, line, strlen(line), &e))
+		fprintf(stderr, "configpull: warning: %s\n", e.msg);
+}
+
 int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struct cp_err *err)
 {
 	char etag[ETAG_MAX + 1], node_id[IDENTITY_ID_LEN + 1];
 	struct fetch_client id;
+	const char *attestation = NULL;
 	int i, have_cert, attested = 0, rc = CP_EXIT_UNREACHABLE;
 
 	if (strncmp(o->url, "https://", 8) != 0)
@@ -451,12 +473,15 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		 * server's gate then refuses it, if it attests). */
 		if (!attested && !o->key) {
 			rc = quote_attest(o, &id, err);
+			if (rc == CP_EXIT_UNATTESTED)
+				attestation = "refused\n";
 			if (rc != CP_EXIT_CHANGED) {
 				if (!fetch_retry(o, i, rc, err))
 					break;
 				continue;
 			}
 			attested = 1;
+			attestation = id.token_header[0] ? "attested\n" : "off\n";
 		}
 		rc = fetch_once(o, &id, etag, &body, &h, err);
 		if (rc == CP_EXIT_CHANGED) {
@@ -483,6 +508,11 @@ int fetch_run(const struct fetch_opts *o, const struct torrc_paths *paths, struc
 		if (!approvals_fetch(o, &id, &e3))
 			fprintf(stderr, "configpull: warning: %s\n", e3.msg);
 	}
+	/* After the document: on a first pull its directory is made then.
+	 * A refusal before any document has no directory: the status file's
+	 * pull exit (CP_EXIT_UNATTESTED) still says so. */
+	if (attestation && access(o->outdir, F_OK) == 0)
+		fetch_attestation(o, attestation);
 	OPENSSL_cleanse(id.token_header, sizeof id.token_header);
 	/* closes the cached connection: before the key it signed with */
 	curl_share_cleanup(id.share);

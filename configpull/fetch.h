@@ -56,6 +56,17 @@ void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off
 int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t outlen,
 		     struct cp_err *err);
 
+/* The start of every request as client CL (with its token header if it has
+ * one; NULL: server-authenticated TLS alone): a new handle for URL under
+ * fetch_policy (MAX_BYTES of body, curl's messages into ERRBUF), the
+ * client's identity and connection share set.  Headers it adds go to *HL
+ * (the caller adds its own, sets CURLOPT_HTTPHEADER and frees the list
+ * after the transfer).  For a caller that sets its own method, body and
+ * write function, or drives the transfer from a multi handle
+ * (lethe-telemetry's poll loop).  NULL when libcurl cannot start. */
+CURL *fetch_easy(const struct fetch_opts *o, const struct fetch_client *cl, const char *url, curl_off_t max_bytes,
+		 char *errbuf, struct curl_slist **hl);
+
 /* A small body fetched whole: GET URL under fetch_policy into BUF (CAP
  * bytes; more sets *TOO_BIG and stops the transfer), as client CL over
  * mTLS (with its token header if it has one), or with server-authenticated

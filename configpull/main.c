@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "apply.h"
+#include "arg.h"
 #include "attest.h"
 #include "configpull.h"
 #include "lethe_paths.h"
@@ -75,23 +76,11 @@ static char *read_doc(const char *path, size_t *len)
 	return buf;
 }
 
-static long num_arg(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max)
-		return -1;
-	return v;
-}
-
 /* A group name or a numeric gid; OUT_GID_NONE if neither. */
 static gid_t group_arg(const char *s)
 {
 	const struct group *gr;
-	long v = num_arg(s, 0, 0x7fffffffL);
+	long v = arg_num(s, 0, 0x7fffffffL);
 
 	if (v >= 0)
 		return (gid_t)v;
@@ -225,36 +214,29 @@ int main(int argc, char **argv)
 		case 'c': fo.cert = optarg; break;
 		case 'K': fo.key = optarg; break;
 		case 'a':
-			if ((v = num_arg(optarg, 1, 10)) < 0)
+			if ((v = arg_num(optarg, 1, 10)) < 0)
 				return usage();
 			fo.attempts = (int)v;
 			break;
 		case 't':
-			if ((v = num_arg(optarg, 1, 300)) < 0)
+			if ((v = arg_num(optarg, 1, 300)) < 0)
 				return usage();
 			fo.connect_timeout = v;
 			break;
 		case 'T':
-			if ((v = num_arg(optarg, 1, 3600)) < 0)
+			if ((v = arg_num(optarg, 1, 3600)) < 0)
 				return usage();
 			fo.timeout = v;
 			break;
 		case 'b':
-			if ((v = num_arg(optarg, 1, 600)) < 0)
+			if ((v = arg_num(optarg, 1, 600)) < 0)
 				return usage();
 			fo.backoff_max = v;
 			break;
-		case 'H': {
-			char *end;
-			unsigned long h;
-			errno = 0;
-			h = strtoul(optarg, &end, 16);
-			/* persistent handles only: 0x81000000-0x81ffffff */
-			if (errno || *end || h < 0x81000000ul || h > 0x81fffffful)
+		case 'H':
+			if (arg_handle(optarg, &fo.handle))
 				return usage();
-			fo.handle = (unsigned)h;
 			break;
-		}
 		case 'X': tcti = optarg; break;
 		case 'R': release = optarg; break;
 		case 'E': fo.eventlog = optarg; break;

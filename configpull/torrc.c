@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lethe_telemetry.h"
 #include "torrc.h"
 
 enum vtype {
@@ -963,6 +964,15 @@ int torrc_render(const char *instance, size_t index, const json_t *torrc, int fa
 		       * tor puts these rejections before any ExitPolicy line */
 		      "ExitPolicyRejectPrivate 1\n"
 		      "ExitPolicyRejectLocalInterfaces 1\n"
+		      /* no client address in a line that leaves the node
+		       * (docs/observability.md: the logs are shipped) */
+		      "SafeLogging 1\n");
+	/* lethe-telemetry reads this instance's metrics over loopback and
+	 * pushes them over the mTLS channel (include/lethe_telemetry.h);
+	 * tor's policy is first-match, so this line admits the agent before
+	 * any MetricsPortPolicy of the document */
+	sbuf_printf(out, "MetricsPort 127.0.0.1:%u\n", LETHE_TOR_METRICS_PORT_BASE + (unsigned)index);
+	sbuf_cat(out, "MetricsPortPolicy accept 127.0.0.1\n"
 		      "# from the node document\n");
 	for (i = 0; i < NALLOW; i++) {
 		const json_t *v = json_object_get(torrc, torrc_allow[i].name);

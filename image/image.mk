@@ -1,8 +1,9 @@
 # The image pipeline (docs/architecture.md has the picture):
 #
 #   packages.lock -> fetch + verify -> stage (merged /usr) -+-> plan -> rootfs.spec -> mkcpio -> zstd
-#   our programs (initd, tpmseal, configpull), libcurl and -+         (+ origins -> manifest.txt)
-#   mimalloc, compiled in the build root (image/buildroot)  |
+#   our programs (initd, tpmseal, configpull,               |         (+ origins -> manifest.txt)
+#   lethe-telemetry), libcurl and mimalloc, compiled in    -+
+#   the build root (image/buildroot)                        |
 #   kernel package -> vmlinuz, modules.sh -> modules -------+
 #   vmlinuz + initramfs + cmdline -> ospkg create -> lethe.zip + lethe.unsigned.json (reproducible)
 #   -> ospkg sign (one signature per key:cert pair) -> lethe.json
@@ -93,7 +94,7 @@ $(IMG_B)/fleetca: buildvars $(FLEET_CA)
 
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
 		$(IMG_B)/gen/etc/lethe-release $(IMG_B)/fleetca $(B)/target/initd $(B)/target/tpmseal \
-		$(B)/target/configpull $(HB)/elfclosure $(BUILT_LIB_FILES) $(IMAGE_INPUTS)
+		$(B)/target/configpull $(B)/target/lethe-telemetry $(HB)/elfclosure $(BUILT_LIB_FILES) $(IMAGE_INPUTS)
 	BUILT_LIBS='$(BUILT_LIBS)' \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \
 	MODS=$(IMG_B)/modules TARGET=$(B)/target GEN=$(IMG_B)/gen ELFCLOSURE=$(HB)/elfclosure \
@@ -167,6 +168,7 @@ update-lock:
 	image/update-lock.sh sources
 	$(MAKE) --no-print-directory update-lock-image
 
-update-lock-image: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull $(HB)/elfclosure \
+update-lock-image: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull \
+		$(B)/target/lethe-telemetry $(HB)/elfclosure \
 		$(BUILT_LIB_FILES)
 	BUILT_LIBS='$(BUILT_LIBS)' B=$(B) HB=$(HB) image/update-lock.sh image

@@ -20,6 +20,11 @@
 #define LETHE_APPROVALS LETHE_CONFDIR "/" LETHE_APPROVALS_NAME
 #define LETHE_LOGPROOFS_NAME "logproofs"
 #define LETHE_LOGPROOFS LETHE_CONFDIR "/" LETHE_LOGPROOFS_NAME
+/* configpull -> lethe-telemetry (docs/observability.md): the ETag of the
+ * document in place, and the newest attestation's outcome, one line:
+ * "attested", "off" (the server does not attest pulls) or "refused" */
+#define LETHE_ETAG_NAME "etag"
+#define LETHE_ATTESTATION_NAME "attestation"
 /* configpull: the node certificate the fleet CA signed (enroll, pull) */
 #define LETHE_NODE_CERT LETHE_RUN "/node.pem"
 /* initd: once per boot, configpull enroll has printed the CSR */

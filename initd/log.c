@@ -11,11 +11,26 @@
 
 static int log_console_fd = 2;
 static int log_kmsg_fd = -1;
+static void (*log_line_hook)(enum log_level, char const *, size_t);
+static void (*log_mark_hook)(char const *, uint64_t);
+static int (*log_queue)(char const *, size_t);
 
 void log_set_fds(int console_fd, int kmsg_fd)
 {
 	log_console_fd = console_fd;
 	log_kmsg_fd = kmsg_fd;
+}
+
+void log_set_hooks(void (*line)(enum log_level level, char const *text, size_t len),
+	void (*mark)(char const *name, uint64_t ms))
+{
+	log_line_hook = line;
+	log_mark_hook = mark;
+}
+
+void log_set_queue(int (*queue)(char const *line, size_t len))
+{
+	log_queue = queue;
 }
 
 int log_open_kmsg(void)
@@ -90,7 +105,7 @@ void log_msg(enum log_level level, char const *fmt, ...)
 	}
 	line[len++] = '\n';
 
-	if (log_console_fd >= 0) {
+	if (log_console_fd >= 0 && !(log_queue && log_queue(line + skip, len - skip))) {
 		log_write_all(log_console_fd, line + skip, len - skip);
 		/* The kernel prints kmsg lines on the console itself, straight to
 		 * the UART, while our write may still sit in the tty buffer:
@@ -103,6 +118,9 @@ void log_msg(enum log_level level, char const *fmt, ...)
 	if (log_kmsg_fd >= 0 && write(log_kmsg_fd, line, len) < 0) {
 		/* Rate limited or gone: only the kmsg copy is lost. */
 	}
+	/* "initd: " is 7 bytes; the newline stays out */
+	if (log_line_hook)
+		log_line_hook(level, line + skip + 7, len - skip - 8);
 	errno = saved_errno;
 }
 
@@ -110,14 +128,18 @@ void log_mark(char const *name)
 {
 	char line[96];
 	struct timespec ts;
+	long long ms;
 	int n, saved_errno = errno;
 
-	if (log_console_fd < 0 || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
 		goto out;
-	n = snprintf(line, sizeof line, "LETHE-MARK %s t=%lld\n", name,
-		(long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-	if (n > 0 && (size_t)n < sizeof line)
+	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	n = snprintf(line, sizeof line, "LETHE-MARK %s t=%lld\n", name, ms);
+	if (log_console_fd >= 0 && n > 0 && (size_t)n < sizeof line &&
+	    !(log_queue && log_queue(line, (size_t)n)))
 		log_write_all(log_console_fd, line, (size_t)n);
+	if (log_mark_hook)
+		log_mark_hook(name, (uint64_t)ms);
 out:
 	errno = saved_errno;
 }

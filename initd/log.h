@@ -1,7 +1,11 @@
 /* initd's log: one line per message, "initd: " prefix, to the console and,
- * once it is open, to the kernel log (/dev/kmsg) with a syslog level. */
+ * once it is open, to the kernel log (/dev/kmsg) with a syslog level; and
+ * to whoever listens (log_set_hooks: the log pipe and the status file). */
 #ifndef INITD_LOG_H
 #define INITD_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 /* syslog(3) numbers, which /dev/kmsg understands as "<N>" prefixes. */
 enum log_level {
@@ -23,6 +27,20 @@ void log_set_fds(int console_fd, int kmsg_fd);
  * on either way. */
 int log_open_kmsg(void);
 
+/* Listeners, called after the console and kmsg: line with each line's
+ * text after "initd: " (so "warning: ..." and "fatal: ..." keep their
+ * tag; printable ASCII, no newline), mark with each log_mark and its
+ * milliseconds.  NULL: none.  A listener must not log. */
+void log_set_hooks(void (*line)(enum log_level level, char const *text, size_t len),
+	void (*mark)(char const *name, uint64_t ms));
+
+/* The console copy's other way (console.h): queue(line, len) is offered
+ * each console line (with its newline) first; nonzero means it took the
+ * line, queued behind service lines that the console has not taken yet,
+ * and the blocking write (and the tcdrain that keeps kmsg's copy after
+ * it) is skipped.  NULL: always the blocking write.  queue must not log. */
+void log_set_queue(int (*queue)(char const *line, size_t len));
+
 /* Writes "initd: <msg>" (info), "initd: warning: <msg>" (warn) or
  * "initd: fatal: <msg>" (err); control and non-ASCII bytes become '?', so
  * one call is one line.  Never fails and keeps errno: a line that cannot
@@ -30,7 +48,8 @@ int log_open_kmsg(void);
 void log_msg(enum log_level level, char const *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Writes "LETHE-MARK <name> t=<ms>" to the console only: a boot timeline
+/* Writes "LETHE-MARK <name> t=<ms>" to the console only (not kmsg, not
+ * the log pipe; the mark listener gets it for the status file): a boot timeline
  * point for tests and `make bench-boot`, with CLOCK_BOOTTIME in
  * milliseconds (the kernel's printk clock starts at the same zero).  NAME
  * is a fixed word: init, modules, network, clock, config, keys, tor-exec,

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -40,7 +42,9 @@ static uint32_t loop_rnd(void)
 
 void loop_init(struct loop *l, int sfd)
 {
-	memset(l, 0, sizeof *l);
+	/* not the services: loop_add clears each one it adds, and a slot
+	 * never used (each holds a line buffer) stays untouched bss */
+	memset(l, 0, offsetof(struct loop, svc));
 	l->sfd = sfd;
 	l->notify_fd = -1;
 }
@@ -142,8 +146,39 @@ int loop_add(struct loop *l, char const *name, char *const argv[],
 		s->env[1] = l->notify_env;
 	super_init(&s->sv, p);
 	s->timer_ms = SUPER_NO_DEADLINE;
+	s->last_st = s->in_fd = s->out_fd = -1;
 	l->n++;
 	return 0;
+}
+
+int loop_console(struct loop *l, size_t i)
+{
+	if (i >= l->n)
+		return -EINVAL;
+	l->svc[i].console = 1;
+	return 0;
+}
+
+/* Service s's output: one read per round while it runs (a flood cannot
+ * starve the loop); at the end of the run (end), what is left in the
+ * pipe (bounded: a leftover grandchild may keep writing), then the last
+ * partial line.  EOF (every writer gone) ends it early. */
+static void loop_output_read(struct loop_svc *s, int end)
+{
+	char buf[4096];
+	ssize_t n;
+	int k = 0;
+
+	do {
+		n = read(s->out_fd, buf, sizeof buf);
+		if (n > 0)
+			output_feed(&s->out, s->name, buf, (size_t)n);
+	} while (n > 0 && end && ++k < 64);
+	if (end || n == 0 || (n < 0 && errno != EAGAIN)) {
+		output_flush(&s->out, s->name);
+		close(s->out_fd);
+		s->out_fd = -1;
+	}
 }
 
 int loop_setenv(struct loop *l, size_t i, char *kv)
@@ -203,6 +238,7 @@ void loop_child_reset(void)
 
 static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
 {
+	int out[2] = { -1, -1 };
 	pid_t pid;
 
 	if (l->hook && l->hook(l, (size_t)(s - l->svc), LOOP_HOOK_SPAWN, 0) != 0) {
@@ -211,19 +247,41 @@ static void loop_spawn(struct loop *l, struct loop_svc *s, uint64_t now)
 		log_warn("%s: not started; retry in %u ms", s->name, s->sv.last_delay_ms);
 		return;
 	}
+	/* a new pipe per run: whatever the last run left behind is gone */
+	if (!s->console && pipe2(out, O_CLOEXEC) < 0) {
+		log_warn("%s: unable to make its output pipe: %s; it writes to the console",
+			s->name, strerror(errno));
+		out[0] = out[1] = -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		loop_child_reset();
 		loop_child_tune(l, s);
+		/* dup2 clears close-on-exec on the copies only */
+		if (s->in_fd >= 0)
+			dup2(s->in_fd, 0);
+		if (out[1] >= 0) {
+			dup2(out[1], 1);
+			dup2(out[1], 2);
+		}
 		execve(s->argv[0], s->argv, s->env);
 		dprintf(2, "initd: warning: unable to exec %s: %s\n", s->argv[0], strerror(errno));
 		_exit(127);
 	}
 	l->spawns++;
+	if (out[1] >= 0)
+		close(out[1]);
 	if (pid < 0) {
+		if (out[0] >= 0)
+			close(out[0]);
 		log_warn("unable to spawn %s: %s", s->name, strerror(errno));
 		super_event(&s->sv, SUPER_EV_EXIT, 0, now, loop_rnd());
 		return;
+	}
+	if (out[0] >= 0) {
+		/* initd's end never blocks; the service's blocks when initd lags */
+		fcntl(out[0], F_SETFL, O_NONBLOCK);
+		s->out_fd = out[0];
 	}
 	super_spawned(&s->sv, pid, now);
 	s->ready = 0;
@@ -277,6 +335,10 @@ static void loop_exited(struct loop *l, struct loop_svc *s, int st, uint64_t now
 	pid_t pid = s->sv.pid;
 	enum super_state before = s->sv.state;
 
+	/* its last lines before initd's line about its end */
+	if (s->out_fd >= 0)
+		loop_output_read(s, 1);
+	s->last_st = st;
 	/* Whatever the service left in its session goes with it. */
 	kill(-pid, SIGKILL);
 	super_event(&s->sv, SUPER_EV_EXIT, ok, now, loop_rnd());
@@ -467,12 +529,12 @@ int loop_run(struct loop *l)
 
 	for (;;) {
 		uint64_t next = SUPER_NO_DEADLINE;
-		struct pollfd pfd[2 + LOOP_FDS_MAX] = {
+		struct pollfd pfd[2 + LOOP_FDS_MAX + LOOP_SVC_MAX + 1] = {
 			{ .fd = l->sfd, .events = POLLIN },
 			{ .fd = l->notify_fd, .events = POLLIN },
 		};
-		size_t nfds = l->nfds;
-		int timeout;
+		size_t nfds = l->nfds, nout = 0, osvc[LOOP_SVC_MAX];
+		int timeout, cfd;
 
 		/* SIGCHLD may have coalesced with a death before the signalfd
 		 * existed; reaping is cheap, so do it every round.  Datagrams
@@ -490,7 +552,7 @@ int loop_run(struct loop *l)
 			loop_stop_all(l, now);
 		}
 		if (stopping && loop_all_ended(l))
-			return 0;
+			goto done;
 		for (i = 0; i < l->n; i++) {
 			struct loop_svc *s = &l->svc[i];
 
@@ -530,7 +592,9 @@ int loop_run(struct loop *l)
 			}
 		}
 		if (stopping && loop_all_ended(l))
-			return 0;
+			goto done;
+		if (l->hook)
+			l->hook(l, SIZE_MAX, LOOP_HOOK_IDLE, 0);
 		timeout = next == SUPER_NO_DEADLINE ? -1
 			: next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
 		/* a negative fd is ignored by poll: the notify slot stays */
@@ -539,7 +603,20 @@ int loop_run(struct loop *l)
 			pfd[2 + i].events = l->fds[i].events;
 			pfd[2 + i].revents = 0;
 		}
-		r = poll(pfd, 2 + nfds, timeout);
+		/* output is read while stopping too: tor says goodbye */
+		for (i = 0; i < l->n; i++)
+			if (l->svc[i].out_fd >= 0) {
+				pfd[2 + nfds + nout].fd = l->svc[i].out_fd;
+				pfd[2 + nfds + nout].events = POLLIN;
+				pfd[2 + nfds + nout].revents = 0;
+				osvc[nout++] = i;
+			}
+		/* last: what the console has not taken yet, while it waits */
+		cfd = console_waiting();
+		pfd[2 + nfds + nout].fd = cfd;
+		pfd[2 + nfds + nout].events = POLLOUT;
+		pfd[2 + nfds + nout].revents = 0;
+		r = poll(pfd, 2 + nfds + nout + 1, timeout);
 		if (r < 0 && errno != EINTR) {
 			r = -errno;
 			goto fail;
@@ -553,12 +630,21 @@ int loop_run(struct loop *l)
 				if (pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL))
 					l->fds[i].fd = -1;
 			}
+		for (i = 0; r > 0 && i < nout; i++)
+			if (pfd[2 + nfds + i].revents && l->svc[osvc[i]].out_fd == pfd[2 + nfds + i].fd)
+				loop_output_read(&l->svc[osvc[i]], 0);
+		if (r > 0 && cfd >= 0 && pfd[2 + nfds + nout].revents)
+			console_flush();
 		if (r > 0 && pfd[0].revents) {
 			r = loop_signals(l);
 			if (r < 0)
 				goto fail;
 		}
 	}
+done:
+	if (l->hook)
+		l->hook(l, SIZE_MAX, LOOP_HOOK_IDLE, 0);
+	return 0;
 fail:
 	log_fatal("unable to wait for events: %s", strerror(-r));
 	for (i = 0; i < l->n; i++)

@@ -1,7 +1,9 @@
-/* PID 1's one event loop: a signalfd in poll(), child reaping, and the
- * deadlines of the supervised services.  No sleeps: poll's timeout is the
- * nearest deadline.  Every child is reaped (waitpid(-1, WNOHANG) until
- * none is left), whoever its parent was. */
+/* PID 1's one event loop: a signalfd in poll(), child reaping, the
+ * deadlines of the supervised services, the pipes that carry every
+ * service's output through initd (output.h) and the console's backlog
+ * (console.h: POLLOUT while lines wait).  No sleeps: poll's timeout is
+ * the nearest deadline.  Every child is reaped (waitpid(-1, WNOHANG)
+ * until none is left), whoever its parent was. */
 #ifndef INITD_LOOP_H
 #define INITD_LOOP_H
 
@@ -9,8 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "output.h"
 #include "super.h"
 
+/* PID 1's worst case is 15: network, clock, configpull, tpmseal, dhcp,
+ * repull, 8 tor instances, telemetry. */
 #define LOOP_SVC_MAX 16
 #define LOOP_NAME_MAX 31
 #define LOOP_ARGV_MAX 16
@@ -33,6 +38,11 @@ struct loop_svc {
 	uint64_t cpus;                 /* CPU affinity mask of the child (0: inherited) */
 	int oom_adj;                   /* the child's oom_score_adj, with l->pid1 */
 	int periodic;                  /* runs and exits by design (the re-pull): the hook reports */
+	int last_st;                   /* wait status of its last run, -1: none ended yet */
+	int in_fd;                     /* the child's stdin (lethe-telemetry: the log pipe), -1: initd's */
+	int console;                   /* loop_console(): stdout and stderr are initd's own */
+	int out_fd;                    /* the read end of this run's output pipe, -1: none */
+	struct output out;             /* what came through it, cut into lines */
 };
 
 /* What the owner of a loop is told (l->hook), in the loop's own context. */
@@ -43,6 +53,9 @@ enum loop_hook_event {
 	LOOP_HOOK_TIMER, /* loop_timer() of service i is due */
 	LOOP_HOOK_READY, /* service i said READY=1 (once per run) */
 	LOOP_HOOK_ORPHAN, /* a child that is no service ended (i: SIZE_MAX, pid: l->reaped_pid) */
+	LOOP_HOOK_IDLE,   /* the loop is about to wait (i: SIZE_MAX): once per round, and once
+	                     more when loop_run returns; work coalesced over a round (the
+	                     status file) */
 };
 
 /* A descriptor of the owner's in the loop's poll (PSI triggers, input
@@ -108,6 +121,13 @@ int loop_setenv(struct loop *l, size_t i, char *kv);
 /* LOOP_HOOK_TIMER for service i at the monotonic time at_ms (one shot;
  * SUPER_NO_DEADLINE cancels). */
 void loop_timer(struct loop *l, size_t i, uint64_t at_ms);
+
+/* Every service's stdout and stderr are one pipe per run that the loop
+ * reads, line by line, to the console and the log pipe (output.h); read
+ * while it stops too, and drained when it has ended.  loop_console makes
+ * service i the exception: its stdout and stderr are initd's own (the
+ * rescue shell, which is interactive).  Returns 0 or -EINVAL. */
+int loop_console(struct loop *l, size_t i);
 
 /* Service i starts only once service dep (a oneshot step) is done: the
  * boot pipeline's order.  Returns 0 or -EINVAL. */

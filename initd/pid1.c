@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "cmdline.h"
+#include "console.h"
 #include "rlimits.h"
 #include "log.h"
 #include "loop.h"
@@ -24,6 +26,7 @@
 #include "net.h"
 #include "file.h"
 #include "lethe_paths.h"
+#include "lethe_telemetry.h"
 #include "pid1.h"
 #include "pipeline.h"
 #include "power.h"
@@ -33,6 +36,7 @@
 #include "seal.h"
 #include "sig.h"
 #include "sntp.h"
+#include "status.h"
 #include "sysctl.h"
 #include "tor.h"
 
@@ -149,6 +153,7 @@ static struct {
 	char *sntp_argv[5 + CMDLINE_NTP_MAX + 1];
 	char pcrs[CMDLINE_PCRS_MAX + 1];
 	char dirauth[160];       /* lethe.testnet's DirAuthority line */
+	char *agent_argv[4];     /* lethe-telemetry run URL */
 } pid1_args;
 
 /* The boot pipeline (pipeline.h): network, clock, configpull (enrolling
@@ -262,10 +267,17 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	if (c->testnet)
 		pull_argv[pa++] = "--testnet";
 	memcpy(pid1_args.config_url, c->config_url, sizeof pid1_args.config_url);
-	if (c->config_url[0])
+	if (c->config_url[0]) {
 		pull_argv[pa++] = pid1_args.config_url;
-	else
-		log_warn("configpull: no lethe.config on the kernel command line");
+		/* after the first pull: the agent reports to the same server */
+		pid1_args.agent_argv[0] = LETHE_TELEMETRY_BIN;
+		pid1_args.agent_argv[1] = "run";
+		pid1_args.agent_argv[2] = pid1_args.config_url;
+		pl.agent_argv = pid1_args.agent_argv;
+	} else {
+		log_warn("configpull: no lethe.config on the kernel command line; "
+			"no lethe-telemetry either");
+	}
 	pull_argv[pa] = NULL;
 	pipeline_add(&pl, l, PIPELINE_PULL, "configpull", pull_argv, &step);
 	memcpy(pid1_args.pcrs, c->pcrs, sizeof pid1_args.pcrs);
@@ -277,6 +289,18 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	if (mkdir(LETHE_TOR_DATA, 0755) < 0 && errno != EEXIST)
 		log_warn("unable to create %s: %s", LETHE_TOR_DATA, strerror(errno));
 	pipeline_attach(&pl, l);
+	/* as initd --seal decides (seal.c) */
+	status_attach(l, &pl, access(LETHE_POLICY_PUB, F_OK) == 0);
+}
+
+/* Under lethe.rescue the loop has no pipeline; the status file still
+ * says so. */
+static int pid1_rescue_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
+{
+	(void)l, (void)i, (void)st;
+	if (ev == LOOP_HOOK_IDLE)
+		status_flush();
+	return 0;
 }
 
 /* Everything that is not a service: TERM and CONT, a grace period
@@ -350,6 +374,7 @@ _Noreturn void pid1_run(void)
 {
 	static struct loop l;
 	struct cmdline c;
+	enum sig_action act;
 	int r, sfd;
 
 	/* Signals first, before anything can queue one (catatonit's order). */
@@ -365,6 +390,15 @@ _Noreturn void pid1_run(void)
 	 * Warnings until then reach the kernel's console fds, if any. */
 	mount_apply("", mount_table, mount_table_len);
 	pid1_open_console();
+	/* the log pipe before any line worth keeping, and before any service */
+	agent_setup(LETHE_STATUS);
+	{
+		/* the services' lines to the console through a backlog: a slow
+		 * serial line delays them, never PID 1 (console.h) */
+		int cfd = open(PID1_CONSOLE, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+		console_open(cfd >= 0 ? cfd : 1);
+	}
 	if (r < 0)
 		log_warn("unable to block signals: %s", strerror(-r));
 	r = log_open_kmsg();
@@ -408,10 +442,15 @@ _Noreturn void pid1_run(void)
 		};
 
 		log_info("rescue: shell on the console; nothing is unsealed");
-		loop_add(&l, "rescue", sh_argv, &p);
+		/* interactive: the console itself, not a pipe through initd */
+		if (loop_add(&l, "rescue", sh_argv, &p) == 0)
+			loop_console(&l, l.n - 1);
+		l.hook = pid1_rescue_hook;
+		status_attach(&l, NULL, 0);
 	} else {
 		pid1_pipeline(&l, &c);
-		/* after the steps: only the tor instances get NOTIFY_SOCKET */
+		/* after the steps, which get no NOTIFY_SOCKET; the services
+		 * added later do (tor, the re-pull, dhcp, telemetry) */
 		r = tor_notify_open(&l, LETHE_NOTIFY_DIR, LETHE_TOR_GID);
 		if (r < 0)
 			log_warn("unable to open the notify socket in %s: %s", LETHE_NOTIFY_DIR,
@@ -425,16 +464,18 @@ _Noreturn void pid1_run(void)
 	if (swapoff("/dev/zram0") < 0 && errno != ENOENT && errno != EINVAL)
 		log_warn("unable to swapoff /dev/zram0: %s", strerror(errno));
 	sync();
+	act = sig_pid1_action(l.stop_signal);
 	r = (int)mount_release("", mount_table, mount_table_len);
-	switch (sig_pid1_action(l.stop_signal)) {
+	log_info("unmounted (%d failed); %s", r,
+		act == SIG_ACTION_REBOOT ? "rebooting" : act == SIG_ACTION_HALT ? "halting" : "powering off");
+	/* the services' last lines that the console has not taken yet */
+	console_drain(CONSOLE_DRAIN_MS);
+	switch (act) {
 	case SIG_ACTION_REBOOT:
-		log_info("unmounted (%d failed); rebooting", r);
 		power_reboot();
 	case SIG_ACTION_HALT:
-		log_info("unmounted (%d failed); halting", r);
 		power_halt();
 	default:
-		log_info("unmounted (%d failed); powering off", r);
 		power_off();
 	}
 }

@@ -4,11 +4,13 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "agent.h"
 #include "file.h"
 #include "lethe_exit.h"
 #include "log.h"
 #include "mem.h"
 #include "pipeline.h"
+#include "status.h"
 #include "zram.h"
 
 /* The boot timeline's marker per step (LETHE-MARK, docs/performance.md). */
@@ -38,6 +40,16 @@ int pipeline_add(struct pipeline *p, struct loop *l, enum pipeline_step s, char 
 	if (s == PIPELINE_PULL)
 		p->pull_argv = argv;
 	return 0;
+}
+
+char const *pipeline_stage(struct pipeline const *p)
+{
+	size_t s;
+
+	for (s = 0; s < PIPELINE_N; s++)
+		if (p->step[s] != SIZE_MAX && !(p->done & (1u << s)))
+			return pipeline_marks[s];
+	return "tor";
 }
 
 void pipeline_skip(struct pipeline *p, enum pipeline_step s)
@@ -145,6 +157,8 @@ static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step
 		break;
 	case PIPELINE_PULL:
 		pipeline_node(p, 1);
+		if (p->agent_argv && agent_add(l, p->agent_argv) < 0)
+			log_warn("telemetry: unable to add it; no lethe-telemetry");
 		break;
 	case PIPELINE_SEAL:
 		if (tor_start(&p->tor, l) == 0)
@@ -157,14 +171,28 @@ static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step
 
 static int pipeline_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
 {
+	static enum status_run const runs[PIPELINE_N] = {
+		STATUS_RUN_STEP, STATUS_RUN_STEP, STATUS_RUN_PULL, STATUS_RUN_UNSEAL,
+	};
 	struct pipeline *p = l->ctx;
 	size_t s;
 
+	if (ev == LOOP_HOOK_IDLE) {
+		status_flush();
+		return 0;
+	}
+	/* the run's length: started_ms stays until the next spawn */
+	for (s = 0; s < PIPELINE_N && (ev == LOOP_HOOK_DONE || ev == LOOP_HOOK_EXIT); s++)
+		if (p->step[s] == i)
+			status_ran(runs[s], l->svc[i].name, ev == LOOP_HOOK_DONE ? 0 : st,
+				loop_now_ms() - l->svc[i].sv.started_ms);
 	if (ev == LOOP_HOOK_DONE)
 		for (s = 0; s < PIPELINE_N; s++)
 			if (p->step[s] == i)
 				pipeline_done(p, l, (enum pipeline_step)s);
 	if (ev == LOOP_HOOK_EXIT && i == p->repull && p->repull != SIZE_MAX) {
+		status_ran(STATUS_RUN_REPULL, l->svc[i].name, st,
+			loop_now_ms() - l->svc[i].sv.started_ms);
 		pipeline_repulled(p, l, st);
 		return 0;
 	}

@@ -8,13 +8,16 @@
  *
  *   network     the DHCP lease renewal (a supervised `udhcpc -f`)
  *   configpull  zram (once), the node's sysctls and addresses (sysctl.h,
- *               addr.h); then after every re-pull that changed something
+ *               addr.h), then after every re-pull that changed something;
+ *               lethe-telemetry (agent.h), once
  *   tpmseal     the tor instances (tor.h), then the periodic re-pull
  *
  * PID 1 (pid1.c) and the test entry point (initd --supervise-tor,
  * subreaper.c) both build their pipeline here; only PID 1 sets `host`,
  * which lets the pipeline change the machine (zram, /proc/sys, addresses,
- * the lease).  The pipeline is the loop's hook (struct loop.hook). */
+ * the lease).  The pipeline is the loop's hook (struct loop.hook), and
+ * so it tells the status file (status.h) what ran and writes it once per
+ * loop round. */
 #ifndef INITD_PIPELINE_H
 #define INITD_PIPELINE_H
 
@@ -38,6 +41,7 @@ struct pipeline {
 	char ifname[NET_IFNAME_MAX + 1]; /* the network step's interface ("" none) */
 	char const *dhcp_script;     /* DHCP: the renewal's script (NULL: static/none) */
 	char *const *pull_argv;      /* the re-pull runs the configpull step's argv */
+	char *const *agent_argv;     /* lethe-telemetry after the first pull (NULL: none) */
 	uint32_t refresh_ms;         /* 0: node.conf's refresh_interval; tests set it */
 	struct sysctl_node sys;
 	struct addr_set addrs;
@@ -55,6 +59,10 @@ int pipeline_add(struct pipeline *p, struct loop *l, enum pipeline_step s, char 
 
 /* A step that this boot has not (lethe.net=none): its marker now. */
 void pipeline_skip(struct pipeline *p, enum pipeline_step s);
+
+/* The status file's stage: the first step of this pipeline not done yet
+ * ("network", "clock", "config", "keys"), "tor" once all are. */
+char const *pipeline_stage(struct pipeline const *p);
 
 /* Makes p the loop's hook (l->hook, l->ctx). */
 void pipeline_attach(struct pipeline *p, struct loop *l);

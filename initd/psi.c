@@ -61,6 +61,12 @@ struct psi_res {
 };
 
 static struct psi_res psi_res[3] = { { "memory", "", 0 }, { "cpu", "", 0 }, { "io", "", 0 } };
+static uint64_t psi_mem_events;
+
+uint64_t psi_memory_events(void)
+{
+	return psi_mem_events;
+}
 
 static void psi_fired(struct loop *l, int fd, short revents, void *ctx)
 {
@@ -74,6 +80,9 @@ static void psi_fired(struct loop *l, int fd, short revents, void *ctx)
 	(void)fd;
 	if (!(revents & POLLPRI))
 		return;
+	/* every event counts (the status file); the warning is rate-limited */
+	if (p == &psi_res[0])
+		psi_mem_events++;
 	if (p->last_ms && now - p->last_ms < PSI_WARN_EVERY_MS)
 		return;
 	p->last_ms = now;

@@ -229,7 +229,7 @@ int seal_main(int argc, char **argv)
 	}
 	if (nodeconf_parse(conf, (size_t)len, &nd, &err) < 0) {
 		log_fatal("unable to parse %s: line %zu: %s", LETHE_NODECONF, err.line, err.what);
-		return LETHE_EXIT_REFUSED;
+		return LETHE_EXIT_USAGE;
 	}
 	if (mkdir(LETHE_KEYDIR, 0711) < 0 && errno != EEXIST) {
 		log_fatal("unable to create %s: %s", LETHE_KEYDIR, strerror(errno));
@@ -281,28 +281,30 @@ int seal_main(int argc, char **argv)
 		if (!nd.provision) {
 			log_warn("tpmseal: no identities in this TPM, and the node document does not "
 				"allow new ones (provisioning.allow_new_identities): waiting");
-			return LETHE_EXIT_REFUSED;
+			return LETHE_EXIT_USAGE;
 		}
 		log_info("tpmseal: no identities in this TPM; provisioning %zu as the node "
 			"document allows", nd.n);
 		st = seal_run(prov_argv, out, sizeof out);
 		if (st != 0) {
 			log_fatal("tpmseal: provision failed (exit %d)", st);
-			return st == TPMSEAL_EXIT_EXISTS ? LETHE_EXIT_REFUSED : LETHE_EXIT_TEMP;
+			return LETHE_EXIT_TEMP;
 		}
 		log_info("tpmseal: provisioned");
 		st = seal_run(unseal_argv, out, sizeof out);
 	}
 	if (st != 0) {
 		seal_say(st);
+		/* tpmseal's own refusals, as they are: PID 1's status file
+		 * tells "sealed to another state" (1) from the rest */
 		return st == TPMSEAL_EXIT_STATE || st == TPMSEAL_EXIT_CORRUPT || st == TPMSEAL_EXIT_LOCKED
-			? LETHE_EXIT_REFUSED : LETHE_EXIT_TEMP;
+			? st : LETHE_EXIT_TEMP;
 	}
 	if (seal_check(out, &nd) < 0) {
 		seal_wipe();
 		log_fatal("tpmseal: the unsealed identities do not match the node document; "
 			"keys removed, tor not started");
-		return LETHE_EXIT_REFUSED;
+		return LETHE_EXIT_USAGE;
 	}
 	log_info("tpmseal: %zu identities unsealed", nd.n);
 	if (authorized) {

@@ -14,7 +14,13 @@
  *                      PCRS.  Then the unsealed identities are compared
  *                      with node.conf and printed as
  *                      "initd: identity NAME RSAFP ED25519".  Exits 0 only
- *                      when tor may start with exactly these keys.
+ *                      when tor may start with exactly these keys; else
+ *                      tpmseal's own refusal as it is (1 sealed to another
+ *                      state, 3 corrupt, 4 read-locked: lethe_exit.h), 100
+ *                      when the node document stops it (unparsable,
+ *                      identities differ, no new identities allowed),
+ *                      111 for anything else.  PID 1's status file reads
+ *                      1 as unseal=refused, any other failure as failed.
  *
  * node.conf is read with nodeconf_parse (nodeconf.h); the identity-line
  * parser is a pure function over a bounded buffer (unit-tested, fuzzed). */

@@ -10,10 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent.h"
+#include "console.h"
 #include "lethe_exit.h"
 #include "log.h"
 #include "loop.h"
 #include "sig.h"
+#include "status.h"
 #include "subreaper.h"
 #include "pipeline.h"
 
@@ -128,6 +131,9 @@ static int subreaper_setup(struct loop *l, int debug, const char *notify)
 		log_fatal("unable to bind %s: %s", notify, strerror(-r));
 		goto fail;
 	}
+	/* the services' lines to stdout as PID 1's go to the console: a
+	 * reader that falls behind delays them, never the loop */
+	console_open(console_reopen(1));
 	return sfd;
 fail:
 	close(sfd);
@@ -201,6 +207,7 @@ int subreaper_main(int argc, char **argv)
 		unlink(notify);
 	}
 	close(sfd);
+	console_drain(CONSOLE_DRAIN_MS);
 	return r < 0 ? LETHE_EXIT_TEMP : LETHE_EXIT_OK;
 usage:
 	log_fatal("usage: initd --supervise [-d] [-n N] [-m MIN_MS] [-M MAX_MS] [-S STABLE_MS] "
@@ -215,22 +222,24 @@ int subreaper_tor_main(int argc, char **argv)
 {
 	static struct loop l;
 	static struct pipeline pl;
-	static char *pull_argv[2], *unseal_argv[2];
+	static char *pull_argv[2], *unseal_argv[2], *agent_argv[2];
 	struct super_params step = {
 		.min_ms = 200, .max_ms = 1000, .stable_ms = 60000, .stop_ms = 5000,
 		.kill_ms = 2000, .crash_n = 10, .crash_window_ms = 60000, .oneshot = 1,
 		.run_ms = 10000,
 	};
 	struct tor_paths p = { 0 };
-	char const *notify = NULL, *pdir = NULL;
+	char const *notify = NULL, *pdir = NULL, *status = NULL;
 	long refresh = 0, wd, gid = LETHE_TOR_GID;
 	int c, debug = 0, sfd, r;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+doI:N:W:P:G:T:")) != -1) {
+	while ((c = getopt(argc, argv, "+doI:N:W:P:G:T:Y:Z:")) != -1) {
 		switch (c) {
 		case 'd': debug = 1; break;
+		case 'Y': agent_argv[0] = optarg; break; /* lethe-telemetry's stand-in */
+		case 'Z': status = optarg; break;       /* the status file */
 		case 'T': p.testnet_dirauth = optarg; break; /* lethe.testnet's line */
 		case 'P': pdir = optarg; break;
 		case 'G':
@@ -266,13 +275,19 @@ int subreaper_tor_main(int argc, char **argv)
 	if (pipeline_init(&pl, &p) < 0)
 		goto usage;
 	pl.refresh_ms = (uint32_t)refresh;
+	if (agent_argv[0])
+		pl.agent_argv = agent_argv;
 
+	/* as PID 1: the log pipe before any service (held to the end, so
+	 * both "open fds" lines count it) */
+	agent_setup(status);
 	sfd = subreaper_setup(&l, debug, notify);
 	if (sfd < 0)
 		return LETHE_EXIT_TEMP;
 	pipeline_add(&pl, &l, PIPELINE_PULL, "configpull", pull_argv, &step);
 	pipeline_add(&pl, &l, PIPELINE_SEAL, "tpmseal", unseal_argv, &step);
 	pipeline_attach(&pl, &l);
+	status_attach(&l, &pl, 0);
 	/* -P: PID 1's socket (tor_notify_open), after the steps as there */
 	if (pdir && (r = tor_notify_open(&l, pdir, (gid_t)gid)) < 0) {
 		log_fatal("unable to open the notify socket in %s: %s", pdir, strerror(-r));
@@ -290,9 +305,10 @@ int subreaper_tor_main(int argc, char **argv)
 			unlink(notify);
 	}
 	close(sfd);
+	console_drain(CONSOLE_DRAIN_MS);
 	return r < 0 ? LETHE_EXIT_TEMP : LETHE_EXIT_OK;
 usage:
 	log_fatal("usage: initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET | -P NOTIFY_DIR [-G GID]] [-W WATCHDOG_MS] [-T DIRAUTHORITY] "
-		"CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR");
+		"[-Y AGENT] [-Z STATUS] CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR");
 	return LETHE_EXIT_USAGE;
 }

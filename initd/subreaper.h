@@ -13,9 +13,15 @@
  * MAX_SPAWNS spawns) stops them (SIGINT, SIGKILL after STOP_MS), reaps
  * everything and exits 0.  It logs "initd: open fds: N" before and after,
  * so a test can see descriptor leaks.  Exit codes: 0, 100 usage, 111
- * system error.
+ * system error.  In both modes every service's stdout and stderr pass
+ * through initd, line by line, to initd's stdout as PID 1's go to the
+ * console (console.h: a FIFO or terminal opened again non-blocking, the
+ * backlog drained for at most CONSOLE_DRAIN_MS before exit) and to the
+ * log pipe; initd's own lines go to stderr.
  *
- *   initd --supervise-tor [-d] [-o] [-I REFRESH_MS] [-N NOTIFY_SOCKET]
+ *   initd --supervise-tor [-d] [-o] [-I REFRESH_MS]
+ *         [-N NOTIFY_SOCKET | -P NOTIFY_DIR [-G GID]] [-W WATCHDOG_MS]
+ *         [-T DIRAUTHORITY] [-Y AGENT] [-Z STATUS]
  *         CONFDIR RUNDIR DATADIR LIBDIR PULL UNSEAL TOR
  *
  * runs the tail of PID 1's boot pipeline: PULL, then UNSEAL (one-shot
@@ -23,7 +29,10 @@
  * CONFDIR/node.conf (argv: TOR -f RUNDIR/torrc.NAME, LD_PRELOAD from
  * LIBDIR), and PULL again every REFRESH_MS (default: node.conf's
  * refresh_interval); -o gives the DataDirectories to uid 100 (root
- * only); same exit codes and "open fds" lines. */
+ * only); -Y runs AGENT (no arguments, stdin the log pipe) as the service
+ * "telemetry" after PULL's first success, as PID 1 runs lethe-telemetry;
+ * -Z writes the status file at STATUS (agent.h); same exit codes and
+ * "open fds" lines. */
 #ifndef INITD_SUBREAPER_H
 #define INITD_SUBREAPER_H
 

@@ -159,6 +159,7 @@ static void tor_check_alloc(struct tor *t, struct loop *l, size_t k)
 		return;
 	}
 	got = alloc_from_maps(maps, (size_t)n);
+	t->inst[k].mapped = got == want ? TOR_MAPPED_YES : TOR_MAPPED_NO;
 	if (got == want)
 		log_info("%s: allocator %s", s->name, alloc_name(got));
 	else
@@ -507,6 +508,7 @@ int tor_event(struct tor *t, struct loop *l, size_t i, enum loop_hook_event ev, 
 				t->marked_exec = 1;
 			}
 			in->maps_due = loop_now_ms() + TOR_MAPS_DELAY_MS;
+			in->mapped = TOR_MAPPED_UNKNOWN;
 			tor_arm(t, l, k);
 		} else if (ev == LOOP_HOOK_TIMER) {
 			uint64_t now = loop_now_ms();

@@ -48,7 +48,10 @@ struct tor_inst {
 	int verify_restart;               /* then: restart (1) or SIGHUP (0) */
 	uint64_t verify_due;              /* its deadline */
 	uint64_t maps_due;                /* the allocator check (0: done) */
+	int mapped;                       /* its outcome for this run: TOR_MAPPED_* */
 };
+
+enum { TOR_MAPPED_UNKNOWN, TOR_MAPPED_YES, TOR_MAPPED_NO };
 
 struct tor {
 	struct tor_paths p;
@@ -68,8 +71,9 @@ int tor_setup(struct tor *t, struct tor_paths const *p);
 /* Reads and parses conf_dir/node.conf into nc; 0, or -1 (logged). */
 int tor_conf_load(struct tor const *t, struct nodeconf *nc);
 
-/* Adds one service per instance of node.conf.  0, or -1 when node.conf is
- * unreadable or invalid: then nothing starts (fail closed). */
+/* Adds one service per instance of node.conf, its stdout and stderr
+ * through initd as every service's (console and log pipe, output.h).  0, or -1 when
+ * node.conf is unreadable or invalid: then nothing starts (fail closed). */
 int tor_start(struct tor *t, struct loop *l);
 
 /* After a re-pull that changed node.conf or a torrc: each running

@@ -44,6 +44,14 @@
 #   tap_cleanup_on_exit  the EXIT trap of a test that starts servers: kills
 #                        and waits for every pid in the array PIDS, removes T
 #                        (KEEP=1 keeps it), exits with the test's status
+#   tap_nginx DIR PORT   nginx -p DIR -c DIR/nginx.conf in the background
+#                        (its stderr appended to DIR/stderr), its pid in
+#                        NGINX_PID and added to PIDS; returns once nginx has
+#                        written DIR/nginx.pid (it has bound 127.0.0.1:PORT).
+#                        If it exits first (the free port was taken
+#                        meanwhile, by another run: its clients would reach
+#                        another server) or is not up within 10 s, a
+#                        bail-out with its logs, exit 1
 
 # Sourced twice (tests/boot/lib.sh, then tests/tpm/lib.sh): one set of
 # counters.
@@ -239,6 +247,22 @@ tap__cleanup() {
 tap_cleanup_on_exit() {
 	PIDS=()
 	trap tap__cleanup EXIT
+}
+
+tap_nginx() {
+	local i
+	rm -f "$1/nginx.pid"
+	nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/stderr" &
+	NGINX_PID=$!
+	PIDS+=("$NGINX_PID")
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1/nginx.pid" ] && return 0
+		kill -0 "$NGINX_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "Bail out! nginx $1 did not start on 127.0.0.1:$2 within 10 s"
+	sed 's/^/# /' "$1/stderr" "$1/error.log" 2>/dev/null >&2
+	exit 1
 }
 
 tap_nobody_reaches() {

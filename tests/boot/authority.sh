@@ -11,6 +11,8 @@
 #         AUTH_V3 (v3 identity), AUTH_FP (RSA fingerprint) and AUTH_LINE
 #         (a DirAuthority value naming it at 127.0.0.1).  Returns 1 on failure.
 #   authority_start DIR   runs it in the background; sets AUTH_PID
+#   authority_guest A_OR A_DIR R_OR
+#         the booted relay's forwards and command line for this network
 #   until_s SECONDS COMMAND...
 #         retries COMMAND every 2 s until it succeeds, for SECONDS times
 #         LETHE_TIMEOUT_SCALE
@@ -84,6 +86,23 @@ TORRC
 authority_start() {
 	tor -f "$1/torrc" --defaults-torrc /dev/null >/dev/null 2>&1 &
 	AUTH_PID=$!
+}
+
+# authority_guest A_OR A_DIR R_OR: the booted relay's side of the test
+# network (relay.sh's settings): the guest reaches the authority's ORPort
+# and DirPort at 10.0.2.101 through guestfwd, and the authority reaches the
+# relay's ORPort through a hostfwd from 127.0.0.1:R_OR to 10.0.2.21, the
+# instance's own address (the node document's "addresses", which initd
+# configures); the command line names the authority (lethe.testnet, with
+# AUTH_V3 and AUTH_FP of authority_init); RELAY_TESTNET: fleet doc
+# --testnet, the document's Address is loopback.
+authority_guest() {
+	local f="cmd:socat -lf /dev/null - TCP:127.0.0.1"
+	RELAY_NETDEV_EXTRA="guestfwd=tcp:10.0.2.101:$1-$f:$1,guestfwd=tcp:10.0.2.101:$2-$f:$2"
+	RELAY_NETDEV_EXTRA+=",hostfwd=tcp:127.0.0.1:$3-10.0.2.21:$3"
+	RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.netwait=30"
+	RELAY_CMDLINE+=" lethe.testnet=10.0.2.101:$1:$2:$AUTH_V3:$AUTH_FP"
+	RELAY_TESTNET=1
 }
 
 until_s() {

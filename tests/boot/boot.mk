@@ -17,7 +17,10 @@
 #                      approvals, update, rollback, the transparency log;
 #                      eight boots, about 3 min); attest.t boots the demo
 #                      image on a TPM with an EK certificate in a fleet that
-#                      attests (attestd; one boot)
+#                      attests (attestd; one boot); telemetry.t boots the
+#                      demo image on the private network with reportd, the
+#                      Pushgateway and Prometheus behind nginx (issue 17;
+#                      one boot)
 #   make demo-auth-image
 #                      the demo image in authorized mode: plus
 #                      /etc/lethe/policy.pub of a test policy key made in
@@ -77,11 +80,11 @@ run: demo-image $(HB)/configpull
 	CONFIGPULL=$(HB)/configpull FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst scripts/run
 
 check-boot-relay: demo-image demo-auth-image $(HB)/configpull $(HB)/tpmseal $(HB)/pcrpredict $(HB)/lethe-log \
-		$(HB)/attestd
+		$(HB)/attestd $(HB)/reportd
 	CONFIGPULL=$(HB)/configpull TPMSEAL=$(HB)/tpmseal FLEET=$(DEMO_FLEET) KERNEL=$(DEMO_O)/vmlinuz INITRD=$(DEMO_O)/initramfs.cpio.zst \
 	AUTH_KERNEL=$(DEMO_AUTH_O)/vmlinuz AUTH_INITRD=$(DEMO_AUTH_O)/initramfs.cpio.zst \
 	POLICY_KEY=$(DEMO_AUTH_B)/policy.pem PCRPREDICT=$(HB)/pcrpredict PCR_PROFILE=$(PCR_PROFILE) \
-	LOG_KEY=$(DEMO_AUTH_B)/log.key LETHE_LOG=$(HB)/lethe-log ATTESTD=$(HB)/attestd \
+	LOG_KEY=$(DEMO_AUTH_B)/log.key LETHE_LOG=$(HB)/lethe-log ATTESTD=$(HB)/attestd REPORTD=$(HB)/reportd \
 	LETHE_VERSION='$(LETHE_VERSION)' LETHE_TIMEOUT_SCALE=$(TIMEOUT_SCALE) \
 	prove -v tests/boot/relay/*.t
 

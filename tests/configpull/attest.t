@@ -85,7 +85,8 @@ sed 's/^/# A: /' "$T/pull-A.err" >&2
 check "node A: activates its credential, gets its certificate, is attested as v1, then its document (rc=$rc)" \
 	bash -c "[ '$rc' = 0 ] && grep -q 'accepted this TPM' '$T/pull-A.err' && [ -s '$T/c-A/node.pem' ] &&
 		grep -q 'attestation: attested as v1 (boot path uefi)' '$T/pull-A.err' &&
-		[ -f '$T/fleet/certs/$idA.pem' ] && [ ! -e '$T/fleet/pending/$idA.pem' ] && [ -s '$T/out-A/node.conf' ]"
+		[ -f '$T/fleet/certs/$idA.pem' ] && [ ! -e '$T/fleet/pending/$idA.pem' ] && [ -s '$T/out-A/node.conf' ] &&
+		[ \"\$(cat '$T/out-A/attestation')\" = attested ]"
 check "attestd status: A active, C pending" \
 	bash -c "'$ATTESTD' status --db '$T/fleet/attest.db' >'$T/status' &&
 		grep -q '^$idA active' '$T/status' && grep -q '^$idC pending' '$T/status'"
@@ -117,7 +118,8 @@ check "TPM A: one more PCR 9 event, extended and logged" fw_more
 rc=0; pull A "$T/A2.elog" || rc=$?
 sed 's/^/# A: /' "$T/pull-A.err" >&2
 check "a quote of PCRs no logged release predicts: exit 4, the verifier's reason (rc=$rc)" \
-	bash -c "[ '$rc' = 4 ] && grep -q 'configpull: fatal: not attested: attestation refused: no matching release: closest is v1 (uefi): PCR 9 differs' '$T/pull-A.err'"
+	bash -c "[ '$rc' = 4 ] && grep -q 'configpull: fatal: not attested: attestation refused: no matching release: closest is v1 (uefi): PCR 9 differs' '$T/pull-A.err' &&
+		[ \"\$(cat '$T/out-A/attestation')\" = refused ]"
 check "the refused node's document is not applied" cmp -s "$T/node.conf.v1" "$T/out-A/node.conf"
 rc=0; pull A "$T/A.elog" || rc=$?
 sed 's/^/# A: /' "$T/pull-A.err" >&2

@@ -24,22 +24,5 @@ cp_nginx() {
 	mkdir -p "$d/tmp"
 	scripts/configserver/render-nginx "$2" "$d" "127.0.0.1:$3" "$4" "${CP_ATTEST:-off}" "${5:-}" \
 		>"$d/nginx.conf" || return 1
-	nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' 2>"$d/stderr" &
-	PIDS+=($!)
-	cp_wait_nginx "$1" "$!" "$3"
-}
-
-# cp_wait_nginx NAME PID PORT: nginx writes its pid file once it has bound
-# its port.  If it exits first (the free port was taken meanwhile, by
-# another run), the test stops here: its clients would reach another server.
-cp_wait_nginx() {
-	local d=$T/ngx-$1 i
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$d/nginx.pid" ] && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "Bail out! nginx $1 did not start on 127.0.0.1:$3 within 10 s"
-	sed 's/^/# /' "$d/stderr" "$d/error.log" 2>/dev/null >&2
-	exit 1
+	tap_nginx "$d" "$3"
 }

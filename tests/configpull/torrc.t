@@ -7,7 +7,7 @@ CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 . "$(dirname "$0")/../tap.sh"
 T=$(tap_scratch configpull-torrc)
 trap 'rm -rf "$T"' EXIT
-tap_plan 15
+tap_plan 17
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
@@ -42,6 +42,28 @@ if awk '/^ExitPolicyRejectPrivate 1$/ {p=NR} /^ExitPolicyRejectLocalInterfaces 1
 else
 	not_ok "forced exit rejections"; sed 's/^/# /' "$T/out/torrc.relay2"
 fi
+
+# lethe's MetricsPort (include/lethe_telemetry.h: 9090 + instance index,
+# loopback, admitted by a policy line before the document's) and
+# SafeLogging 1 in every torrc; tor accepted both files above.
+if grep -qx 'MetricsPort 127.0.0.1:9090' "$T/out/torrc.relay1" &&
+	grep -qx 'MetricsPort 127.0.0.1:9091' "$T/out/torrc.relay2" &&
+	awk '/^MetricsPortPolicy accept 127.0.0.1$/ {p = NR} /^# from the node document$/ {d = NR}
+		/^SafeLogging 1$/ {s = NR} END {exit !(p && d && s && p < d && s < d)}' "$T/out/torrc.relay2"; then
+	ok "lethe's loopback MetricsPort per instance (9090, 9091) and SafeLogging 1, before the document's lines"
+else
+	not_ok "lethe's MetricsPort"; grep -E '^(Metrics|Safe)' "$T"/out/torrc.* | sed 's/^/# /'
+fi
+# The document may not take those ports, on any address or option.
+bad=0
+for v in '"ORPort":"9090"' '"DirPort":"0.0.0.0:9097"' '"MetricsPort":"127.0.0.1:9091","MetricsPortPolicy":"accept 127.0.0.1"'; do
+	printf '{"version":1,"instances":[{"name":"m","torrc":{%s}}]}' "$v" >"$T/mp.json"
+	rc=0; "$CONFIGPULL" check "$T/mp.json" >/dev/null 2>"$T/err" || rc=$?
+	[ "$rc" = 1 ] && grep -q "is lethe's (the MetricsPort of instance" "$T/err" || { bad=1; echo "# rc=$rc for $v"; sed 's/^/# /' "$T/err"; }
+done
+printf '{"version":1,"instances":[{"name":"m","torrc":{"ORPort":"9098"}}]}' >"$T/mp.json"
+"$CONFIGPULL" check "$T/mp.json" >/dev/null 2>&1 || { bad=1; echo "# port 9098 (outside the range) refused"; }
+if [ "$bad" = 0 ]; then ok "document ports 9090-9097 refused (lethe's), 9098 accepted"; else not_ok "lethe's ports in the document"; fi
 
 # A document exercising the remaining value grammars, one instance.
 cat >"$T/more.json" <<'JSON'

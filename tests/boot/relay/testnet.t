@@ -63,13 +63,7 @@ v3=$AUTH_V3 afp=$AUTH_FP
 authority_start "$BOOT_DIR/auth"
 
 # --- the guest: the authority through guestfwd, its ORPort through hostfwd ---
-fwd() { echo "guestfwd=tcp:10.0.2.101:$1-cmd:socat -lf /dev/null - TCP:127.0.0.1:$1"; }
-# the relay's ORPort listens on its own address, 10.0.2.21 (the node
-# document's instance address, which initd configures): the hostfwd goes there
-RELAY_NETDEV_EXTRA="$(fwd "$A_OR"),$(fwd "$A_DIR"),hostfwd=tcp:127.0.0.1:$R_OR-10.0.2.21:$R_OR"
-RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.netwait=30"
-RELAY_CMDLINE+=" lethe.testnet=10.0.2.101:$A_OR:$A_DIR:$v3:$afp"
-RELAY_TESTNET=1 # fleet doc --testnet: the document's Address is loopback
+authority_guest "$A_OR" "$A_DIR" "$R_OR"
 doc_json() { # the node document: one instance on 10.0.2.21, reachable as 127.0.0.1:R_OR
 	printf '{"version":1,"node":"%s","refresh_interval":600,"allocator":"mimalloc",' "$RELAY_NODE"
 	printf '"provisioning":{"allow_new_identities":%s},"instances":[{"name":"relay1",' "$1"

@@ -19,6 +19,7 @@
 #include "db_v1.h"
 #include "pull.h"
 #include "quotefx.h"
+#include "srv_db.h"
 #include "tests.h"
 
 #define NODE_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -118,9 +119,9 @@ static void record(sqlite3 *db, const char *node, time_t at, int pass, const cha
 			     .version = pass ? "v1" : NULL, .path = pass ? "qemu" : NULL,
 			     .token_sha256 = pass ? sha : NULL, .token_expires = at + 300};
 
-	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(srv_db_begin(db), 0);
 	assert_int_equal(db_quote_record(db, node, &q), 0);
-	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(srv_db_commit(db), 0);
 }
 
 static void test_history(void **state)

@@ -5,8 +5,8 @@
 set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
-# shellcheck source=tests/tap.sh
-. "$(dirname "$0")/../../tap.sh"
+# shellcheck source=tests/unit/initd/lib.sh
+. "$(dirname "$0")/lib.sh"
 scratch=$(tap_scratch initd-sntp) || exit 111
 srv_pid=
 cleanup() {
@@ -53,7 +53,6 @@ srv_pid=$SRV_PID
 read -r -t 10 -u "${SRV[0]}" good far kod foreign mute good2 || { echo "Bail out! no server"; exit 1; }
 
 run() { "$INITD" --sntp "$@" 2>"$scratch/log"; }
-log_has() { grep -qE "$1" "$scratch/log"; }
 
 run -t 1000 -e 0 127.0.0.1:$good; rc=$?
 check "one good server: exit 0" test "$rc" -eq 0

@@ -6,58 +6,17 @@
 set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
-# shellcheck source=tests/tap.sh
-. "$(dirname "$0")/../../tap.sh"
-scratch=$(tap_scratch initd-sup) || exit 111
-sup_pid=
-cleanup() {
-	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
-	# grandchildren the tests started, should any have survived
-	[[ -f $scratch/gc.pid ]] && kill -KILL "$(<"$scratch/gc.pid")" 2>/dev/null
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
+# shellcheck source=tests/unit/initd/lib.sh
+. "$(dirname "$0")/lib.sh"
+initd_scratch sup
+# grandchildren the tests started, should any have survived
+cleanup_more() { [[ -f $scratch/gc.pid ]] && kill -KILL "$(<"$scratch/gc.pid")" 2>/dev/null; }
 
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds.
-wait_for() {
-	local end=$(($(now_ms) + $1 * 1000)); shift
-	until "$@"; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.05
-	done
-}
 # start_sup ARGS...: initd --supervise in the background, log in $scratch/log.
 start_sup() {
 	: >"$scratch/log"
 	"$INITD" --supervise "$@" 2>"$scratch/log" &
 	sup_pid=$!
-}
-# stop_sup SIGNAL SECONDS: signals it and waits for its exit; $sup_rc.
-stop_sup() {
-	local end=$(($(now_ms) + $2 * 1000))
-	kill -"$1" "$sup_pid"
-	while kill -0 "$sup_pid" 2>/dev/null; do
-		if (($(now_ms) >= end)); then
-			kill -KILL "$sup_pid"
-			wait "$sup_pid"
-			sup_rc=timeout
-			sup_pid=
-			return 1
-		fi
-		sleep 0.05
-	done
-	wait "$sup_pid"
-	sup_rc=$?
-	sup_pid=
-}
-log_has() { grep -qE "$1" "$scratch/log"; }
-# fds_equal: both "open fds" lines of the log agree.
-fds_equal() {
-	local a
-	a=$(grep -oE 'open fds: [0-9]+' "$scratch/log" | sort -u | wc -l)
-	[[ $a -eq 1 && $(grep -c 'open fds:' "$scratch/log") -eq 2 ]]
 }
 no_zombies() { ! ps -o stat= --ppid "$sup_pid" | grep -q Z; }
 
@@ -86,7 +45,12 @@ t0=$(now_ms)
 rc=$?
 t1=$(now_ms)
 check "1,000 crashes: clean exit" test "$rc" -eq 0
-check "1,000 crashes: 1,000 restarts seen" test "$(grep -c 'tor0: exited 3; restart in [0-4] ms' "$scratch/log")" -eq 1000
+# every death seen: the last one is "stopped" when the end of its output
+# pipe woke the loop, which then stopped at the spawn limit, before its
+# exit could be reaped
+check "1,000 crashes: 1,000 deaths seen (restarts, then at most one stopped)" bash -c \
+	'r=$(grep -c "tor0: exited 3; restart in [0-4] ms" "$1") s=$(grep -c "tor0: stopped$" "$1")
+	((r + s == 1000 && s <= 1 && r >= 999))' _ "$scratch/log"
 check "1,000 crashes: no descriptor leak" fds_equal
 check "crash-loop verdict logged once" test "$(grep -c 'CRASH LOOP' "$scratch/log")" -eq 1
 echo "# 1,000 crash/restart cycles in $((t1 - t0)) ms"

@@ -7,40 +7,9 @@ set -u -o pipefail
 
 INITD=${INITD:-build/target/initd}
 LIBDIR=${LIBDIR:-/usr/lib/x86_64-linux-gnu}
-# shellcheck source=tests/tap.sh
-. "$(dirname "$0")/../../tap.sh"
-scratch=$(tap_scratch initd-tor) || exit 111
-sup_pid=
-cleanup() {
-	[[ -n $sup_pid ]] && kill -KILL "$sup_pid" 2>/dev/null
-	[[ -n ${KEEP:-} ]] && cp "$scratch/log" "$KEEP"; rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
-wait_for() {
-	local end=$(($(now_ms) + $1 * 1000)); shift
-	until "$@"; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.05
-	done
-}
-log_has() { grep -qE "$1" "$scratch/log"; }
-stop_sup() {
-	local end=$(($(now_ms) + $2 * 1000))
-	kill -"$1" "$sup_pid"
-	while kill -0 "$sup_pid" 2>/dev/null; do
-		if (($(now_ms) >= end)); then
-			kill -KILL "$sup_pid"; wait "$sup_pid"; sup_rc=timeout; sup_pid=; return 1
-		fi
-		sleep 0.05
-	done
-	wait "$sup_pid"; sup_rc=$?; sup_pid=
-}
-fds_equal() {
-	[[ $(grep -oE 'open fds: [0-9]+' "$scratch/log" | sort -u | wc -l) -eq 1 &&
-		$(grep -c 'open fds:' "$scratch/log") -eq 2 ]]
-}
+# shellcheck source=tests/unit/initd/lib.sh
+. "$(dirname "$0")/lib.sh"
+initd_scratch tor
 
 tap_plan 40
 if [[ ! -x $INITD ]]; then echo "Bail out! $INITD not built"; exit 1; fi
@@ -51,13 +20,7 @@ check "too few arguments: usage (100)" test "$rc" -eq 100
 conf=$scratch/conf run=$scratch/run data=$scratch/data stage=$scratch/stage
 mkdir -p "$conf" "$run" "$data" "$stage"
 
-# node.conf and torrc files as configpull renders them
-nodeconf() { # nodeconf ALLOCATOR NAMES...
-	local a=$1; shift
-	printf 'version=1\nnode=\nrefresh_interval=3600\nimage_version=\nimage_sha256=\nfamily=0\n'
-	printf 'allocator=%s\nzram=0\nzram_size_mib=0\nzram_algorithm=zstd\nprovision=0\n' "$a"
-	printf 'instances=%s\n' "$*"
-}
+# node.conf (nodeconf, lib.sh) and torrc files as configpull renders them
 torrc() { # torrc NAME NICK ORPORT
 	printf 'DataDirectory %s/%s\nUser debian-tor\nRunAsDaemon 0\nNickname %s\nORPort %s\n' \
 		"$data" "$1" "$2" "$3"
