@@ -143,20 +143,14 @@ static void fetch_client_set(CURL *c, const struct fetch_client *cl, struct curl
 		*hl = curl_slist_append(*hl, cl->token_header);
 }
 
-struct fetch_smallbuf {
-	char *buf;
-	size_t cap, len;
-	int too_big;
-};
-
-static size_t fetch_small_body(char *p, size_t size, size_t nmemb, void *arg)
+size_t fetch_sink_write(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct fetch_smallbuf *b = arg;
+	struct fetch_sink *b = arg;
 	size_t n = size * nmemb;
 
 	if (n > b->cap - b->len) {
 		b->too_big = 1;
-		return 0;
+		return 0; /* stops the transfer */
 	}
 	memcpy(b->buf + b->len, p, n);
 	b->len += n;
@@ -180,7 +174,7 @@ static CURLcode fetch_request(const struct fetch_opts *o, const struct fetch_cli
 			      const char *body, size_t bodylen, char *buf, size_t cap, size_t *len, int *too_big,
 			      long *status, char *errbuf)
 {
-	struct fetch_smallbuf b = { .buf = buf, .cap = cap };
+	struct fetch_sink b = { .buf = buf, .cap = cap };
 	struct curl_slist *hl = NULL;
 	CURL *c;
 	CURLcode cc;
@@ -191,7 +185,7 @@ static CURLcode fetch_request(const struct fetch_opts *o, const struct fetch_cli
 	c = fetch_easy(o, cl, url, (curl_off_t)cap, errbuf, &hl);
 	if (!c)
 		return CURLE_FAILED_INIT;
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_small_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -56,6 +56,17 @@ void fetch_policy(CURL *c, const struct fetch_opts *o, const char *url, curl_off
 int fetch_origin_url(const char *doc_url, const char *path, char *out, size_t outlen,
 		     struct cp_err *err);
 
+/* A body into CAP bytes at BUF, as a libcurl write callback
+ * (CURLOPT_WRITEDATA: the sink): more than CAP sets TOO_BIG and stops the
+ * transfer.  configpull's small bodies and lethe-telemetry's MetricsPort
+ * scrapes. */
+struct fetch_sink {
+	char *buf;
+	size_t cap, len;
+	int too_big;
+};
+size_t fetch_sink_write(char *p, size_t size, size_t nmemb, void *arg);
+
 /* The start of every request as client CL (with its token header if it has
  * one; NULL: server-authenticated TLS alone): a new handle for URL under
  * fetch_policy (MAX_BYTES of body, curl's messages into ERRBUF), the

@@ -18,20 +18,6 @@ static size_t net_reply(char *p, size_t size, size_t nmemb, void *arg)
 	return k;
 }
 
-static size_t net_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct net *n = arg;
-	size_t k = size * nmemb;
-
-	if (k > n->cap - n->len) {
-		n->too_big = 1;
-		return 0; /* stops the transfer */
-	}
-	memcpy(n->buf + n->len, p, k);
-	n->len += k;
-	return k;
-}
-
 int net_init(struct net *n, const struct fetch_opts *fo, EVP_PKEY *key, const char *cert)
 {
 	memset(n, 0, sizeof *n);
@@ -134,10 +120,7 @@ int net_start_scrape(struct net *n, const char *url, char *buf, size_t cap, long
 		return -1;
 	n->errbuf[0] = 0;
 	n->scrape = 1;
-	n->buf = buf;
-	n->cap = cap;
-	n->len = 0;
-	n->too_big = 0;
+	n->scrape_body = (struct fetch_sink){ .buf = buf, .cap = cap };
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -147,8 +130,8 @@ int net_start_scrape(struct net *n, const char *url, char *buf, size_t cap, long
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, n->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, net_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, n);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_sink_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &n->scrape_body);
 	return net_go(n, e, NULL);
 }
 
@@ -195,8 +178,8 @@ int net_done(struct net *n, struct net_result *r)
 	    curl_easy_getinfo(n->easy, CURLINFO_APPCONNECT_TIME_T, &app) == CURLE_OK && app >= conn)
 		r->handshake_s = (double)(app - conn) / 1e6;
 	r->cls = net_classify(r->cc, r->status);
-	r->len = n->len;
-	r->too_big = n->too_big;
+	r->len = n->scrape_body.len;
+	r->too_big = n->scrape_body.too_big;
 	if (r->cc != CURLE_OK) {
 		snprintf(r->reason, sizeof r->reason, "%s", n->errbuf[0] ? n->errbuf : curl_easy_strerror(r->cc));
 	} else if (r->cls != NET_OK) {

@@ -42,9 +42,7 @@ struct net {
 	char errbuf[CURL_ERROR_SIZE];
 	char reply[TELEMETRY_REPLY_MAX + 1];
 	size_t reply_len;
-	char *buf;                /* a scrape's body: CAP bytes */
-	size_t cap, len;
-	int too_big;
+	struct fetch_sink scrape_body; /* a scrape's body: CAP bytes */
 };
 
 /* N := the multi handle and the client: FO's CA and timeouts, KEY (owned
