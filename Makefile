@@ -111,6 +111,7 @@ include $(wildcard tlog/*.mk)
 # fleetsrv before attestd and reportd: they link its objects (FLEETSRV_OBJS).
 include $(wildcard fleetsrv/*.mk)
 include $(sort $(wildcard initd/*.mk tpmseal/*.mk configpull/*.mk telemetry/*.mk attestd/*.mk reportd/*.mk logtool/*.mk bench/*.mk tests/*/*.mk))
+include state/state.mk
 include image/image.mk
 include tests/tests.mk
 

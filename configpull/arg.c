@@ -1,5 +1,9 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "lethe_paths.h"
 
 #include "arg.h"
 
@@ -26,4 +30,19 @@ int arg_handle(const char *s, unsigned *out)
 		return -1;
 	*out = (unsigned)h;
 	return 0;
+}
+
+const char *arg_tcti(const char *opt)
+{
+	const char *t = opt ? opt : getenv(LETHE_TCTI_ENV);
+
+	return t && *t ? t : NULL;
+}
+
+int arg_https(const char *prog, const char *url)
+{
+	if (strncmp(url, "https://", 8) == 0)
+		return 0;
+	fprintf(stderr, "%s: fatal: the URL must start with https://\n", prog);
+	return -1;
 }

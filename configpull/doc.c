@@ -120,10 +120,43 @@ static int address_ok(const json_t *v)
 	return prefix <= fam;
 }
 
+/* "HH:MM-HH:MM", UTC, 24-hour, exactly that spelling (one string per
+ * window, so the fleet and initd never disagree on how to read it); the
+ * end may be earlier than the start (past midnight), never equal (an empty
+ * or a whole-day window would be a guess). */
+static int window_ok(const json_t *v)
+{
+	const char *s;
+	int t[4], i;
+
+	if (!json_is_string(v) || json_string_length(v) != 11)
+		return 0;
+	s = json_string_value(v);
+	if (s[2] != ':' || s[5] != '-' || s[8] != ':')
+		return 0;
+	for (i = 0; i < 4; i++) {
+		const char *d = s + 3 * i;
+		if (d[0] < '0' || d[0] > '9' || d[1] < '0' || d[1] > '9')
+			return 0;
+		t[i] = (d[0] - '0') * 10 + (d[1] - '0');
+	}
+	return t[0] <= 23 && t[1] <= 59 && t[2] <= 23 && t[3] <= 59 &&
+	       (t[0] != t[2] || t[1] != t[3]);
+}
+
+/* JSON's exactly representable integers: a fleet tool in any language
+ * writes and reads the same epoch. */
+#define DOC_EPOCH_MAX (((json_int_t)1 << 53) - 1)
+#define DOC_ROLLOUT_MAX ((json_int_t)0x7FFFFFFF)
+
 static int check_image(const json_t *img, struct cp_err *err)
 {
-	static const char *const keys[] = { "version", "sha256", NULL };
+	static const char *const keys[] = { "version", "sha256", "epoch", "rollout", "window", NULL };
+	/* A rollout is the three together: which image (its approval epoch),
+	 * which rollout (a node reboots once per number), and when. */
+	static const char *const rollout[] = { "epoch", "rollout", "window" };
 	const json_t *v;
+	int i, have = -1, lack = -1;
 
 	if (!json_is_object(img))
 		return err_set(err, "image: must be an object");
@@ -135,6 +168,24 @@ static int check_image(const json_t *img, struct cp_err *err)
 	v = json_object_get(img, "sha256");
 	if (v && !str_ok(v, 64, 64, c_hex))
 		return err_set(err, "image.sha256: must be 64 hex digits");
+	v = json_object_get(img, "epoch");
+	if (v && !int_in(v, 1, DOC_EPOCH_MAX))
+		return err_set(err, "image.epoch: an integer from 1 to 2^53-1 (the image's approval epoch)");
+	v = json_object_get(img, "rollout");
+	if (v && !int_in(v, 1, DOC_ROLLOUT_MAX))
+		return err_set(err, "image.rollout: an integer from 1 to 2^31-1");
+	v = json_object_get(img, "window");
+	if (v && !window_ok(v))
+		return err_set(err, "image.window: must be \"HH:MM-HH:MM\" (UTC, 00:00-23:59, start != end)");
+	for (i = 0; i < 3; i++) {
+		if (json_object_get(img, rollout[i]))
+			have = have < 0 ? i : have;
+		else
+			lack = lack < 0 ? i : lack;
+	}
+	if (have >= 0 && lack >= 0)
+		return err_set(err, "image.%s: required with image.%s (epoch, rollout and window go together)",
+			       rollout[lack], rollout[have]);
 	return 1;
 }
 

@@ -251,14 +251,9 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	/* --tcti, else the one TCTI variable of every lethe program
-	 * (lethe_paths.h; tests point it at swtpm or tabrmd), else the
-	 * loader's default (/dev/tpmrm0 on the relay): read here once, and
-	 * the same for creating, loading and signing with the key. */
-	if (!tcti)
-		tcti = getenv(LETHE_TCTI_ENV);
-	if (tcti && !*tcti)
-		tcti = NULL;
+	/* read here once, and the same for creating, loading and signing
+	 * with the key */
+	tcti = arg_tcti(tcti);
 	fo.tcti = tcti;
 	if (strcmp(cmd, "enroll") == 0)
 		return enroll(fo.key, fo.handle, tcti, optind == argc);

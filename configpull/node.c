@@ -31,6 +31,12 @@ int node_render(const json_t *doc, struct sbuf *out)
 	sbuf_printf(out, "refresh_interval=%lld\n", v ? (long long)json_integer_value(v) : 3600LL);
 	sbuf_printf(out, "image_version=%s\n", str_or(json_object_get(img, "version"), ""));
 	sbuf_printf(out, "image_sha256=%s\n", str_or(json_object_get(img, "sha256"), ""));
+	/* the rollout (doc.c: all three or none); 0 and empty: none */
+	v = json_object_get(img, "epoch");
+	sbuf_printf(out, "image_epoch=%lld\n", v ? (long long)json_integer_value(v) : 0LL);
+	v = json_object_get(img, "rollout");
+	sbuf_printf(out, "image_rollout=%lld\n", v ? (long long)json_integer_value(v) : 0LL);
+	sbuf_printf(out, "image_window=%s\n", str_or(json_object_get(img, "window"), ""));
 	sbuf_printf(out, "family=%d\n", doc_family(doc));
 	/* defaults from the allocator bench (docs/performance.md): jemalloc,
 	 * and zram on at a quarter of RAM (size 0: initd's auto) with zstd */

@@ -94,7 +94,8 @@ $(IMG_B)/fleetca: buildvars $(FLEET_CA)
 
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
 		$(IMG_B)/gen/etc/lethe-release $(IMG_B)/fleetca $(B)/target/initd $(B)/target/tpmseal \
-		$(B)/target/configpull $(B)/target/lethe-telemetry $(HB)/elfclosure $(BUILT_LIB_FILES) $(IMAGE_INPUTS)
+		$(B)/target/configpull $(B)/target/lethe-telemetry $(B)/target/lethe-state $(HB)/elfclosure $(BUILT_LIB_FILES) \
+		$(IMAGE_INPUTS)
 	BUILT_LIBS='$(BUILT_LIBS)' \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \
 	MODS=$(IMG_B)/modules TARGET=$(B)/target GEN=$(IMG_B)/gen ELFCLOSURE=$(HB)/elfclosure \
@@ -169,6 +170,6 @@ update-lock:
 	$(MAKE) --no-print-directory update-lock-image
 
 update-lock-image: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull \
-		$(B)/target/lethe-telemetry $(HB)/elfclosure \
+		$(B)/target/lethe-telemetry $(B)/target/lethe-state $(HB)/elfclosure \
 		$(BUILT_LIB_FILES)
 	BUILT_LIBS='$(BUILT_LIBS)' B=$(B) HB=$(HB) image/update-lock.sh image

@@ -7,7 +7,8 @@
 #   STAGE      merged-/usr tree of the extracted locked packages (writable: our programs are copied in)
 #   OWNERS     "path package" for every file of STAGE
 #   KPKG       name of the kernel package;  MODS  tree from image/modules.sh
-#   TARGET     directory with our built programs (initd, tpmseal, configpull, lethe-telemetry)
+#   TARGET     directory with our built programs (initd, tpmseal, configpull, lethe-telemetry,
+#              lethe-state)
 #   GEN        directory with generated files (etc/lethe-release)
 #   ELFCLOSURE the closure tool;  IMAGE  the image/ directory;  OVERLAY  rootfs-overlay/
 #   BUILT_LIBS libraries we build from pinned Debian sources, "FILE=ORIGIN ..." (the lean
@@ -34,12 +35,14 @@ mode_of() { [ -x "$1" ] && echo 0755 || echo 0644; }
 sed -E 's/#.*//; /^[[:space:]]*$/d' "$IMAGE/base.spec" | awk '{ print $0, "lethe" }' > "$entries"
 
 # 2. Our programs.
-install -m 0755 "$TARGET/tpmseal" "$TARGET/configpull" "$TARGET/lethe-telemetry" "$STAGE/usr/bin/"
+install -m 0755 "$TARGET/tpmseal" "$TARGET/configpull" "$TARGET/lethe-telemetry" "$TARGET/lethe-state" \
+	"$STAGE/usr/bin/"
 {
 	echo "file /init 0755 0 0 $TARGET/initd lethe"
 	echo "file /usr/bin/tpmseal 0755 0 0 $TARGET/tpmseal lethe"
 	echo "file /usr/bin/configpull 0755 0 0 $TARGET/configpull lethe"
 	echo "file /usr/bin/lethe-telemetry 0755 0 0 $TARGET/lethe-telemetry lethe"
+	echo "file /usr/bin/lethe-state 0755 0 0 $TARGET/lethe-state lethe"
 } >> "$entries"
 
 # Libraries built from pinned Debian sources stand where Debian's would: the
@@ -60,7 +63,7 @@ mapfile -t roots < <(sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' "$IMA
 "$ELFCLOSURE" --root "$STAGE" "${roots[@]}" > "$tmp/closure" ||
 	die "library closure failed (a library missing from image/packages.lock? run make update-lock)"
 while read -r type path target; do
-	case "$path" in /usr/bin/tpmseal|/usr/bin/configpull|/usr/bin/lethe-telemetry) continue ;; esac
+	case "$path" in /usr/bin/tpmseal|/usr/bin/configpull|/usr/bin/lethe-telemetry|/usr/bin/lethe-state) continue ;; esac
 	case "$type" in
 	file) echo "file $path $(mode_of "$STAGE$path") 0 0 $STAGE$path" ;;
 	slink) echo "slink $path 0777 0 0 $target" ;;

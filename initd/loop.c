@@ -195,6 +195,27 @@ int loop_setenv(struct loop *l, size_t i, char *kv)
 	return 0;
 }
 
+void loop_step_skip(struct loop *l, size_t i, int st)
+{
+	struct loop_svc *s;
+
+	if (i >= l->n)
+		return;
+	s = &l->svc[i];
+	if (s->sv.state != SUPER_DOWN && s->sv.state != SUPER_BACKOFF)
+		return;
+	s->sv.state = SUPER_DONE;
+	log_info("%s: given up; going on without it", s->name);
+	if (l->hook)
+		l->hook(l, i, LOOP_HOOK_DONE, st);
+}
+
+void loop_kick(struct loop *l, size_t i)
+{
+	if (i < l->n && l->svc[i].sv.state == SUPER_BACKOFF)
+		l->svc[i].sv.deadline_ms = loop_now_ms();
+}
+
 void loop_timer(struct loop *l, size_t i, uint64_t at_ms)
 {
 	if (i < l->n)
@@ -331,7 +352,8 @@ static void loop_exited(struct loop *l, struct loop_svc *s, int st, uint64_t now
 {
 	size_t i = (size_t)(s - l->svc);
 
-	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	int ok = code == 0 || (code > 0 && code < 32 && (s->sv.p.ok_exits >> code) & 1u);
 	pid_t pid = s->sv.pid;
 	enum super_state before = s->sv.state;
 
@@ -354,6 +376,9 @@ static void loop_exited(struct loop *l, struct loop_svc *s, int st, uint64_t now
 	}
 	if (l->hook)
 		l->hook(l, i, LOOP_HOOK_EXIT, st);
+	/* the hook gave the step up (loop_step_skip): no retry to announce */
+	if (s->sv.state == SUPER_DONE)
+		return;
 	if (s->periodic && !WIFSIGNALED(st))
 		return;
 	if (s->sv.p.oneshot && WIFSIGNALED(st))

@@ -14,9 +14,10 @@
 #include "output.h"
 #include "super.h"
 
-/* PID 1's worst case is 15: network, clock, configpull, tpmseal, dhcp,
- * repull, 8 tor instances, telemetry. */
-#define LOOP_SVC_MAX 16
+/* PID 1's worst case is 18: network, clock, configpull, tpmseal, the tor
+ * state's restore, dhcp, repull, 8 tor instances, telemetry, the state's
+ * save and the rollout's approval check. */
+#define LOOP_SVC_MAX 20
 #define LOOP_NAME_MAX 31
 #define LOOP_ARGV_MAX 16
 #define LOOP_ENV_MAX 8
@@ -137,6 +138,15 @@ int loop_after(struct loop *l, size_t i, size_t dep);
  * one of events.  Returns 0 or -ENOSPC/-EINVAL. */
 int loop_add_fd(struct loop *l, int fd, short events,
 	void (*cb)(struct loop *l, int fd, short revents, void *ctx), void *ctx);
+
+/* A boot step that is not worth waiting for any longer (service i, down
+ * or backing off): done without a success, LOOP_HOOK_DONE with status
+ * st.  Whatever waits for it starts. */
+void loop_step_skip(struct loop *l, size_t i, int st);
+
+/* A service waiting out its backoff (a periodic one between runs) starts
+ * in the next round instead. */
+void loop_kick(struct loop *l, size_t i);
 
 /* Starts the shutdown as the signal signo would (the power button, for
  * one): every service is stopped, loop_run returns when they have ended.

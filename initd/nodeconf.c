@@ -53,12 +53,67 @@ static int nodeconf_instances(char const *v, size_t len, struct nodeconf *nc)
 
 enum {
 	NC_REFRESH, NC_ALLOC, NC_ZRAM, NC_ZRAM_SIZE, NC_ZRAM_ALG, NC_INSTANCES, NC_PROVISION,
-	NC_FAMILY, NC_N
+	NC_FAMILY, NC_REQUIRED,
+	/* optional: configpull writes them since rollouts (docs/rollouts.md) */
+	NC_IMAGE_VERSION = NC_REQUIRED, NC_IMAGE_EPOCH, NC_IMAGE_ROLLOUT, NC_IMAGE_WINDOW, NC_N
 };
 static char const *const nodeconf_keys[NC_N] = {
 	"refresh_interval", "allocator", "zram", "zram_size_mib", "zram_algorithm", "instances",
-	"provision", "family",
+	"provision", "family", "image_version", "image_epoch", "image_rollout", "image_window",
 };
+
+/* Decimal 0..2^53-1 (configpull's bound on image.epoch), no leading zero. */
+static int nodeconf_u53(char const *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 16 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v >= (1ull << 53))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int nodeconf_hhmm(char const *s, unsigned *min)
+{
+	unsigned h, m;
+
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ':' ||
+	    s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
+		return -1;
+	h = (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
+	m = (unsigned)(s[3] - '0') * 10u + (unsigned)(s[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	*min = h * 60u + m;
+	return 0;
+}
+
+int nodeconf_window_parse(char const *s, size_t len, uint16_t *start, uint16_t *end)
+{
+	unsigned a, b;
+
+	if (len != 11 || s[5] != '-' || nodeconf_hhmm(s, &a) < 0 || nodeconf_hhmm(s + 6, &b) < 0 ||
+	    a == b)
+		return -EINVAL;
+	*start = (uint16_t)a;
+	*end = (uint16_t)b;
+	return 0;
+}
+
+int nodeconf_window_in(uint16_t start, uint16_t end, unsigned m)
+{
+	return start < end ? m >= start && m < end : m >= start || m < end;
+}
+
+static int nodeconf_chars(char const *v, size_t vl, char const *set);
 
 static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, size_t vl)
 {
@@ -110,6 +165,27 @@ static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, siz
 		if (n < 0)
 			return k == NC_PROVISION ? "provision: not 0 or 1" : "family: not 0 or 1";
 		*(k == NC_PROVISION ? &nc->provision : &nc->family) = (int)n;
+		return NULL;
+	case NC_IMAGE_VERSION:
+		if (vl > NODECONF_IMAGE_VERSION_MAX || !nodeconf_chars(v, vl, "._+~-"))
+			return "image_version: not 0..64 of [A-Za-z0-9._+~-]";
+		memcpy(nc->image_version, v, vl);
+		nc->image_version[vl] = '\0';
+		return NULL;
+	case NC_IMAGE_EPOCH:
+		return nodeconf_u53(v, vl, &nc->image_epoch) < 0 ? "image_epoch: not 0..2^53-1" : NULL;
+	case NC_IMAGE_ROLLOUT:
+		n = nodeconf_number(v, vl, 0, 2147483647);
+		if (n < 0)
+			return "image_rollout: not 0..2^31-1";
+		nc->image_rollout = (uint32_t)n;
+		return NULL;
+	case NC_IMAGE_WINDOW:
+		if (vl == 0)
+			return NULL;
+		if (nodeconf_window_parse(v, vl, &nc->window_start, &nc->window_end) < 0)
+			return "image_window: not HH:MM-HH:MM";
+		nc->window = 1;
 		return NULL;
 	}
 	return "?";
@@ -326,7 +402,7 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 		b = e + 1;
 	}
 	err->line = 0;
-	if (seen != (1u << NC_N) - 1) {
+	if ((seen & ((1u << NC_REQUIRED) - 1)) != (1u << NC_REQUIRED) - 1) {
 		err->what = "a key initd needs is missing";
 		return -EINVAL;
 	}

@@ -22,6 +22,7 @@
 #define NODECONF_ADDR_MAX 43     /* an IPv6 address (39) and "/128" */
 #define NODECONF_FP_HEX 40
 #define NODECONF_ED_B64 43
+#define NODECONF_IMAGE_VERSION_MAX 64 /* configpull's bound on image.version */
 #define TORRC_BYTES_MAX 65536
 #define TORRC_LINES_MAX 512
 
@@ -51,6 +52,14 @@ struct nodeconf {
 	char ed[NODECONF_INSTANCES_MAX][NODECONF_ED_B64 + 1];
 	size_t naddr[NODECONF_INSTANCES_MAX];
 	char addr[NODECONF_INSTANCES_MAX][NODECONF_ADDRS_MAX][NODECONF_ADDR_MAX + 1];
+	/* the document's image object (optional keys: a node.conf from before
+	 * rollouts has none): the release the fleet wants this node on, the
+	 * rollout's number and the window of the day (UTC) it may reboot in */
+	char image_version[NODECONF_IMAGE_VERSION_MAX + 1]; /* "" none */
+	uint64_t image_epoch;        /* 0: none */
+	uint32_t image_rollout;      /* 0: none */
+	int window;                  /* 1: window_start/window_end are set */
+	uint16_t window_start, window_end; /* minutes of the day, start != end */
 	/* sysctl.NAME=VALUE lines, each on the shared allowlist */
 	size_t nsys;
 	struct nodeconf_sysctl sys[LETHE_SYSCTLS_MAX];
@@ -62,7 +71,8 @@ struct nodeconf_error {
 };
 
 /* Parses node.conf text.  Keys initd does not use are skipped; the ones it
- * uses must be present once and valid; instance.NAME.* lines must name an
+ * uses must be present once and valid (image_version, image_epoch,
+ * image_rollout and image_window may be absent: at most once, valid); instance.NAME.* lines must name an
  * instance of the instances= line before them; every sysctl.* line must
  * pass the shared allowlist (lethe_sysctl.h).  Returns 0, or -EINVAL with
  * *err. */
@@ -73,6 +83,14 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
  * AF_INET6), the address (4 or 16 bytes into addr) and the prefix (32 or
  * 128 when absent).  Returns 0 or -EINVAL. */
 int nodeconf_addr_parse(char const *s, int *family, unsigned char addr[16], unsigned *prefix);
+
+/* "HH:MM-HH:MM" (exactly that, 00-23:00-59, start != end) into minutes of
+ * the day.  Returns 0 or -EINVAL. */
+int nodeconf_window_parse(char const *s, size_t len, uint16_t *start, uint16_t *end);
+
+/* 1 if minute m of the day (0..1439) is inside [start, end), which wraps
+ * past midnight when end < start. */
+int nodeconf_window_in(uint16_t start, uint16_t end, unsigned m);
 
 /* The library LD_PRELOADs for an allocator (NULL for glibc), basename. */
 char const *nodeconf_alloc_lib(enum nodeconf_alloc a);

@@ -26,6 +26,7 @@
 #include "net.h"
 #include "file.h"
 #include "lethe_paths.h"
+#include "lethe_state.h"
 #include "lethe_telemetry.h"
 #include "pid1.h"
 #include "pipeline.h"
@@ -39,6 +40,7 @@
 #include "status.h"
 #include "sysctl.h"
 #include "tor.h"
+#include "torstate.h"
 
 #define PID1_CONSOLE "/dev/console"
 #define PID1_TPM "/sys/class/tpm/tpm0"
@@ -154,7 +156,12 @@ static struct {
 	char pcrs[CMDLINE_PCRS_MAX + 1];
 	char dirauth[160];       /* lethe.testnet's DirAuthority line */
 	char *agent_argv[4];     /* lethe-telemetry run URL */
+	char *restore_argv[4];   /* lethe-state restore URL */
+	char *save_argv[4];      /* lethe-state save URL */
 } pid1_args;
+
+/* The boot pipeline, for what follows the loop (the state's last save). */
+static struct pipeline *pid1_pl;
 
 /* The boot pipeline (pipeline.h): network, clock, configpull (enrolling
  * when it must), tpmseal (unseal, or provision when node.conf allows it),
@@ -282,6 +289,29 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	pipeline_add(&pl, l, PIPELINE_PULL, "configpull", pull_argv, &step);
 	memcpy(pid1_args.pcrs, c->pcrs, sizeof pid1_args.pcrs);
 	pipeline_add(&pl, l, PIPELINE_SEAL, "tpmseal", unseal_argv, &step);
+	if (c->config_url[0] && access(LETHE_STATE_BIN, X_OK) == 0) {
+		/* tor's state from the config server, sealed (torstate.h): its
+		 * verdicts are done too, and it never keeps tor down */
+		struct super_params rs = step;
+
+		rs.ok_exits = TORSTATE_OK_EXITS;
+		rs.run_ms = 60000;
+		rs.max_ms = 10000;
+		pid1_args.restore_argv[0] = pid1_args.save_argv[0] = LETHE_STATE_BIN;
+		pid1_args.restore_argv[1] = "restore";
+		pid1_args.save_argv[1] = "save";
+		pid1_args.restore_argv[2] = pid1_args.save_argv[2] = pid1_args.config_url;
+		pipeline_add(&pl, l, PIPELINE_STATE, "torstate", pid1_args.restore_argv, &rs);
+		pl.save_argv = pid1_args.save_argv;
+		pl.save_s = c->testnet ? TORSTATE_TESTNET_INTERVAL_S : LETHE_STATE_SAVE_INTERVAL_S;
+	}
+	{
+		struct release rel;
+		struct release_error re;
+
+		rollout_init(&pl.rollout, access(LETHE_POLICY_PUB, F_OK) == 0,
+			release_load(RELEASE_PATH, &rel, &re) == 0 ? rel.epoch : 0);
+	}
 	if (c->offline)
 		log_info("offline: tor runs with DisableNetwork 1 (lethe.offline)");
 	if (mkdir(LETHE_TORRC_DIR, 0755) < 0 && errno != EEXIST)
@@ -289,6 +319,7 @@ static void pid1_pipeline(struct loop *l, struct cmdline const *c)
 	if (mkdir(LETHE_TOR_DATA, 0755) < 0 && errno != EEXIST)
 		log_warn("unable to create %s: %s", LETHE_TOR_DATA, strerror(errno));
 	pipeline_attach(&pl, l);
+	pid1_pl = &pl;
 	/* as initd --seal decides (seal.c) */
 	status_attach(l, &pl, access(LETHE_POLICY_PUB, F_OK) == 0);
 }
@@ -458,6 +489,17 @@ _Noreturn void pid1_run(void)
 	}
 	r = loop_run(&l);
 	pid1_rss();
+	/* every tor instance has ended and written its state: seal and send it
+	 * (torstate.h), only when this boot restored or tried to */
+	if (pid1_pl && pid1_pl->save_argv && (pid1_pl->done & (1u << PIPELINE_STATE))) {
+		if (pid1_pl->rollout.going) {
+			/* for the status file's last reader; the agent stopped with tor */
+			status_rollout(pid1_pl->now.image_rollout, pid1_pl->now.image_rollout,
+				LETHE_ROLLOUT_REBOOTING, "tor ended; saving its state, then rebooting");
+			status_flush();
+		}
+		torstate_save_now(pid1_pl->save_argv);
+	}
 	log_info("stopping everything else");
 	pid1_kill_rest(sfd);
 	/* swap first: zram pages may hold tor's heap */

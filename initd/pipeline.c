@@ -11,10 +11,13 @@
 #include "mem.h"
 #include "pipeline.h"
 #include "status.h"
+#include "torstate.h"
 #include "zram.h"
 
 /* The boot timeline's marker per step (LETHE-MARK, docs/performance.md). */
-static char const *const pipeline_marks[PIPELINE_N] = { "network", "clock", "config", "keys" };
+static char const *const pipeline_marks[PIPELINE_N] = {
+	"network", "clock", "config", "keys", "state",
+};
 
 int pipeline_init(struct pipeline *p, struct tor_paths const *tp)
 {
@@ -23,7 +26,8 @@ int pipeline_init(struct pipeline *p, struct tor_paths const *tp)
 	memset(p, 0, sizeof *p);
 	for (k = 0; k < PIPELINE_N; k++)
 		p->step[k] = SIZE_MAX;
-	p->last = p->repull = SIZE_MAX;
+	p->last = p->repull = p->saver = SIZE_MAX;
+	p->rollout.svc = SIZE_MAX;
 	return tor_setup(&p->tor, tp);
 }
 
@@ -126,15 +130,27 @@ static void pipeline_repull_add(struct pipeline *p, struct loop *l)
 	l->svc[p->repull].not_before_ms = loop_now_ms() + refresh;
 }
 
+/* The rollout's verdict over the node.conf in place now (tor's own copy
+ * is the one its instances started with). */
+static void pipeline_rollout(struct pipeline *p, struct loop *l)
+{
+	p->rollout.tor_ready = p->tor.marked_all;
+	if (tor_conf_load(&p->tor, &p->now) == 0)
+		rollout_consider(&p->rollout, l, &p->now);
+}
+
 static void pipeline_repulled(struct pipeline *p, struct loop *l, int st)
 {
 	if (WIFEXITED(st) && WEXITSTATUS(st) == CP_EXIT_UNCHANGED) {
 		if (l->debug)
 			log_info("repull: configuration unchanged");
+		/* the same document, a later hour: the window may be open now */
+		pipeline_rollout(p, l);
 	} else if (WIFEXITED(st) && WEXITSTATUS(st) == CP_EXIT_CHANGED) {
 		log_info("repull: configuration changed");
 		pipeline_node(p, 0);
 		tor_reconcile(&p->tor, l);
+		pipeline_rollout(p, l);
 	} else if (WIFEXITED(st)) {
 		log_warn("repull: failed; the running configuration stays (exit %d)",
 			WEXITSTATUS(st));
@@ -143,8 +159,20 @@ static void pipeline_repulled(struct pipeline *p, struct loop *l, int st)
 	}
 }
 
-/* The first success of step s. */
-static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step s)
+/* The keys are unsealed and the state restored (or not): tor, the
+ * re-pull, the periodic save, and the rollout's first verdict. */
+static void pipeline_tor(struct pipeline *p, struct loop *l)
+{
+	if (tor_start(&p->tor, l) < 0)
+		return;
+	pipeline_repull_add(p, l);
+	if (p->save_argv)
+		p->saver = torstate_saver_add(l, p->save_argv, p->save_s);
+	pipeline_rollout(p, l);
+}
+
+/* The first success of step s (st: its last wait status). */
+static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step s, int st)
 {
 	if (p->done & (1u << s))
 		return;
@@ -161,8 +189,12 @@ static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step
 			log_warn("telemetry: unable to add it; no lethe-telemetry");
 		break;
 	case PIPELINE_SEAL:
-		if (tor_start(&p->tor, l) == 0)
-			pipeline_repull_add(p, l);
+		if (p->step[PIPELINE_STATE] == SIZE_MAX)
+			pipeline_tor(p, l);
+		break;
+	case PIPELINE_STATE:
+		torstate_restored(st);
+		pipeline_tor(p, l);
 		break;
 	default:
 		break;
@@ -172,7 +204,7 @@ static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step
 static int pipeline_hook(struct loop *l, size_t i, enum loop_hook_event ev, int st)
 {
 	static enum status_run const runs[PIPELINE_N] = {
-		STATUS_RUN_STEP, STATUS_RUN_STEP, STATUS_RUN_PULL, STATUS_RUN_UNSEAL,
+		STATUS_RUN_STEP, STATUS_RUN_STEP, STATUS_RUN_PULL, STATUS_RUN_UNSEAL, STATUS_RUN_STEP,
 	};
 	struct pipeline *p = l->ctx;
 	size_t s;
@@ -189,7 +221,19 @@ static int pipeline_hook(struct loop *l, size_t i, enum loop_hook_event ev, int 
 	if (ev == LOOP_HOOK_DONE)
 		for (s = 0; s < PIPELINE_N; s++)
 			if (p->step[s] == i)
-				pipeline_done(p, l, (enum pipeline_step)s);
+				pipeline_done(p, l, (enum pipeline_step)s, st);
+	if (ev == LOOP_HOOK_EXIT && i == p->step[PIPELINE_STATE] &&
+	    ++p->state_fails >= TORSTATE_RESTORE_TRIES)
+		loop_step_skip(l, i, st);
+	if (i == p->rollout.svc && p->rollout.svc != SIZE_MAX) {
+		p->rollout.tor_ready = p->tor.marked_all;
+		rollout_event(&p->rollout, l, ev, st, &p->now);
+		return 0;
+	}
+	if (ev == LOOP_HOOK_EXIT && i == p->saver && p->saver != SIZE_MAX) {
+		torstate_saved(st);
+		return 0;
+	}
 	if (ev == LOOP_HOOK_EXIT && i == p->repull && p->repull != SIZE_MAX) {
 		status_ran(STATUS_RUN_REPULL, l->svc[i].name, st,
 			loop_now_ms() - l->svc[i].sv.started_ms);

@@ -1,6 +1,6 @@
 /* initd's boot pipeline in one place: the step table
  *
- *   network -> clock -> configpull -> tpmseal -> tor instances
+ *   network -> clock -> configpull -> tpmseal -> torstate -> tor instances
  *
  * each step a one-shot service of the loop with a deadline, retried with
  * backoff until it succeeds, each started only when the one before it is
@@ -10,7 +10,15 @@
  *   configpull  zram (once), the node's sysctls and addresses (sysctl.h,
  *               addr.h), then after every re-pull that changed something;
  *               lethe-telemetry (agent.h), once
- *   tpmseal     the tor instances (tor.h), then the periodic re-pull
+ *   tpmseal     the tor state's restore (lethe-state: torstate.h), or
+ *               without it what follows the restore
+ *   torstate    the tor instances (tor.h), the periodic re-pull and the
+ *               state's periodic save; then after every pull the
+ *               rollout's verdict (rollout.h)
+ *
+ * The restore is a step that never keeps tor down: its verdicts (refused,
+ * nothing to restore) count as done, and it is given up after
+ * TORSTATE_RESTORE_TRIES failed runs.
  *
  * PID 1 (pid1.c) and the test entry point (initd --supervise-tor,
  * subreaper.c) both build their pipeline here; only PID 1 sets `host`,
@@ -27,10 +35,13 @@
 #include "addr.h"
 #include "loop.h"
 #include "net.h"
+#include "rollout.h"
 #include "sysctl.h"
 #include "tor.h"
 
-enum pipeline_step { PIPELINE_NET, PIPELINE_CLOCK, PIPELINE_PULL, PIPELINE_SEAL, PIPELINE_N };
+enum pipeline_step {
+	PIPELINE_NET, PIPELINE_CLOCK, PIPELINE_PULL, PIPELINE_SEAL, PIPELINE_STATE, PIPELINE_N
+};
 
 struct pipeline {
 	size_t step[PIPELINE_N];     /* loop index, SIZE_MAX: not in this pipeline */
@@ -42,6 +53,12 @@ struct pipeline {
 	char const *dhcp_script;     /* DHCP: the renewal's script (NULL: static/none) */
 	char *const *pull_argv;      /* the re-pull runs the configpull step's argv */
 	char *const *agent_argv;     /* lethe-telemetry after the first pull (NULL: none) */
+	char *const *save_argv;      /* lethe-state save (NULL: no restore step, no save) */
+	uint32_t save_s;             /* the periodic save's interval (torstate.h) */
+	size_t saver;                /* the periodic save, SIZE_MAX: not yet */
+	unsigned state_fails;        /* failed runs of the restore step */
+	struct rollout rollout;
+	struct nodeconf now;         /* node.conf of the newest pull, for the rollout */
 	uint32_t refresh_ms;         /* 0: node.conf's refresh_interval; tests set it */
 	struct sysctl_node sys;
 	struct addr_set addrs;
@@ -61,7 +78,7 @@ int pipeline_add(struct pipeline *p, struct loop *l, enum pipeline_step s, char 
 void pipeline_skip(struct pipeline *p, enum pipeline_step s);
 
 /* The status file's stage: the first step of this pipeline not done yet
- * ("network", "clock", "config", "keys"), "tor" once all are. */
+ * ("network", "clock", "config", "keys", "state"), "tor" once all are. */
 char const *pipeline_stage(struct pipeline const *p);
 
 /* Makes p the loop's hook (l->hook, l->ctx). */

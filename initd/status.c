@@ -20,7 +20,7 @@
 
 /* The LETHE-MARKs the status table lists (mark.NAME). */
 static char const *const status_marks[] = {
-	"network", "clock", "config", "keys", "tor-exec", "tor-ready", "ready",
+	"network", "clock", "config", "keys", "state", "tor-exec", "tor-ready", "ready",
 };
 #define STATUS_MARKS (sizeof status_marks / sizeof status_marks[0])
 
@@ -38,7 +38,14 @@ static struct {
 	uint64_t mark_ms[STATUS_MARKS];
 	char stage_error[LETHE_STATUS_VALUE_MAX + 1];
 	char error[LETHE_STATUS_VALUE_MAX + 1];
-} st = { .pull_exit = -1 };
+	char torstate[16];
+	char torstate_reason[LETHE_STATUS_VALUE_MAX + 1];
+	uint64_t torstate_saved, torstate_counter;
+	uint32_t rollout_wanted;
+	int64_t rollout_done;
+	char rollout_state[16];
+	char rollout_reason[LETHE_STATUS_VALUE_MAX + 1];
+} st = { .pull_exit = -1, .torstate = "pending", .rollout_done = -1, .rollout_state = "none" };
 
 static char status_buf[LETHE_STATUS_MAX];
 static size_t status_n;                /* the body's end in status_buf */
@@ -121,6 +128,24 @@ void status_ran(enum status_run what, char const *name, int ws, uint64_t ms)
 		: snprintf(e, sizeof e, "%s: killed by signal %d", name, WTERMSIG(ws));
 	if (n > 0)
 		status_copy(st.stage_error, e, strlen(e));
+}
+
+void status_torstate(char const *result, char const *reason, uint64_t saved, uint64_t counter)
+{
+	if (result)
+		status_copy(st.torstate, result, strnlen(result, sizeof st.torstate - 1));
+	if (reason)
+		status_copy(st.torstate_reason, reason, strlen(reason));
+	st.torstate_saved = saved;
+	st.torstate_counter = counter;
+}
+
+void status_rollout(uint32_t wanted, int64_t done, char const *state, char const *reason)
+{
+	st.rollout_wanted = wanted;
+	st.rollout_done = done;
+	status_copy(st.rollout_state, state, strnlen(state, sizeof st.rollout_state - 1));
+	status_copy(st.rollout_reason, reason, strlen(reason));
 }
 
 /* One "KEY=VALUE\n" line after the body so far; the value is cut to
@@ -213,6 +238,14 @@ static void status_body(void)
 			status_put(key, "%llu", (unsigned long long)st.mark_ms[k]);
 		}
 	status_put("pressure_events", "%llu", (unsigned long long)psi_memory_events());
+	status_put("torstate", "%s", st.torstate);
+	status_put("torstate_reason", "%s", st.torstate_reason);
+	status_put("torstate_saved", "%llu", (unsigned long long)st.torstate_saved);
+	status_put("torstate_counter", "%llu", (unsigned long long)st.torstate_counter);
+	status_put("rollout_wanted", "%lu", (unsigned long)st.rollout_wanted);
+	status_put("rollout_done", "%lld", (long long)st.rollout_done);
+	status_put("rollout_state", "%s", st.rollout_state);
+	status_put("rollout_reason", "%s", st.rollout_reason);
 	if (st.p)
 		status_instances(&st.p->tor, st.l);
 	else

@@ -39,6 +39,16 @@ enum status_run { STATUS_RUN_STEP, STATUS_RUN_PULL, STATUS_RUN_UNSEAL, STATUS_RU
  * step, st 0 means done. */
 void status_ran(enum status_run what, char const *name, int st, uint64_t ms);
 
+/* The sealed tor state (torstate.h): restore's result word
+ * (LETHE_STATE_R_*, "pending" before it), its reason, the newest save's
+ * time and counter (0: none).  Strings are copied. */
+void status_torstate(char const *result, char const *reason, uint64_t saved, uint64_t counter);
+
+/* The rollout (rollout.h): the document's image.rollout (0 none), the
+ * highest rollout rebooted for (-1 unknown), its LETHE_ROLLOUT_* word and
+ * the reason.  Strings are copied. */
+void status_rollout(uint32_t wanted, int64_t done, char const *state, char const *reason);
+
 /* Writes the file if anything changed since the last write.  A failed
  * write is logged once until one succeeds. */
 void status_flush(void);

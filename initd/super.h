@@ -66,6 +66,8 @@ struct super_params {
 	uint32_t crash_window_ms; /* ... within this window (0: no verdict) */
 	uint32_t run_ms;          /* a run's deadline (0: none), for boot steps */
 	int oneshot;              /* a boot step: exit 0 means done */
+	uint32_t ok_exits;        /* a step: bit N set = exit N (< 32) means done too
+	                             (lethe-state restore's "refused" and "none") */
 };
 
 struct super_svc {

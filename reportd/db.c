@@ -24,6 +24,19 @@ static const char db_schema_v1[] =
 	");"
 	"CREATE INDEX logline_node ON logline (node, id);";
 
+/* The state blobs (torstate.h): created by db_open when missing rather
+ * than by a schema step, so that a reports.db of this schema version,
+ * with or without the table, opens in every reportd of this version.
+ * Folded into the next schema step when there is one. */
+static const char db_state_table[] =
+	"CREATE TABLE IF NOT EXISTS state ("
+	" node TEXT PRIMARY KEY CHECK (length(node) = 64),"
+	" received INTEGER NOT NULL,"
+	" counter INTEGER NOT NULL,"
+	" rollout INTEGER NOT NULL,"
+	" blob BLOB NOT NULL"
+	")";
+
 /* The steps from a new file (version 0) to DB_SCHEMA_VERSION. */
 static const char *const db_schema_steps[] = {db_schema_v1};
 
@@ -42,7 +55,15 @@ _Static_assert(sizeof db_schema_steps / sizeof db_schema_steps[0] == DB_SCHEMA_V
 
 int db_open(const char *path, int create, sqlite3 **out, struct reportd_err *err)
 {
-	return srv_db_open(path, create, &db_schema, out, err ? err->msg : NULL, err ? sizeof err->msg : 0);
+	if (srv_db_open(path, create, &db_schema, out, err ? err->msg : NULL, err ? sizeof err->msg : 0))
+		return -1;
+	if (srv_db_exec(*out, db_state_table)) {
+		reportd_fail(err, "db: unable to create the state table: %s", sqlite3_errmsg(*out));
+		sqlite3_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void db_close(sqlite3 *db)
@@ -186,9 +207,17 @@ out:
 
 int db_forget(sqlite3 *db, const char *node, long long *reports, long long *lines, struct reportd_err *err)
 {
+	long long states;
+
+	return db_forget_all(db, node, reports, lines, &states, err);
+}
+
+int db_forget_all(sqlite3 *db, const char *node, long long *reports, long long *lines, long long *states,
+		  struct reportd_err *err)
+{
 	int rc = -1;
 
-	*reports = *lines = 0;
+	*reports = *lines = *states = 0;
 	if (srv_db_begin(db))
 		return reportd_fail(err, "db: unable to begin: %s", sqlite3_errmsg(db));
 	if (db_node_step(db, "DELETE FROM report WHERE node = ?1", node, 0))
@@ -197,6 +226,9 @@ int db_forget(sqlite3 *db, const char *node, long long *reports, long long *line
 	if (db_node_step(db, "DELETE FROM logline WHERE node = ?1", node, 0))
 		goto out;
 	*lines = sqlite3_changes(db);
+	if (db_node_step(db, "DELETE FROM state WHERE node = ?1", node, 0))
+		goto out;
+	*states = sqlite3_changes(db);
 	if (srv_db_commit(db))
 		goto out;
 	rc = 0;
@@ -206,6 +238,87 @@ out:
 		srv_db_rollback(db);
 	}
 	return rc;
+}
+
+int db_state_put(sqlite3 *db, const char *node, const void *blob, size_t len, const struct state_meta *meta,
+		 time_t now, struct reportd_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	/* the counters are u64 on the wire: kept as their int64 bit pattern,
+	 * read back as unsigned */
+	if (len > LETHE_STATE_BLOB_MAX ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO state (node, received, counter, rollout, blob) VALUES (?1, ?2, ?3, ?4, ?5)"
+			       " ON CONFLICT (node) DO UPDATE SET received = ?2, counter = ?3, rollout = ?4, blob = ?5",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)meta->counter) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (sqlite3_int64)meta->rollout) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 5, blob, (int)len, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		reportd_fail(err, "db: unable to keep the state: %s", sqlite3_errmsg(db));
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_state_get(sqlite3 *db, const char *node, void *buf, size_t cap, size_t *len, struct reportd_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *b;
+	int rc = -1, step, n;
+
+	*len = 0;
+	if (sqlite3_prepare_v2(db, "SELECT blob FROM state WHERE node = ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) != SQLITE_OK) {
+		reportd_fail(err, "db: unable to read the state: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = 0;
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		reportd_fail(err, "db: unable to read the state: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	b = sqlite3_column_blob(st, 0);
+	n = sqlite3_column_bytes(st, 0);
+	if (!b || n <= 0 || (size_t)n > cap) {
+		reportd_fail(err, "db: corrupt state row (%d bytes)", n);
+		goto out;
+	}
+	memcpy(buf, b, (size_t)n);
+	*len = (size_t)n;
+	rc = 1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct db_state_ctx {
+	db_state_fn fn;
+	void *ctx;
+};
+
+/* Columns node, bytes, the blob's header, received. */
+static int db_state_row(sqlite3_stmt *st, void *ctx, struct reportd_err *err)
+{
+	const struct db_state_ctx *c = ctx;
+	const unsigned char *node = sqlite3_column_text(st, 0);
+	const unsigned char *head = sqlite3_column_blob(st, 2);
+	struct state_meta meta;
+	int ok;
+
+	if (!node)
+		return reportd_fail(err, "db: corrupt state row");
+	ok = head && torstate_header(head, (size_t)sqlite3_column_bytes(st, 2), &meta) == 0;
+	return c->fn(c->ctx, (const char *)node, sqlite3_column_int64(st, 1), ok ? &meta : NULL,
+		     sqlite3_column_int64(st, 3), err);
 }
 
 /* Steps st (prepared, bound) through its rows, each handed to row (which
@@ -274,6 +387,24 @@ int db_each_report(sqlite3 *db, const char *node, int history, db_report_fn fn, 
 		st = NULL;
 	}
 	return db_rows(db, st, db_report_row, &c, err);
+}
+
+int db_each_state(sqlite3 *db, const char *node, db_state_fn fn, void *ctx, struct reportd_err *err)
+{
+	struct db_state_ctx c = {fn, ctx};
+	sqlite3_stmt *st = NULL;
+
+	/* ?1 NULL: every node */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT node, length(blob), substr(blob, 1, ?2), received FROM state"
+			       " WHERE ?1 IS NULL OR node = ?1 ORDER BY node",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    (node ? sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 1)) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, LETHE_STATE_HEADER) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	return db_rows(db, st, db_state_row, &c, err);
 }
 
 struct db_line_ctx {

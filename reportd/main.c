@@ -1,9 +1,10 @@
-/* reportd: the config server's store of node reports and log lines
- * (docs/observability.md, "The operator's side").  main parses arguments
- * and runs the command; serve.c answers nginx, report.c and logs.c check
- * what nodes send, db.c keeps it, status.c prints it.  Exit codes are
- * include/lethe_exit.h's: 0 ok, 1 nothing kept for that node (report),
- * 100 usage, 111 system. */
+/* reportd: the config server's store of node reports, log lines and
+ * sealed tor state (docs/observability.md, "The operator's side";
+ * docs/torstate.md).  main parses arguments and runs the command; serve.c
+ * answers nginx, report.c, logs.c and torstate.c check what nodes send,
+ * db.c keeps it, status.c prints it.  Exit codes are include/lethe_exit.h's:
+ * 0 ok, 1 nothing kept for that node (report, state --node), 100 usage,
+ * 111 system. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static const char usage[] =
 	"  status --db FILE\n"
 	"  report --db FILE --node ID [--history]\n"
 	"  logs --db FILE --node ID [--tail N]\n"
+	"  state --db FILE [--node ID]\n"
 	"  forget --db FILE --node ID\n";
 
 enum { OPT_DB = 256, OPT_SOCKET, OPT_NODE, OPT_HISTORY, OPT_TAIL };
@@ -65,12 +67,30 @@ static long parse_tail(const char *s)
 	return v >= 1 && v <= LETHE_LOG_LINES_KEPT ? v : -1;
 }
 
+/* One line of `reportd state`: never the blob, only what its plaintext
+ * header and reportd's row say ("?" for bytes that are no blob, which
+ * only a hand-edited database holds). */
+static int print_state(void *ctx, const char *node, long long bytes, const struct state_meta *meta,
+		       long long received, struct reportd_err *err)
+{
+	long *found = ctx;
+
+	(void)err;
+	(*found)++;
+	if (meta)
+		printf("%s bytes=%lld counter=%llu rollout=%llu received=%lld\n", node, bytes,
+		       (unsigned long long)meta->counter, (unsigned long long)meta->rollout, received);
+	else
+		printf("%s bytes=%lld counter=? rollout=? received=%lld\n", node, bytes, received);
+	return 0;
+}
+
 /* The commands that read or forget: the database must exist. */
 static int run_reader(const struct args *a, long tail)
 {
 	struct reportd_err err = {{0}};
 	sqlite3 *db = NULL;
-	long long reports = 0, lines = 0;
+	long long reports = 0, lines = 0, states = 0;
 	long found = 0;
 	int rc = LETHE_EXIT_TEMP, r;
 
@@ -84,8 +104,10 @@ static int run_reader(const struct args *a, long tail)
 		r = status_report(db, a->node, a->history, stdout, &found, &err);
 	else if (!strcmp(a->cmd, "logs"))
 		r = status_logs(db, a->node, tail, stdout, &err);
+	else if (!strcmp(a->cmd, "state"))
+		r = db_each_state(db, a->node, print_state, &found, &err);
 	else
-		r = db_forget(db, a->node, &reports, &lines, &err);
+		r = db_forget_all(db, a->node, &reports, &lines, &states, &err);
 	if (r) {
 		fprintf(stderr, "reportd: fatal: %s\n", err.msg);
 		goto out;
@@ -99,8 +121,16 @@ static int run_reader(const struct args *a, long tail)
 		fprintf(stderr, "reportd: no report kept from %s\n", a->node);
 		rc = LETHE_EXIT_REFUSED;
 	}
-	if (!strcmp(a->cmd, "forget"))
+	if (!strcmp(a->cmd, "state") && a->node && !found) {
+		fprintf(stderr, "reportd: no state kept from %s\n", a->node);
+		rc = LETHE_EXIT_REFUSED;
+	}
+	if (!strcmp(a->cmd, "forget")) {
 		fprintf(stderr, "reportd: forgot %s: %lld reports, %lld log lines\n", a->node, reports, lines);
+		/* a line of its own: scripts read the one above as it always was */
+		if (states)
+			fprintf(stderr, "reportd: forgot %s: its sealed tor state\n", a->node);
+	}
 out:
 	db_close(db);
 	return rc;
@@ -160,6 +190,13 @@ int main(int argc, char **argv)
 	if (!strcmp(a.cmd, "status")) {
 		if (a.socket || a.node || a.history || a.tail)
 			return die_usage("status takes --db only");
+		return run_reader(&a, 0);
+	}
+	if (!strcmp(a.cmd, "state")) {
+		if (a.socket || a.history || a.tail)
+			return die_usage("state takes --db and --node only");
+		if (a.node && reportd_node_valid(a.node))
+			return die_usage("--node takes a node id, 64 lowercase hex digits");
 		return run_reader(&a, 0);
 	}
 	if (strcmp(a.cmd, "report") && strcmp(a.cmd, "logs") && strcmp(a.cmd, "forget"))

@@ -8,9 +8,12 @@
 
 #include <jansson.h>
 
+#include "lethe_state.h"
 #include "report.h"
 
 #define REPORT_INT_MAX 9007199254740992LL /* 2^53: exact in every JSON reader */
+/* image.rollout's bound (docs/config-schema.md): 2^31-1 */
+#define REPORT_ROLLOUT_MAX 2147483647LL
 
 /* One key of an object.  type: 'i' integer, 'n' number, 'b' boolean,
  * 's' string, 'o' object (sub), 'l' list of objects (sub, at most hi),
@@ -137,7 +140,7 @@ static const struct report_key report_pull[] = {
 };
 
 /* The LETHE-MARK names of the status file (mark.NAME). */
-static const char report_marks[] = "network|clock|config|keys|tor-exec|tor-ready|ready";
+static const char report_marks[] = "network|clock|config|keys|state|tor-exec|tor-ready|ready";
 
 static const struct report_key report_instance[] = {
 	S("name", 1, 16, NULL, report_chars_instance),
@@ -175,6 +178,28 @@ static const struct report_key report_zram[] = {
 	END,
 };
 
+/* initd's verdict on the document's rollout, and the sealed tor state's
+ * (include/lethe_state.h: the words; docs/rollouts.md, docs/torstate.md). */
+static const struct report_key report_rollout[] = {
+	I("wanted", 0, REPORT_ROLLOUT_MAX),
+	I("done", -1, REPORT_ROLLOUT_MAX),
+	S("state", 1, 16,
+	  LETHE_ROLLOUT_NONE "|" LETHE_ROLLOUT_CURRENT "|" LETHE_ROLLOUT_WAITING "|" LETHE_ROLLOUT_REFUSED
+	  "|" LETHE_ROLLOUT_DRAINING "|" LETHE_ROLLOUT_REBOOTING, NULL),
+	S("reason", 0, LETHE_STATUS_VALUE_MAX, NULL, NULL),
+	END,
+};
+
+static const struct report_key report_tor_state[] = {
+	S("restore", 1, 16,
+	  "pending|" LETHE_STATE_R_RESTORED "|" LETHE_STATE_R_NONE "|" LETHE_STATE_R_REFUSED "|" LETHE_STATE_R_FAILED,
+	  NULL),
+	S("reason", 0, LETHE_STATUS_VALUE_MAX, NULL, NULL),
+	I("saved", 0, REPORT_INT_MAX),
+	I("counter", 0, REPORT_INT_MAX),
+	END,
+};
+
 static const struct report_key report_telemetry[] = {
 	I("reports_dropped", 0, REPORT_INT_MAX),
 	I("lines_dropped", 0, REPORT_INT_MAX),
@@ -192,9 +217,10 @@ static const struct report_key report_top[] = {
 	S("boot_id", 36, 36, NULL, report_chars_boot_id),
 	I("uptime_s", 0, REPORT_INT_MAX),
 	S("image", 1, 64, NULL, report_chars_version),
+	{"epoch", 'i', 0, 0, REPORT_INT_MAX, NULL, NULL, NULL},
 	{"image_wanted", 's', 0, 0, 64, NULL, report_chars_version, NULL},
 	{"image_mismatch", 'b', 0, 0, 0, NULL, NULL, NULL},
-	S("stage", 1, 16, "network|clock|config|keys|tor|rescue", NULL),
+	S("stage", 1, 16, "network|clock|config|keys|state|tor|rescue", NULL),
 	{"stage_error", 's', 0, 0, LETHE_STATUS_VALUE_MAX, NULL, NULL, NULL},
 	{"last_error", 's', 0, 0, LETHE_STATUS_VALUE_MAX, NULL, NULL, NULL},
 	{"unseal", 'o', 0, 0, 0, NULL, NULL, report_unseal},
@@ -205,6 +231,8 @@ static const struct report_key report_top[] = {
 	{"instances", 'l', 0, 0, 8, NULL, NULL, report_instance},
 	{"memory", 'o', 0, 0, 0, NULL, NULL, report_memory},
 	{"psi", 'o', 0, 0, 0, NULL, NULL, report_psi},
+	{"rollout", 'o', 0, 0, 0, NULL, NULL, report_rollout},
+	{"tor_state", 'o', 0, 0, 0, NULL, NULL, report_tor_state},
 	{"zram", 'o', 0, 0, 0, NULL, NULL, report_zram},
 	{"telemetry", 'o', 0, 0, 0, NULL, NULL, report_telemetry},
 	END,

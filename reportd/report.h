@@ -11,8 +11,11 @@
  *   names); every instance has all its keys, and instance names are
  *   unique;
  * - integers are JSON integers (5.0 is not one), 0 ... 2^53 unless the
- *   table says otherwise (pull.exit: -1 ... 255); psi averages are numbers
+ *   table says otherwise (pull.exit: -1 ... 255; rollout.wanted 0 ...
+ *   2^31-1, rollout.done -1 ... 2^31-1); psi averages are numbers
  *   0 ... 100;
+ * - epoch, rollout and tor_state (agents from the rollout-capable images
+ *   on) are optional like the rest: an older agent's report has none;
  * - strings are printable ASCII (0x20-0x7e);
  * - image_mismatch, when sent with image_wanted, is exactly "image_wanted
  *   is set and differs from image". */

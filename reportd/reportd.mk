@@ -1,7 +1,8 @@
-# reportd: the node reports and log lines of docs/observability.md, kept on
-# the config server (a host tool only, never in the image).
+# reportd: the node reports and log lines of docs/observability.md, and the
+# sealed tor state blobs of docs/torstate.md, kept on the config server (a
+# host tool only, never in the image).
 #
-#   $(HB)/reportd               serve (FastCGI), status, report, logs, forget
+#   $(HB)/reportd               serve (FastCGI), status, report, logs, state, forget
 #   $(HB)/test_reportd          cmocka unit tests (in UNIT_TESTS): the report and
 #                               log-batch checks, the database's retention and
 #                               the status line (tests/reportd/)
@@ -17,7 +18,7 @@
 
 REPORTD_SRCS := $(sort $(wildcard reportd/*.c))
 REPORTD_HDRS := $(sort $(wildcard reportd/*.h)) include/lethe_exit.h include/lethe_nocore.h \
-	include/lethe_telemetry.h $(FLEETSRV_HDRS)
+	include/lethe_telemetry.h include/lethe_state.h $(FLEETSRV_HDRS)
 REPORTD_LIB_SRCS := $(filter-out reportd/main.c,$(REPORTD_SRCS))
 REPORTD_LIB_OBJS := $(REPORTD_LIB_SRCS:%.c=$(HB)/obj/%.o)
 REPORTD_LIBS := -ljansson -lsqlite3 -lfcgi -lm

@@ -138,14 +138,9 @@ int main(int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage();
 	o.url = argv[optind];
-	if (strncmp(o.url, "https://", 8) != 0) {
-		fprintf(stderr, PROG ": fatal: the URL must start with https://\n");
+	if (arg_https(PROG, o.url) < 0)
 		return LETHE_EXIT_USAGE;
-	}
-	/* --tcti, else LETHE_TCTI, else the loader's default (configpull's rule) */
-	if (!tcti)
-		tcti = getenv(LETHE_TCTI_ENV);
-	o.fo.tcti = tcti && *tcti ? tcti : NULL;
+	o.fo.tcti = arg_tcti(tcti);
 	o.stdin_open = in_open;
 	return strcmp(cmd, "run") == 0 ? agent_run(&o) : agent_show(&o);
 }

@@ -85,6 +85,40 @@ static int probe_kv_version(const char *text, const char *key, char out[PROBE_VE
 	return 0;
 }
 
+/* LETHE_EPOCH of the release file: its first LETHE_EPOCH= line, decimal
+ * without sign or leading zero (initd/release.c's form), 1 ... 2^53 (the
+ * report's bound); 0 when absent or outside that: unknown, which a
+ * rollout treats as "not the wanted epoch". */
+long long probe_parse_epoch(const char *release)
+{
+	static const char key[] = "LETHE_EPOCH=";
+	const char *p = release;
+	long long v = 0;
+	size_t n, i;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n > sizeof key - 1 && strncmp(p, key, sizeof key - 1) == 0) {
+			p += sizeof key - 1;
+			n -= sizeof key - 1;
+			if (n > 16 || p[0] == '0')
+				return 0;
+			for (i = 0; i < n; i++) {
+				if (p[i] < '0' || p[i] > '9')
+					return 0;
+				v = v * 10 + (p[i] - '0');
+			}
+			return v <= TELEMETRY_INT_MAX ? v : 0;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 /* /proc/sys/kernel/random/boot_id: 8-4-4-4-12 lowercase hex. */
 static int probe_boot_id(const char *s, char out[37])
 {
@@ -280,6 +314,7 @@ void probe_node(const struct probe_paths *pp, const struct status *st, struct pr
 	p->have_uptime = probe_read(path, buf, sizeof buf) > 0 && probe_num(&s, &p->uptime_s);
 	p->have_image = probe_read(pp->release, buf, sizeof buf) > 0 &&
 			probe_kv_version(buf, "LETHE_VERSION", p->image) == 1 && p->image[0];
+	p->epoch = p->have_image ? probe_parse_epoch(buf) : 0;
 	/* node.conf present: its hint, or "" for none */
 	snprintf(path, sizeof path, "%s/node.conf", pp->conf_dir);
 	if (probe_read(path, buf, sizeof buf) >= 0) {

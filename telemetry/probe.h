@@ -19,7 +19,7 @@
 struct probe_paths {
 	const char *status;   /* initd's status file */
 	const char *conf_dir; /* configpull's outputs: node.conf, etag, attestation */
-	const char *release;  /* LETHE_VERSION */
+	const char *release;  /* LETHE_VERSION, LETHE_EPOCH */
 	const char *data_dir; /* tor's DataDirectory base: NAME/fingerprint */
 	const char *proc;     /* /proc */
 	const char *sys;      /* /sys */
@@ -30,6 +30,7 @@ struct probe {
 	char boot_id[37];
 	long long uptime_s;
 	char image[PROBE_VERSION_MAX + 1];
+	long long epoch;                          /* LETHE_EPOCH, 0: unknown */
 	char image_wanted[PROBE_VERSION_MAX + 1]; /* "": node.conf has no hint */
 	char attestation[16];
 	char etag[PROBE_ETAG_MAX + 1];
@@ -63,5 +64,6 @@ int probe_parse_psi(const char *text, double *some, double *full);
 long long probe_parse_vmrss(const char *text);
 int probe_parse_fingerprint(const char *text, char out[41]);
 int probe_version_chars(const char *s, size_t n);
+long long probe_parse_epoch(const char *release);
 
 #endif

@@ -66,6 +66,26 @@ static json_t *report_instances(const struct report_in *in)
 	return list;
 }
 
+/* initd's rollout verdict and the sealed tor state's (include/lethe_state.h):
+ * always sent by this agent, from the status file or its defaults, so that
+ * a report without them says "an image without rollouts" (scripts/fleet
+ * rollout). */
+static int report_rollout(json_t *r, const struct status *st)
+{
+	json_t *o;
+
+	return report_set(r, "rollout", o = json_object()) ||
+	       report_set(o, "wanted", json_integer(st->rollout_wanted)) ||
+	       report_set(o, "done", json_integer(st->rollout_done)) ||
+	       report_set(o, "state", report_str(st->rollout_state, STATUS_WORD_MAX)) ||
+	       report_set(o, "reason", report_str(st->rollout_reason, LETHE_STATUS_VALUE_MAX)) ||
+	       report_set(r, "tor_state", o = json_object()) ||
+	       report_set(o, "restore", report_str(st->torstate, STATUS_WORD_MAX)) ||
+	       report_set(o, "reason", report_str(st->torstate_reason, LETHE_STATUS_VALUE_MAX)) ||
+	       report_set(o, "saved", report_int(st->torstate_saved)) ||
+	       report_set(o, "counter", report_int(st->torstate_counter));
+}
+
 /* The parts that are there only if their source was read. */
 static int report_optional(json_t *r, const struct report_in *in, const struct report_counts *c)
 {
@@ -103,6 +123,8 @@ static int report_optional(json_t *r, const struct report_in *in, const struct r
 	     report_set(o, "full_avg10", json_real(p->psi_full_avg10)) ||
 	     report_set(o, "events", report_int(st->pressure_events))))
 		return -1;
+	if (report_rollout(r, st))
+		return -1;
 	if (report_set(r, "zram", o = json_object()) || report_set(o, "disksize_bytes", report_int(p->zram_disksize)) ||
 	    report_set(o, "orig_bytes", report_int(p->zram_orig)) || report_set(o, "compr_bytes", report_int(p->zram_compr)))
 		return -1;
@@ -139,6 +161,7 @@ int report_build(const struct report_in *in, const struct report_counts *c, char
 	    report_set(r, "time", report_int(c->time_s)) || report_set(r, "boot_id", json_string(p->boot_id)) ||
 	    report_set(r, "uptime_s", report_int(p->uptime_s)) ||
 	    report_set(r, "image", report_str(p->image, PROBE_VERSION_MAX)) ||
+	    report_set(r, "epoch", report_int(p->epoch)) ||
 	    report_set(r, "stage", report_str(in->st->stage, 16)) || report_optional(r, in, c)) {
 		snprintf(why, whylen, "out of memory");
 		goto out;

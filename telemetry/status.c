@@ -11,19 +11,25 @@
 #define STATUS_KEY_MAX 64
 
 const char *const status_mark_names[STATUS_MARKS] = {
-	"network", "clock", "config", "keys", "tor-exec", "tor-ready", "ready",
+	"network", "clock", "config", "keys", "state", "tor-exec", "tor-ready", "ready",
 };
-const char *const status_step_names[STATUS_STEPS] = { "network", "clock", "config", "keys" };
+const char *const status_step_names[STATUS_STEPS] = { "network", "clock", "config", "keys", "state" };
 
 /* The top-level keys: each may appear once (bit i of the seen mask). */
 enum status_key {
 	K_VERSION, K_SEQ, K_STAGE, K_STAGE_ERROR, K_LAST_ERROR, K_LAST_ERROR_MS, K_UNSEAL,
-	K_UNSEAL_MODE, K_PULL_EXIT, K_PULL_MS, K_UNSEAL_MS, K_PRESSURE, K_INSTANCES, K_TOP
+	K_UNSEAL_MODE, K_PULL_EXIT, K_PULL_MS, K_UNSEAL_MS, K_PRESSURE, K_INSTANCES, K_ROLLOUT_WANTED,
+	K_ROLLOUT_DONE, K_ROLLOUT_STATE, K_ROLLOUT_REASON, K_TORSTATE, K_TORSTATE_REASON, K_TORSTATE_SAVED,
+	K_TORSTATE_COUNTER, K_TOP
 };
 static const char *const status_keys[K_TOP] = {
 	"version", "seq", "stage", "stage_error", "last_error", "last_error_ms", "unseal",
-	"unseal_mode", "pull_exit", "pull_ms", "unseal_ms", "pressure_events", "instances",
+	"unseal_mode", "pull_exit", "pull_ms", "unseal_ms", "pressure_events", "instances", "rollout_wanted",
+	"rollout_done", "rollout_state", "rollout_reason", "torstate", "torstate_reason", "torstate_saved",
+	"torstate_counter",
 };
+/* seen_top is a uint32_t bit mask */
+_Static_assert(K_TOP <= 32, "more top-level keys than bits in seen_top");
 
 enum status_ikey { I_NAME, I_STATE, I_PID, I_RESTARTS, I_LAST_EXIT, I_CRASHLOOP, I_ALLOC, I_ALLOC_MAPPED, I_KEYS };
 static const char *const status_ikeys[I_KEYS] = {
@@ -151,6 +157,9 @@ void status_defaults(struct status *st)
 	strcpy(st->unseal, "pending");
 	strcpy(st->unseal_mode, "literal");
 	st->pull_exit = -1;
+	st->rollout_done = -1;
+	strcpy(st->rollout_state, LETHE_ROLLOUT_NONE);
+	strcpy(st->torstate, "pending");
 	for (i = 0; i < STATUS_MARKS; i++)
 		st->marks[i] = -1;
 	for (i = 0; i < LETHE_INSTANCES_MAX; i++) {
@@ -215,7 +224,7 @@ static int status_top_key(struct status *st, enum status_key k, struct status_va
 	case K_SEQ:
 		return status_int(v, 0, TELEMETRY_INT_MAX, &st->seq);
 	case K_STAGE:
-		return status_word(v, "network|clock|config|keys|tor|rescue", st->stage, sizeof st->stage);
+		return status_word(v, "network|clock|config|keys|state|tor|rescue", st->stage, sizeof st->stage);
 	case K_STAGE_ERROR:
 		status_copy(v, st->stage_error);
 		return 0;
@@ -241,6 +250,24 @@ static int status_top_key(struct status *st, enum status_key k, struct status_va
 			return -1;
 		st->instances = (size_t)x;
 		return 0;
+	case K_ROLLOUT_WANTED:
+		return status_int(v, 0, STATUS_ROLLOUT_MAX, &st->rollout_wanted);
+	case K_ROLLOUT_DONE:
+		return status_int(v, -1, STATUS_ROLLOUT_MAX, &st->rollout_done);
+	case K_ROLLOUT_STATE:
+		return status_word(v, STATUS_ROLLOUT_STATES, st->rollout_state, sizeof st->rollout_state);
+	case K_ROLLOUT_REASON:
+		status_copy(v, st->rollout_reason);
+		return 0;
+	case K_TORSTATE:
+		return status_word(v, STATUS_TORSTATE_RESULTS, st->torstate, sizeof st->torstate);
+	case K_TORSTATE_REASON:
+		status_copy(v, st->torstate_reason);
+		return 0;
+	case K_TORSTATE_SAVED:
+		return status_int(v, 0, TELEMETRY_INT_MAX, &st->torstate_saved);
+	case K_TORSTATE_COUNTER:
+		return status_int(v, 0, TELEMETRY_INT_MAX, &st->torstate_counter);
 	case K_TOP:
 		break;
 	}

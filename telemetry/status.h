@@ -10,19 +10,31 @@
 #include <stddef.h>
 
 #include "lethe_paths.h"
+#include "lethe_state.h"
 #include "lethe_telemetry.h"
 
 #define STATUS_WORD_MAX 16 /* stage, states, allocator, last_exit */
 
+/* image.rollout's bounds (docs/config-schema.md): 1 ... 2^31-1; the
+ * status file's rollout_wanted 0 (none) and rollout_done -1 (unknown). */
+#define STATUS_ROLLOUT_MAX 2147483647LL
+
+/* The words of include/lethe_state.h, as the status file's sets. */
+#define STATUS_ROLLOUT_STATES                                                                          \
+	LETHE_ROLLOUT_NONE "|" LETHE_ROLLOUT_CURRENT "|" LETHE_ROLLOUT_WAITING "|" LETHE_ROLLOUT_REFUSED \
+	"|" LETHE_ROLLOUT_DRAINING "|" LETHE_ROLLOUT_REBOOTING
+#define STATUS_TORSTATE_RESULTS \
+	"pending|" LETHE_STATE_R_RESTORED "|" LETHE_STATE_R_NONE "|" LETHE_STATE_R_REFUSED "|" LETHE_STATE_R_FAILED
+
 /* The LETHE-MARK names, in pipeline order (mark.NAME). */
 enum status_mark {
-	STATUS_MARK_NETWORK, STATUS_MARK_CLOCK, STATUS_MARK_CONFIG, STATUS_MARK_KEYS,
+	STATUS_MARK_NETWORK, STATUS_MARK_CLOCK, STATUS_MARK_CONFIG, STATUS_MARK_KEYS, STATUS_MARK_STATE,
 	STATUS_MARK_TOR_EXEC, STATUS_MARK_TOR_READY, STATUS_MARK_READY, STATUS_MARKS
 };
 extern const char *const status_mark_names[STATUS_MARKS];
 
 /* The pipeline steps before tor (stage), in order. */
-#define STATUS_STEPS 4
+#define STATUS_STEPS 5
 extern const char *const status_step_names[STATUS_STEPS];
 
 struct status_inst {
@@ -49,6 +61,16 @@ struct status {
 	long long pressure_events;
 	size_t instances;
 	struct status_inst inst[LETHE_INSTANCES_MAX];
+	/* initd's rollout verdict after the newest pull (lethe_state.h) */
+	long long rollout_wanted;                   /* the document's image.rollout, 0 none */
+	long long rollout_done;                     /* the highest rolled out for, -1 unknown */
+	char rollout_state[STATUS_WORD_MAX + 1];    /* a LETHE_ROLLOUT_* word */
+	char rollout_reason[LETHE_STATUS_VALUE_MAX + 1];
+	/* the sealed tor state: restore's result, the newest save */
+	char torstate[STATUS_WORD_MAX + 1];         /* pending, or a LETHE_STATE_R_* word */
+	char torstate_reason[LETHE_STATUS_VALUE_MAX + 1];
+	long long torstate_saved;                   /* Unix seconds, 0 none */
+	long long torstate_counter;                 /* the NV counter of that save, 0 none */
 };
 
 /* Parses BUF (LEN bytes, not NUL-terminated) into ST.  0, or -1 with ST

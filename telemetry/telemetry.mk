@@ -17,7 +17,7 @@ TELEMETRY_SRCS := $(sort $(wildcard telemetry/*.c))
 TELEMETRY_LIB_SRCS := $(filter-out telemetry/main.c,$(TELEMETRY_SRCS))
 # The parsers and buffers that need neither libcurl nor a key: the fuzzers'.
 TELEMETRY_CORE_SRCS := $(addprefix telemetry/,status.c logline.c ring.c expo.c)
-TELEMETRY_HDRS := $(wildcard telemetry/*.h) $(CONFIGPULL_HDRS)
+TELEMETRY_HDRS := $(wildcard telemetry/*.h) $(CONFIGPULL_HDRS) include/lethe_state.h
 TELEMETRY_INC := -iquote telemetry -iquote configpull -Itlog
 TELEMETRY_OBJS := $(patsubst telemetry/%.c,$(HB)/telemetry-obj/%.o,$(TELEMETRY_LIB_SRCS))
 TELEMETRY_CORE_OBJS := $(patsubst telemetry/%.c,$(HB)/telemetry-obj/%.o,$(TELEMETRY_CORE_SRCS))

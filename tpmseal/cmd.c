@@ -1,6 +1,6 @@
-/* cmd: provision, import, unseal, status, approve.  Each command owns the
- * locked buffers it uses and wipes them on every path; errors are one line
- * on stderr and a tpmseal exit code. */
+/* cmd: provision, import, unseal, status, approve, advance, approved.
+ * Each command owns the locked buffers it uses and wipes them on every
+ * path; errors are one line on stderr and a tpmseal exit code. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
+#include "approved.h"
 #include "bundle.h"
 #include "cmd.h"
 #include "keydir.h"
@@ -436,8 +437,8 @@ int cmd_status(const struct cmd_opts *o)
 int cmd_approve(const struct cmd_opts *o)
 {
 	struct policy_approval ap = { .version = 1, .mask = o->pcr_mask };
-	uint8_t values[POLICY_PCR_MAX][32], rec[POLICY_APPROVAL_MAX_BYTES], authorize[POLICY_DIGEST];
-	uint8_t kname[POLICY_NAME_BYTES], ename[POLICY_NAME_BYTES], approved[POLICY_DIGEST];
+	uint8_t values[POLICY_PCR_MAX][32], rec[POLICY_APPROVAL_MAX_BYTES];
+	uint8_t ename[POLICY_NAME_BYTES], approved[POLICY_DIGEST];
 	char err[CMD_ERR], tmp[4200];
 	unsigned i, n = 0;
 	size_t len;
@@ -458,10 +459,7 @@ int cmd_approve(const struct cmd_opts *o)
 		ap.version = 2;
 		ap.epoch = o->epoch;
 	}
-	if (policy_authkey_name(key, kname) ||
-	    (policy_authorize_digest(kname, sizeof kname, authorize),
-	     policy_epoch_name(o->epoch_index, authorize, ename)) ||
-	    policy_approval_sign(&ap, key, ename)) {
+	if (policy_key_epoch_name(key, o->epoch_index, ename) || policy_approval_sign(&ap, key, ename)) {
 		EVP_PKEY_free(key);
 		return cmd_fatal(TPMSEAL_EXIT_USAGE, "unable to sign the approval: key is not ECDSA P-256");
 	}
@@ -516,6 +514,36 @@ int cmd_advance(const struct cmd_opts *o)
 		printf("epoch %llu unchanged\n", (unsigned long long)to);
 	else
 		printf("epoch %llu raised from %llu\n", (unsigned long long)to, (unsigned long long)from);
+	return fflush(stdout) == 0 ? TPMSEAL_EXIT_OK : TPMSEAL_EXIT_TPM;
+}
+
+/* Offline: no TPM is opened (a rollout is decided before the reboot, on
+ * the image that runs), so the answer depends on the files alone. */
+int cmd_approved(const struct cmd_opts *o)
+{
+	static struct policy_approval appr[POLICY_APPROVALS_MAX];
+	char err[CMD_ERR], msg[CMD_ERR + 200];
+	EVP_PKEY *key;
+	size_t i, n = 0;
+	int r = TPMSEAL_EXIT_OK;
+
+	key = cmd_read_key(o->authkey, 0, err, sizeof err);
+	if (!key)
+		return cmd_fatal(TPMSEAL_EXIT_USAGE, err);
+	/* as unseal: a file that does not parse is 100, a missing one no
+	 * approval (1) */
+	for (i = 0; i < o->n_approvals && r == TPMSEAL_EXIT_OK; i++)
+		r = cmd_read_approvals(o->approvals[i], appr, POLICY_APPROVALS_MAX, &n, err, sizeof err);
+	if (r == TPMSEAL_EXIT_OK)
+		r = approved_check(key, o->epoch_index, appr, n, o->log_key, o->log_proofs, o->release,
+				   o->epoch, err, sizeof err);
+	EVP_PKEY_free(key);
+	if (r) {
+		snprintf(msg, sizeof msg, "release %s epoch %llu not approved: %s", o->release,
+			 (unsigned long long)o->epoch, err);
+		return cmd_fatal(r, r == TPMSEAL_EXIT_STATE ? msg : err);
+	}
+	printf("release %s epoch %llu approved and logged\n", o->release, (unsigned long long)o->epoch);
 	return fflush(stdout) == 0 ? TPMSEAL_EXIT_OK : TPMSEAL_EXIT_TPM;
 }
 

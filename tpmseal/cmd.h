@@ -21,7 +21,7 @@ struct cmd_opts {
 	const char *log_key;        /* --log-key log.pub: approvals count only if logged */
 	const char *log_proofs;     /* --log-proofs FILE: tlog-proof@v1 proofs */
 	uint32_t epoch_index;       /* --epoch-index */
-	uint64_t epoch;             /* approve --epoch, provision/import --epoch (initial minimum) */
+	uint64_t epoch;             /* approve/approved --epoch, provision/import --epoch (initial minimum) */
 	int have_epoch;
 	unsigned instances;         /* provision --instances */
 	const char *family;         /* provision --family NAME */
@@ -30,6 +30,7 @@ struct cmd_opts {
 	uid_t uid;                  /* unseal --owner */
 	gid_t gid;
 	int uid_step;               /* unseal --owner-step: instance i gets uid + i */
+	const char *release;        /* approved --version V: the release's LETHE_VERSION */
 	const char *signkey;        /* approve --key PRIV.pem */
 	uint32_t pcr_mask;          /* approve --pcr N=HEX ... */
 	uint8_t pcr_values[POLICY_PCR_MAX][32];
@@ -43,6 +44,8 @@ int cmd_unseal(const struct cmd_opts *o);
 int cmd_status(const struct cmd_opts *o);
 int cmd_approve(const struct cmd_opts *o);
 int cmd_advance(const struct cmd_opts *o);
+/* approved: offline, no TPM (approved.h). */
+int cmd_approved(const struct cmd_opts *o);
 int cmd_probe(const char *tcti);
 
 #endif

@@ -24,4 +24,16 @@
 int logcheck_mark(const char *keyfile, const char *proofs, const struct policy_approval *ap,
 		  size_t n, uint8_t *logged, char why[LOGCHECK_WHY], char *err, size_t errlen);
 
+/* Whether a release is approved and logged: reads KEYFILE and PROOFS as
+ * logcheck_mark does, and sets *found when a verified proof carries an
+ * entry with VERSION and approval-epoch EPOCH whose PCR values of one boot
+ * path give the PCR policy of one of the N approvals AP (version 2 only,
+ * each already checked by the caller: epoch EPOCH, signed by the operator
+ * key).  Otherwise WHY names what is missing: no usable proofs, no entry of
+ * VERSION with that epoch, or an entry whose PCRs none of AP names.
+ * Returns 0, or a tpmseal exit code with ERR set (KEYFILE unusable). */
+int logcheck_release(const char *keyfile, const char *proofs, const char *version, uint64_t epoch,
+		     const struct policy_approval *ap, size_t n, int *found, char why[LOGCHECK_WHY],
+		     char *err, size_t errlen);
+
 #endif

@@ -25,8 +25,10 @@ static const char usage[] =
 	"  advance --authorize-key PUB.pem --approval FILE... [--log-key LOG.pub --log-proofs FILE]\n"
 	"  status [--pcrs LIST | --authorize-key PUB.pem]\n"
 	"  approve --key PRIV.pem --pcr N=HEX [--pcr N=HEX]... [--epoch N] --out FILE\n"
+	"  approved --authorize-key PUB.pem --approval FILE... --log-key LOG.pub --log-proofs FILE\n"
+	"           --version V --epoch N   (offline, no TPM: may this node reboot into V?)\n"
 	"  (provision, import: [--epoch N] initial minimum epoch in authorized mode, default 0;\n"
-	"   authorized mode and approve: [--epoch-index 0xHANDLE], default 0x01851e7d)\n"
+	"   authorized mode, approve, approved: [--epoch-index 0xHANDLE], default 0x01851e7d)\n"
 	"  probe [TCTI] | version\n"
 	"exit: 0 ok, 1 sealed to another state, 2 not provisioned, 3 corrupt bundle,\n"
 	"      4 already unsealed this boot, 5 already provisioned, 100 usage, 111 TPM or system error\n";
@@ -71,6 +73,21 @@ static int main_pcr(struct cmd_opts *o, const char *arg)
 	return 0;
 }
 
+/* A release version as the log's entries spell it (docs/transparency.md):
+ * 1..64 of [A-Za-z0-9._+~-]. */
+static int main_version_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') || strchr("._+~-", s[i])))
+			return 0;
+	return 1;
+}
+
 /* Key bytes must never reach a core dump, and tpm2-tss must not print its
  * own multi-line diagnostics: our one-line errors say what failed. */
 static int main_harden(void)
@@ -104,6 +121,7 @@ int main(int argc, char **argv)
 		{ "pcr", required_argument, NULL, 'P' },
 		{ "epoch", required_argument, NULL, 'E' },
 		{ "epoch-index", required_argument, NULL, 'e' },
+		{ "version", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd_opts o;
@@ -198,6 +216,11 @@ int main(int argc, char **argv)
 		}
 		case 'S': o.uid_step = 1; break;
 		case 'k': o.signkey = optarg; break;
+		case 'V':
+			if (!main_version_ok(optarg))
+				return main_usage("unable to use --version: want 1..64 of [A-Za-z0-9._+~-]");
+			o.release = optarg;
+			break;
 		case 'P':
 			if (main_pcr(&o, optarg))
 				return main_usage("unable to parse --pcr: want N=64 hex digits, each PCR once");
@@ -215,8 +238,10 @@ int main(int argc, char **argv)
 		return main_usage("unable to use --approval without --authorize-key");
 	if (!o.log_key != !o.log_proofs || (o.log_key && !o.n_approvals))
 		return main_usage("--log-key and --log-proofs go together, with --approval");
-	if (o.log_key && strcmp(cmd, "unseal") && strcmp(cmd, "advance"))
-		return main_usage("--log-key is for unseal and advance");
+	if (o.log_key && strcmp(cmd, "unseal") && strcmp(cmd, "advance") && strcmp(cmd, "approved"))
+		return main_usage("--log-key is for unseal, advance and approved");
+	if (o.release && strcmp(cmd, "approved"))
+		return main_usage("--version is for approved");
 	if (strcmp(cmd, "provision") == 0)
 		return o.instances ? cmd_provision(&o) : main_usage("provision needs --instances N");
 	if (strcmp(cmd, "import") == 0)
@@ -241,6 +266,12 @@ int main(int argc, char **argv)
 		if (!o.signkey || !o.out || !o.pcr_mask)
 			return main_usage("approve needs --key, --out and at least one --pcr");
 		return cmd_approve(&o);
+	}
+	if (strcmp(cmd, "approved") == 0) {
+		if (!o.authkey || !o.n_approvals || !o.log_key || !o.release || !o.have_epoch)
+			return main_usage("approved needs --authorize-key, --approval, --log-key, --log-proofs, "
+					  "--version and --epoch");
+		return cmd_approved(&o);
 	}
 	return main_usage("unknown command");
 }

@@ -226,6 +226,16 @@ int policy_authkey_name(EVP_PKEY *key, uint8_t name[POLICY_NAME_BYTES])
 	return policy_name_of(buf, off, name);
 }
 
+int policy_key_epoch_name(EVP_PKEY *key, uint32_t index, uint8_t name[POLICY_NAME_BYTES])
+{
+	uint8_t kname[POLICY_NAME_BYTES], authorize[POLICY_DIGEST];
+
+	if (policy_authkey_name(key, kname))
+		return -1;
+	policy_authorize_digest(kname, sizeof kname, authorize);
+	return policy_epoch_name(index, authorize, name);
+}
+
 void policy_approved(const struct policy_approval *a, const uint8_t name[POLICY_NAME_BYTES],
 		     uint8_t out[POLICY_DIGEST])
 {
@@ -373,6 +383,44 @@ out:
 	ECDSA_SIG_free(sig);
 	EVP_PKEY_CTX_free(ctx);
 	return r;
+}
+
+int policy_approval_verify(const struct policy_approval *a, EVP_PKEY *key,
+			   const uint8_t name[POLICY_NAME_BYTES])
+{
+	uint8_t approved[POLICY_DIGEST], h[32], der[128], *cur = der;
+	EVP_PKEY_CTX *ctx = NULL;
+	ECDSA_SIG *sig = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	int dlen, ok = -1;
+
+	if (!policy_is_p256(key))
+		return -1;
+	policy_approved(a, name, approved);
+	policy_approval_hash(approved, h);
+	/* r || s as the record holds them, DER for OpenSSL; OpenSSL refuses
+	 * r or s outside 1..n-1, as the TPM does */
+	sig = ECDSA_SIG_new();
+	r = BN_bin2bn(a->r, 32, NULL);
+	s = BN_bin2bn(a->s, 32, NULL);
+	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s))
+		goto out;
+	r = s = NULL;  /* owned by sig */
+	dlen = i2d_ECDSA_SIG(sig, NULL);
+	if (dlen <= 0 || (size_t)dlen > sizeof der || i2d_ECDSA_SIG(sig, &cur) != dlen)
+		goto out;
+	ctx = EVP_PKEY_CTX_new(key, NULL);
+	if (!ctx || EVP_PKEY_verify_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0)
+		goto out;
+	if (EVP_PKEY_verify(ctx, der, (size_t)dlen, h, sizeof h) == 1)
+		ok = 0;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	ECDSA_SIG_free(sig);
+	BN_free(r);
+	BN_free(s);
+	return ok;
 }
 
 int policy_p256_xy(EVP_PKEY *key, uint8_t x[32], uint8_t y[32])

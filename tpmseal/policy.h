@@ -79,6 +79,11 @@ int policy_epoch_name(uint32_t index, const uint8_t authorize[POLICY_DIGEST],
 int policy_authkey_public(EVP_PKEY *key, TPM2B_PUBLIC *pub);
 int policy_authkey_name(EVP_PKEY *key, uint8_t name[POLICY_NAME_BYTES]);
 
+/* The name of the epoch index at INDEX as every node defines it for the
+ * operator key KEY (PolicyAuthorize of the key's TPM name, then
+ * policy_epoch_name): what a v2 approval signs, computed offline. */
+int policy_key_epoch_name(EVP_PKEY *key, uint32_t index, uint8_t name[POLICY_NAME_BYTES]);
+
 /* The policy A approves, given the epoch index's NAME (v2 only). */
 void policy_approved(const struct policy_approval *a, const uint8_t name[POLICY_NAME_BYTES],
 		     uint8_t out[POLICY_DIGEST]);
@@ -99,6 +104,13 @@ int policy_approvals_parse(const uint8_t *p, size_t n, struct policy_approval *o
  * fills r and s. */
 int policy_approval_sign(struct policy_approval *a, EVP_PKEY *key,
 			 const uint8_t name[POLICY_NAME_BYTES]);
+
+/* Whether A's r, s verify under the P-256 public KEY over
+ * SHA-256(approved || POLICY_REF), NAME the epoch index's (v2): in
+ * software, the check TPM2_VerifySignature makes when unsealing.  0 yes,
+ * -1 no (a bad signature, or a key that is not P-256). */
+int policy_approval_verify(const struct policy_approval *a, EVP_PKEY *key,
+			   const uint8_t name[POLICY_NAME_BYTES]);
 
 /* An ECDSA P-256 key's affine coordinates, 32 bytes each. */
 int policy_p256_xy(EVP_PKEY *key, uint8_t x[32], uint8_t y[32]);

@@ -20,7 +20,14 @@
 #                      attests (attestd; one boot); telemetry.t boots the
 #                      demo image on the private network with reportd, the
 #                      Pushgateway and Prometheus behind nginx (issue 17;
-#                      one boot)
+#                      one boot); rollout.t boots two demo-auth relays one
+#                      after another through a two-wave `fleet rollout`
+#                      (issue 18: v1 -> v2 in two waves, then a rollout that
+#                      stops when its first node fails to unseal; eight
+#                      boots, about 4 min); torstate.t boots the demo image
+#                      on the private network (issue 18: tor's state and
+#                      its accounting across a planned reboot, a replayed
+#                      older state refused, the server down; four boots, about 6 min)
 #   make demo-auth-image
 #                      the demo image in authorized mode: plus
 #                      /etc/lethe/policy.pub of a test policy key made in

@@ -11,7 +11,9 @@
 #
 #   relay_init FLEETDIR        copy the fleet into $BOOT_DIR/fleet; own the EXIT trap
 #   relay_nginx_start          nginx on 127.0.0.1:$RELAY_PORT (a free port, kept
-#                              across restarts so the guest's guestfwd stays right)
+#                              across restarts so the guest's guestfwd stays right),
+#                              and, with REPORTD, reportd behind it (reports, logs,
+#                              the nodes' sealed tor state) unless the test runs its own
 #   relay_nginx_stop
 #   relay_boot [CMDLINE...]    boot_qemu with the relay's netdev and command line
 #   relay_enroll TIMEOUT       wait for the CSR on the console, sign it; sets RELAY_NODE
@@ -23,6 +25,8 @@
 #                              print a demo document on stdout
 #   relay_tamper IN OUT [OFFSET]
 #                              IN with one byte of /etc/hosts changed
+#   relay_release IN OUT VERSION EPOCH FROM-VERSION FROM-EPOCH
+#                              IN whose /etc/lethe-release names another release
 #   relay_publish INITRD VERSION EPOCH LOGDIR KEY PROOF
 #                              INITRD's release entry (qemu path) appended to a
 #                              test log, its proof to PROOF (PCRPREDICT, LETHE_LOG)
@@ -41,6 +45,7 @@ export CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 RELAY_FLEET=
 RELAY_PORT=
 RELAY_NGINX_PID=
+RELAY_REPORTD_PID=
 RELAY_NODE=
 RELAY_HOST=10.0.2.100
 RELAY_URL=https://$RELAY_HOST/v1/node.json
@@ -48,6 +53,7 @@ RELAY_URL=https://$RELAY_HOST/v1/node.json
 relay_cleanup() {
 	local rc=$?
 	boot_stop "$RELAY_NGINX_PID"
+	boot_stop "$RELAY_REPORTD_PID"
 	# boot_cleanup exits with the status it finds: the test's, not boot_stop's.
 	(exit "$rc")
 	boot_cleanup
@@ -80,6 +86,19 @@ relay_nginx_start() {
 	local d=$BOOT_DIR/ngx i
 	[[ -n $RELAY_PORT ]] || RELAY_PORT=$(relay_free_port) || boot_die "no free port"
 	mkdir -p "$d/tmp"
+	# the fleet's reportd behind nginx, as an operator runs it (reports,
+	# logs, the nodes' sealed tor state): started here unless the test
+	# started its own on the same socket (tests/configserver/server.sh)
+	if [[ ! -S $d/reportd.sock && -x ${REPORTD:-} ]]; then
+		"$REPORTD" serve --db "$RELAY_FLEET/reports.db" --socket "$d/reportd.sock" \
+			2>>"$d/reportd.log" &
+		RELAY_REPORTD_PID=$!
+		for ((i = 0; i < 100; i++)); do
+			[[ -S $d/reportd.sock ]] && break
+			sleep 0.05
+		done
+		[[ -S $d/reportd.sock ]] || boot_die "reportd did not listen on $d/reportd.sock (see $d/reportd.log)"
+	fi
 	scripts/configserver/render-nginx "$RELAY_FLEET" "$d" "127.0.0.1:$RELAY_PORT" "$RELAY_HOST" \
 		"${RELAY_ATTEST:-off}" >"$d/nginx.conf" || boot_die "unable to render nginx.conf"
 	# nginx's workers run as nobody: the public parts readable (never ca.key)
@@ -198,11 +217,26 @@ relay_publish() {
 # /etc/hosts's payload (at OFFSET, default 10) changed, recompressed: the
 # same image but for one byte.
 relay_tamper() {
-	zstd -dcq -- "$1" >"$BOOT_DIR/tamper.cpio" || return 1
-	python3 - "$BOOT_DIR/tamper.cpio" "${3:-10}" <<'PY' || return 1
+	relay_cpio_patch "$1" "$2" flip "${3:-10}"
+}
+
+# relay_release IN OUT VERSION EPOCH FROM-VERSION FROM-EPOCH: IN (zstd newc
+# cpio) with its /etc/lethe-release saying VERSION and EPOCH instead of
+# FROM-VERSION and FROM-EPOCH (same lengths: patched in place).
+relay_release() {
+	relay_cpio_patch "$1" "$2" release "$5" "$3" "$6" "$4"
+}
+
+# relay_cpio_patch IN OUT flip OFFSET | release V0 V1 E0 E1: one file of IN
+# changed in place, recompressed to OUT.
+relay_cpio_patch() {
+	local in=$1 out=$2
+	shift 2
+	zstd -dcq -- "$in" >"$BOOT_DIR/patch.cpio" || return 1
+	python3 - "$BOOT_DIR/patch.cpio" "$@" <<'PY' || return 1
 import sys
-p = sys.argv[1]
-off = int(sys.argv[2])
+p, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+want = 'etc/hosts' if mode == 'flip' else 'etc/lethe-release'
 b = bytearray(open(p, 'rb').read())
 o = 0
 while o + 110 <= len(b):
@@ -212,14 +246,23 @@ while o + 110 <= len(b):
     nsz = int(h[94:102], 16)
     name = b[o + 110:o + 110 + nsz - 1].decode()
     data = (o + 110 + nsz + 3) & ~3
-    if name == 'etc/hosts' and size > 0:
-        b[data + min(off, size - 1)] ^= 0x20
+    if name == want and size > 0:
+        if mode == 'flip':
+            b[data + min(int(args[0]), size - 1)] ^= 0x20
+        else:
+            v0, v1, e0, e1 = (a.encode() for a in args)
+            assert len(v0) == len(v1) and len(e0) == len(e1)
+            t = bytes(b[data:data + size])
+            n = t.replace(b'LETHE_VERSION=' + v0 + b'\n', b'LETHE_VERSION=' + v1 + b'\n')
+            n = n.replace(b'LETHE_EPOCH=' + e0 + b'\n', b'LETHE_EPOCH=' + e1 + b'\n')
+            assert len(n) == size and n != t, 'release fields not found'
+            b[data:data + size] = n
         open(p, 'wb').write(b)
         sys.exit(0)
     if name == 'TRAILER!!!':
         break
     o = (data + size + 3) & ~3
-sys.exit('etc/hosts not found')
+sys.exit(want + ' not found')
 PY
-	zstd -q -3 -f -o "$2" "$BOOT_DIR/tamper.cpio" && rm -f "$BOOT_DIR/tamper.cpio"
+	zstd -q -3 -f -o "$out" "$BOOT_DIR/patch.cpio" && rm -f "$BOOT_DIR/patch.cpio"
 }

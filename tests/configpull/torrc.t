@@ -7,12 +7,20 @@ CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 . "$(dirname "$0")/../tap.sh"
 T=$(tap_scratch configpull-torrc)
 trap 'rm -rf "$T"' EXIT
-tap_plan 17
+tap_plan 19
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
 
 if render tests/configpull/example.json "$T/out" >/dev/null; then ok "example renders"; else not_ok "example renders"; fi
+# The rollout (image.epoch, rollout, window) reaches initd in node.conf,
+# right after the image's other keys (without one: 0, 0, empty; tests/unit/configpull).
+if grep -A3 -x 'image_sha256=9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab' "$T/out/node.conf" |
+	tail -n 3 | tr '\n' ' ' | grep -qx 'image_epoch=1796280102 image_rollout=7 image_window=22:00-02:00 '; then
+	ok "node.conf: image_epoch, image_rollout, image_window of the example's rollout"
+else
+	not_ok "node.conf: the example's rollout"; grep '^image_' "$T/out/node.conf" | sed 's/^/# /'
+fi
 
 # Instance i runs as user BASE (i = 0) or BASEi: the image has debian-tor1..7,
 # this host has no root1, so tor checks the second file under the base user.
@@ -107,12 +115,22 @@ for doc in \
 	'{"version":1,"instances":[{"name":"relay1","torrc":{"Nickname":"a\nSandbox 0"}}]}' \
 	'{"version":2,"instances":[]}' \
 	'{"version":1,"colour":"red","instances":[{"name":"relay1","torrc":{}}]}' \
+	'{"version":1,"image":{"version":"v2","epoch":5,"rollout":1},"instances":[{"name":"relay1","torrc":{}}]}' \
+	'{"version":1,"image":{"version":"v2","epoch":5,"rollout":1,"window":"2:00-4:00"},"instances":[{"name":"relay1","torrc":{}}]}' \
 	'not json'; do
 	printf '%s' "$doc" >"$T/bad.json"
 	rc=0; render "$T/bad.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
 	[ "$rc" = 1 ] || { bad=1; echo "# rc=$rc for $doc"; }
 done
 if [ "$bad" = 0 ]; then ok "bad documents exit 1"; else not_ok "bad documents exit 1"; fi
+# A partial rollout: the message names the missing key.
+printf '{"version":1,"image":{"version":"v2","rollout":3,"window":"22:00-02:00"},"instances":[{"name":"relay1","torrc":{}}]}' >"$T/bad.json"
+rc=0; render "$T/bad.json" "$T/out" >/dev/null 2>"$T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q 'image.epoch: required with image.rollout' "$T/err"; then
+	ok "a rollout without image.epoch: refused (1), the key named"
+else
+	not_ok "partial rollout: rc=$rc"; sed 's/^/# /' "$T/err"
+fi
 if [ "$before" = "$(sum)" ] && [ -z "$(find "$T/out" -name '.*tmp*')" ]; then
 	ok "outputs untouched after rejections, no temporaries"
 else

@@ -21,7 +21,7 @@ check "cpio lists the spec's entries, parents first" bash -c "
 	awk -F/ '{ p = \$0; sub(/\/[^\/]*\$/, \"\", p); if (p != \$0 && !(p in seen)) { print \"child before parent: \" \$0; bad = 1 } seen[\$0] = 1 } END { exit bad }' $t/list"
 
 required=(/init /dev/console /usr/bin/tor /usr/bin/busybox /usr/bin/udhcpc /usr/bin/sh
-	/usr/bin/tpmseal /usr/bin/configpull /usr/bin/lethe-telemetry /etc/lethe-release
+	/usr/bin/tpmseal /usr/bin/configpull /usr/bin/lethe-telemetry /usr/bin/lethe-state /etc/lethe-release
 	/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
 	/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0
 	/lib /lib64 /usr/lib64/ld-linux-x86-64.so.2)
@@ -77,9 +77,10 @@ check "tor runs with jemalloc preloaded (jemalloc's statistics)" bash -c "
 check "tor runs with mimalloc 2.0.9 preloaded (mimalloc's own banner)" bash -c "
 	chroot $t/root /usr/bin/env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \
 		MIMALLOC_VERBOSE=1 /usr/bin/tor --version 2>&1 | grep -q 'mimalloc: process init'"
-check "tpmseal, configpull and lethe-telemetry load all their libraries" bash -c "
+check "tpmseal, configpull, lethe-telemetry and lethe-state load all their libraries" bash -c "
 	chroot $t/root /usr/bin/tpmseal version && chroot $t/root /usr/bin/configpull version &&
-	chroot $t/root /usr/bin/lethe-telemetry version"
+	chroot $t/root /usr/bin/lethe-telemetry version &&
+	{ chroot $t/root /usr/bin/lethe-state >/dev/null 2>&1; [ \$? -eq 100 ]; }"
 check "the image version in /etc/lethe-release matches the build" bash -c "
 	grep -qx 'LETHE_VERSION=${LETHE_VERSION:-}' $t/root/etc/lethe-release || [ -z '${LETHE_VERSION:-}' ]"
 

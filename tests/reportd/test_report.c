@@ -131,7 +131,7 @@ static const struct bad bad_values[] = {
 	{"image", "\"v1 2\"", "report: image: malformed"},
 	{"image", "\"v1111111111111111111111111111111111111111111111111111111111111111\"", "report: image: length 65"},
 	{"image_wanted", "\"v1/2\"", "report: image_wanted: malformed"},
-	{"stage", "\"booting\"", "report: stage: not one of network|clock|config|keys|tor|rescue"},
+	{"stage", "\"booting\"", "report: stage: not one of network|clock|config|keys|state|tor|rescue"},
 	{"unseal.result", "\"maybe\"", "report: unseal.result: not one of"},
 	{"attestation", "\"\"", "report: attestation: length 0"},
 	{"instances.0.state", "\"Up\"", "report: instances[0].state: not one of"},
@@ -154,6 +154,29 @@ static const struct bad bad_values[] = {
 	{"unseal.mode", NULL, "report: unseal.mode: missing"},
 	{"instances.0.rss_kib", NULL, "report: instances[0].rss_kib: missing"},
 	{"telemetry.rss_kib", NULL, "report: telemetry.rss_kib: missing"},
+	/* the rollout-capable agent's keys: strict like the rest */
+	{"epoch", "-1", "report: epoch: -1 is out of bounds (0 to 9007199254740992)"},
+	{"epoch", "9007199254740993", "report: epoch: 9007199254740993 is out of bounds"},
+	{"epoch", "\"1796280102\"", "report: epoch: not an integer"},
+	{"rollout", "7", "report: rollout: not an object"},
+	{"rollout.when", "1", "report: rollout.when: unknown key"},
+	{"rollout.wanted", "-1", "report: rollout.wanted: -1 is out of bounds (0 to 2147483647)"},
+	{"rollout.wanted", "2147483648", "report: rollout.wanted: 2147483648 is out of bounds"},
+	{"rollout.done", "-2", "report: rollout.done: -2 is out of bounds (-1 to 2147483647)"},
+	{"rollout.done", "2147483648", "report: rollout.done: 2147483648 is out of bounds"},
+	{"rollout.done", "6.0", "report: rollout.done: not an integer"},
+	{"rollout.state", "\"rebooted\"", "report: rollout.state: not one of none|current|waiting|refused|draining|rebooting"},
+	{"rollout.state", "\"\"", "report: rollout.state: length 0"},
+	{"rollout.reason", "\"tab\\there\"", "report: rollout.reason: not printable ASCII"},
+	{"rollout.reason", NULL, "report: rollout.reason: missing"},
+	{"rollout.state", NULL, "report: rollout.state: missing"},
+	{"tor_state", "[]", "report: tor_state: not an object"},
+	{"tor_state.blob", "\"\"", "report: tor_state.blob: unknown key"},
+	{"tor_state.restore", "\"ok\"", "report: tor_state.restore: not one of pending|restored|none|refused|failed"},
+	{"tor_state.reason", "null", "report: tor_state.reason: not a string"},
+	{"tor_state.saved", "-1", "report: tor_state.saved: -1 is out of bounds"},
+	{"tor_state.counter", "9007199254740993", "report: tor_state.counter: 9007199254740993 is out of bounds"},
+	{"tor_state.counter", NULL, "report: tor_state.counter: missing"},
 	/* image_mismatch says what image and image_wanted say */
 	{"image_mismatch", "false", "report: image_mismatch: false, but image_wanted differs from image"},
 	{"image_wanted", "\"v1.2.3-4-gabcdef0\"", "report: image_mismatch: true, but image_wanted is empty or equals image"},
@@ -191,6 +214,67 @@ static void test_bad_values(void **state)
 		json_decref(root);
 		free(text);
 	}
+}
+
+/* The agents before rollouts send no epoch, rollout or tor_state: still a
+ * report; reasons at their bounds and values at their limits pass. */
+static void test_rollout_keys(void **state)
+{
+	static const char *const good[][2] = {
+		{"epoch", "0"},
+		{"epoch", "9007199254740992"},
+		{"rollout.wanted", "0"},
+		{"rollout.wanted", "2147483647"},
+		{"rollout.done", "-1"},
+		{"rollout.done", "2147483647"},
+		{"rollout.state", "\"rebooting\""},
+		{"rollout.state", "\"none\""},
+		{"tor_state.restore", "\"pending\""},
+		{"tor_state.restore", "\"refused\""},
+		{"tor_state.saved", "9007199254740992"},
+	};
+	struct reportd_err err = {{0}};
+	struct report_meta meta;
+	char *text = report_text(1, 7), *body, *json = NULL, reason[300];
+	json_t *root;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0] + 3; i++) {
+		root = json_loads(text, 0, NULL);
+		assert_non_null(root);
+		if (i < sizeof good / sizeof good[0])
+			set_path(root, good[i][0], good[i][1]);
+		else if (i == sizeof good / sizeof good[0]) {
+			/* an older agent's report */
+			set_path(root, "epoch", NULL);
+			set_path(root, "rollout", NULL);
+			set_path(root, "tor_state", NULL);
+		} else {
+			/* reasons of 256 printable bytes; 257 is refused */
+			memset(reason, 'r', 256);
+			reason[256] = 0;
+			json_object_set_new(json_object_get(root, i == sizeof good / sizeof good[0] + 1 ? "rollout" : "tor_state"),
+					    "reason", json_string(reason));
+		}
+		body = json_dumps(root, JSON_COMPACT);
+		assert_non_null(body);
+		if (report_check(body, strlen(body), &meta, &json, &err))
+			fail_msg("refused (case %zu): %s", i, err.msg);
+		free(json);
+		json = NULL;
+		free(body);
+		json_decref(root);
+	}
+	root = json_loads(text, 0, NULL);
+	memset(reason, 'r', 257);
+	reason[257] = 0;
+	json_object_set_new(json_object_get(root, "rollout"), "reason", json_string(reason));
+	body = json_dumps(root, JSON_COMPACT);
+	refused(body, strlen(body), "report: rollout.reason: length 257, not 0 to 256");
+	free(body);
+	json_decref(root);
+	free(text);
 }
 
 /* Nine instances: at most eight. */
@@ -289,6 +373,7 @@ int test_report_group(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_rollout_keys),
 		cmocka_unit_test(test_too_many_instances),
 		cmocka_unit_test(test_not_a_report),
 		cmocka_unit_test(test_framing),

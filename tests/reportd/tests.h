@@ -8,13 +8,15 @@
 #define BOOT_1 "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 #define BOOT_2 "00000000-1111-2222-3333-444444444444"
 
-/* A report with every key of version 1 (docs/observability.md): a printf
+/* A report with every key of version 1 (docs/observability.md), the
+ * rollout-capable agent's epoch, rollout and tor_state included: a printf
  * format taking the node (%s), the seq (%lld) and the boot_id (%s). */
 #define REPORT_FULL_FMT                                                                                          \
 	"{\n"                                                                                                    \
 	"  \"version\": 1, \"node\": \"%s\", \"seq\": %lld, \"time\": 1767225600,\n"                             \
 	"  \"boot_id\": \"%s\", \"uptime_s\": 3600,\n"                                                           \
-	"  \"image\": \"v1.2.3-4-gabcdef0\", \"image_wanted\": \"v1.2.4\", \"image_mismatch\": true,\n"          \
+	"  \"image\": \"v1.2.3-4-gabcdef0\", \"epoch\": 1796280102,"                                             \
+	" \"image_wanted\": \"v1.2.4\", \"image_mismatch\": true,\n"                                             \
 	"  \"stage\": \"tor\", \"stage_error\": \"\", \"last_error\": \"tor.relay2: exited 1 \\\"bad\\\"\",\n"   \
 	"  \"unseal\": {\"result\": \"ok\", \"mode\": \"authorized\"},\n"                                        \
 	"  \"attestation\": \"attested\", \"config_etag\": \"\\\"5f3e-1a2b\\\"\",\n"                             \
@@ -32,6 +34,10 @@
 	"  \"memory\": {\"total_kib\": 2048000, \"available_kib\": 1024000, \"swap_total_kib\": 512000,"        \
 	" \"swap_free_kib\": 512000},\n"                                                                         \
 	"  \"psi\": {\"some_avg10\": 0.1, \"full_avg10\": 0, \"events\": 2},\n"                                \
+	"  \"rollout\": {\"wanted\": 7, \"done\": 6, \"state\": \"waiting\","                                    \
+	" \"reason\": \"outside the window 22:00-02:00\"},\n"                                                    \
+	"  \"tor_state\": {\"restore\": \"restored\", \"reason\": \"\", \"saved\": 1767222000,"                  \
+	" \"counter\": 42},\n"                                                                                   \
 	"  \"zram\": {\"disksize_bytes\": 536870912, \"orig_bytes\": 1000, \"compr_bytes\": 300},\n"           \
 	"  \"telemetry\": {\"reports_dropped\": 0, \"lines_dropped\": 12, \"send_failures\": 1, \"rss_kib\": 3000}\n" \
 	"}\n"

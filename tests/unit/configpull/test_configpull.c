@@ -920,6 +920,90 @@ static void test_node_defaults(void **state)
 	json_decref(d);
 }
 
+/* image.epoch, image.rollout, image.window (docs/config-schema.md): each
+ * bounded, the window in exactly one spelling, the three together or not
+ * at all; node.conf always carries them (0, 0, empty without a rollout). */
+#define IMG(x) "\"image\":{\"version\":\"v2\"," x "},"
+#define ROLL(e, r, w) IMG("\"epoch\":" e ",\"rollout\":" r ",\"window\":\"" w "\"")
+
+static void render_node(const char *top, struct sbuf *r)
+{
+	struct cp_err err = { "" };
+	char *s = mkdoc(top, "");
+	json_t *d = doc_load(s, strlen(s), &err);
+
+	free(s);
+	if (!d)
+		print_error("refused: %s\n", err.msg);
+	assert_non_null(d);
+	assert_true(node_render(d, r));
+	json_decref(d);
+}
+
+static void test_image_rollout(void **state)
+{
+	static const char *const bad_windows[] = {
+		"", "22:00", "22:00-02:0", "2:00-02:00", "22:00-02:000", "24:00-02:00", "22:60-02:00",
+		"22:00-24:00", "22:00-02:60", "22:00-22:00", "00:00-00:00", "22.00-02:00", "22:00 02:00",
+		"22:00_02:00", "2a:00-02:00", "-2:00-02:00", "22:00-02:00 ", " 22:00-02:0", "\\u0032\\u0032:00-02:00x",
+	};
+	struct sbuf r = SBUF_ZERO;
+	char top[256];
+	size_t i;
+
+	(void)state;
+	expect_ok(ROLL("1", "1", "00:00-23:59"), "");
+	expect_ok(ROLL("9007199254740991", "2147483647", "22:00-02:00"), "");
+	expect_ok(ROLL("1796280102", "7", "23:59-00:00"), "");
+	expect_ok(IMG("\"sha256\":\"9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab\","
+		      "\"epoch\":5,\"rollout\":3,\"window\":\"03:00-04:30\""), "");
+	/* bounds and types */
+	expect_refused(ROLL("0", "1", "22:00-02:00"), "", "image.epoch: an integer from 1 to 2^53-1");
+	expect_refused(ROLL("-1", "1", "22:00-02:00"), "", "image.epoch");
+	expect_refused(ROLL("9007199254740992", "1", "22:00-02:00"), "", "image.epoch");
+	expect_refused(ROLL("1.0", "1", "22:00-02:00"), "", "image.epoch");
+	expect_refused(ROLL("\"5\"", "1", "22:00-02:00"), "", "image.epoch");
+	expect_refused(ROLL("true", "1", "22:00-02:00"), "", "image.epoch");
+	expect_refused(ROLL("5", "0", "22:00-02:00"), "", "image.rollout: an integer from 1 to 2^31-1");
+	expect_refused(ROLL("5", "2147483648", "22:00-02:00"), "", "image.rollout");
+	expect_refused(ROLL("5", "1e3", "22:00-02:00"), "", "image.rollout");
+	expect_refused(ROLL("5", "null", "22:00-02:00"), "", "image.rollout");
+	for (i = 0; i < sizeof bad_windows / sizeof bad_windows[0]; i++) {
+		snprintf(top, sizeof top, ROLL("5", "1", "%s"), bad_windows[i]);
+		expect_refused(top, "", "image.window: must be \"HH:MM-HH:MM\"");
+	}
+	expect_refused(IMG("\"epoch\":5,\"rollout\":1,\"window\":1320"), "", "image.window");
+	/* all three or none, the message names the missing key */
+	expect_refused(IMG("\"epoch\":5"), "", "image.rollout: required with image.epoch");
+	expect_refused(IMG("\"rollout\":5"), "", "image.epoch: required with image.rollout");
+	expect_refused(IMG("\"window\":\"22:00-02:00\""), "", "image.epoch: required with image.window");
+	expect_refused(IMG("\"epoch\":5,\"rollout\":1"), "", "image.window: required with image.epoch");
+	expect_refused(IMG("\"epoch\":5,\"window\":\"22:00-02:00\""), "", "image.rollout: required");
+	expect_refused(IMG("\"rollout\":1,\"window\":\"22:00-02:00\""), "", "image.epoch: required");
+	/* unknown and duplicate keys stay errors */
+	expect_refused(IMG("\"epoch\":5,\"rollout\":1,\"window\":\"22:00-02:00\",\"at\":1"), "",
+		       "image: unknown key at");
+	expect_refused(IMG("\"epoch\":5,\"epoch\":6,\"rollout\":1,\"window\":\"22:00-02:00\""), "",
+		       "invalid JSON");
+	/* the version stays required, the rollout is about it */
+	expect_refused("\"image\":{\"epoch\":5,\"rollout\":1,\"window\":\"22:00-02:00\"},", "",
+		       "image.version: required");
+
+	/* node.conf: the keys right after image_sha256, always present */
+	render_node(ROLL("9007199254740991", "2147483647", "22:00-02:00"), &r);
+	assert_non_null(strstr(r.s, "\nimage_version=v2\nimage_sha256=\nimage_epoch=9007199254740991\n"
+				    "image_rollout=2147483647\nimage_window=22:00-02:00\nfamily=0\n"));
+	sbuf_free(&r);
+	render_node(IMG("\"sha256\":\"9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab\""), &r);
+	assert_non_null(strstr(r.s, "\nimage_sha256=9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab\n"
+				    "image_epoch=0\nimage_rollout=0\nimage_window=\nfamily=0\n"));
+	sbuf_free(&r);
+	render_node("", &r);
+	assert_non_null(strstr(r.s, "\nimage_version=\nimage_sha256=\nimage_epoch=0\nimage_rollout=0\n"
+				    "image_window=\nfamily=0\n"));
+	sbuf_free(&r);
+}
+
 /* The verifier's answer to a quote (quote.h): exactly "ok VERSION PATH\n"
  * then "token BASE64\n" of 32 bytes; anything else gives no token. */
 static void test_quote_reply(void **state)
@@ -961,6 +1045,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_valid),
 		cmocka_unit_test(test_node_defaults),
+		cmocka_unit_test(test_image_rollout),
 		cmocka_unit_test(test_minimal_valid),
 		cmocka_unit_test(test_bad_json_and_version),
 		cmocka_unit_test(test_unknown_keys),

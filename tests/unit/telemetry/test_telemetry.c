@@ -38,7 +38,9 @@ static const char full_status[] =
 	"mark.tor-ready=8000\nmark.someday=5\npressure_events=3\ninstances=2\ninst.0.name=relay1\ninst.0.state=up\n"
 	"inst.0.pid=812\ninst.0.restarts=1\ninst.0.last_exit=exit 1\ninst.0.crashloop=0\ninst.0.allocator=mimalloc\n"
 	"inst.0.allocator_mapped=yes\ninst.1.name=relay2\ninst.1.state=backoff\ninst.1.last_exit=signal 11\n"
-	"inst.1.crashloop=1\ninst.1.future=x\nnew_key_of_initd=whatever\n";
+	"inst.1.crashloop=1\ninst.1.future=x\nnew_key_of_initd=whatever\nrollout_wanted=7\nrollout_done=6\n"
+	"rollout_state=waiting\nrollout_reason=outside the window 22:00-02:00\ntorstate=restored\n"
+	"torstate_reason=\ntorstate_saved=1767222000\ntorstate_counter=42\n";
 
 static void test_status_valid(void **state)
 {
@@ -65,6 +67,14 @@ static void test_status_valid(void **state)
 	assert_string_equal(st.inst[1].state, "backoff");
 	assert_string_equal(st.inst[1].last_exit, "signal 11");
 	assert_int_equal(st.inst[1].crashloop, 1);
+	assert_int_equal(st.rollout_wanted, 7);
+	assert_int_equal(st.rollout_done, 6);
+	assert_string_equal(st.rollout_state, "waiting");
+	assert_string_equal(st.rollout_reason, "outside the window 22:00-02:00");
+	assert_string_equal(st.torstate, "restored");
+	assert_string_equal(st.torstate_reason, "");
+	assert_int_equal(st.torstate_saved, 1767222000);
+	assert_int_equal(st.torstate_counter, 42);
 	/* the defaults of the keys initd left out */
 	assert_int_equal(st.inst[1].pid, 0);
 	assert_string_equal(st.inst[1].allocator, "jemalloc");
@@ -82,6 +92,14 @@ static void test_status_defaults(void **state)
 	assert_string_equal(st.unseal, "pending");
 	assert_int_equal(st.pull_exit, -1);
 	assert_int_equal(st.instances, 0);
+	/* an initd before rollouts: none wanted, none known done, nothing restored yet */
+	assert_int_equal(st.rollout_wanted, 0);
+	assert_int_equal(st.rollout_done, -1);
+	assert_string_equal(st.rollout_state, "none");
+	assert_string_equal(st.rollout_reason, "");
+	assert_string_equal(st.torstate, "pending");
+	assert_int_equal(st.torstate_saved, 0);
+	assert_int_equal(st.torstate_counter, 0);
 }
 
 static void test_status_limits(void **state)
@@ -123,6 +141,36 @@ static void test_status_limits(void **state)
 	assert_int_equal(parse("pull_exit=-1\n", &st, why), 0);
 	assert_int_equal(parse("pull_exit=-2\n", &st, why), -1);
 	assert_int_equal(parse("pull_exit=256\n", &st, why), -1);
+	/* rollouts: image.rollout's 2^31-1, done from -1; the tor state's 2^53 */
+	assert_int_equal(parse("rollout_wanted=2147483647\nrollout_done=-1\n", &st, why), 0);
+	assert_int_equal(st.rollout_wanted, 2147483647);
+	assert_int_equal(parse("rollout_wanted=2147483648\n", &st, why), -1);
+	assert_int_equal(parse("rollout_wanted=-1\n", &st, why), -1);
+	assert_int_equal(parse("rollout_done=2147483647\n", &st, why), 0);
+	assert_int_equal(parse("rollout_done=2147483648\n", &st, why), -1);
+	assert_int_equal(parse("rollout_done=-2\n", &st, why), -1);
+	assert_int_equal(parse("torstate_saved=9007199254740992\ntorstate_counter=9007199254740992\n", &st, why), 0);
+	assert_int_equal(parse("torstate_counter=9007199254740993\n", &st, why), -1);
+	/* a reason of LETHE_STATUS_VALUE_MAX */
+	n = (size_t)snprintf(buf, sizeof buf, "rollout_reason=%0*d\ntorstate_reason=%0*d\n", LETHE_STATUS_VALUE_MAX, 0,
+			     LETHE_STATUS_VALUE_MAX, 0);
+	assert_int_equal(status_parse(buf, n, &st, why, sizeof why), 0);
+	assert_int_equal(strlen(st.rollout_reason), LETHE_STATUS_VALUE_MAX);
+	assert_int_equal(strlen(st.torstate_reason), LETHE_STATUS_VALUE_MAX);
+	/* every word of include/lethe_state.h */
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_NONE "\n", &st, why), 0);
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_CURRENT "\n", &st, why), 0);
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_WAITING "\n", &st, why), 0);
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_REFUSED "\n", &st, why), 0);
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_DRAINING "\n", &st, why), 0);
+	assert_int_equal(parse("rollout_state=" LETHE_ROLLOUT_REBOOTING "\n", &st, why), 0);
+	assert_string_equal(st.rollout_state, "rebooting");
+	assert_int_equal(parse("torstate=pending\n", &st, why), 0);
+	assert_int_equal(parse("torstate=" LETHE_STATE_R_RESTORED "\n", &st, why), 0);
+	assert_int_equal(parse("torstate=" LETHE_STATE_R_NONE "\n", &st, why), 0);
+	assert_int_equal(parse("torstate=" LETHE_STATE_R_REFUSED "\n", &st, why), 0);
+	assert_int_equal(parse("torstate=" LETHE_STATE_R_FAILED "\n", &st, why), 0);
+	assert_string_equal(st.torstate, "failed");
 }
 
 static void test_status_garbage(void **state)
@@ -159,6 +207,15 @@ static void test_status_garbage(void **state)
 		"instances=1\ninst.-1.name=a\n",
 		"instances=1\ninst.00.name=a\n",
 		"unseal=maybe\n",
+		"rollout_state=rebooted\n",        /* not a word of lethe_state.h */
+		"rollout_state=\n",
+		"rollout_wanted=\n",
+		"rollout_wanted=07\n",
+		"rollout_done=-0\n",
+		"rollout_state=none\nrollout_state=none\n",
+		"torstate=ok\n",
+		"torstate_saved=-1\n",
+		"torstate_reason=a\ntorstate_reason=b\n",
 	};
 	static const size_t lens[] = { 0, 0, 0, 0, 0, 0, 0, 0, 14 };
 	struct status st;
@@ -498,6 +555,14 @@ static const struct schema_key s_zram[] = {
 	{ "disksize_bytes", 'i', 0, INT_HI, NULL }, { "orig_bytes", 'i', 0, INT_HI, NULL },
 	{ "compr_bytes", 'i', 0, INT_HI, NULL }, { NULL, 0, 0, 0, NULL },
 };
+static const struct schema_key s_rollout[] = {
+	{ "wanted", 'i', 0, 2147483647LL, NULL }, { "done", 'i', -1, 2147483647LL, NULL },
+	{ "state", 's', 1, 16, NULL }, { "reason", 's', 0, 256, NULL }, { NULL, 0, 0, 0, NULL },
+};
+static const struct schema_key s_torstate[] = {
+	{ "restore", 's', 1, 16, NULL }, { "reason", 's', 0, 256, NULL }, { "saved", 'i', 0, INT_HI, NULL },
+	{ "counter", 'i', 0, INT_HI, NULL }, { NULL, 0, 0, 0, NULL },
+};
 static const struct schema_key s_tel[] = {
 	{ "reports_dropped", 'i', 0, INT_HI, NULL }, { "lines_dropped", 'i', 0, INT_HI, NULL },
 	{ "send_failures", 'i', 0, INT_HI, NULL }, { "rss_kib", 'i', 0, INT_HI, NULL }, { NULL, 0, 0, 0, NULL },
@@ -505,11 +570,13 @@ static const struct schema_key s_tel[] = {
 static const struct schema_key s_top[] = {
 	{ "version", 'i', 1, 1, NULL }, { "node", 's', 64, 64, NULL }, { "seq", 'i', 0, INT_HI, NULL },
 	{ "time", 'i', 0, INT_HI, NULL }, { "boot_id", 's', 36, 36, NULL }, { "uptime_s", 'i', 0, INT_HI, NULL },
-	{ "image", 's', 1, 64, NULL }, { "image_wanted", 's', 0, 64, NULL }, { "image_mismatch", 'b', 0, 0, NULL },
+	{ "image", 's', 1, 64, NULL }, { "epoch", 'i', 0, INT_HI, NULL }, { "image_wanted", 's', 0, 64, NULL },
+	{ "image_mismatch", 'b', 0, 0, NULL },
 	{ "stage", 's', 1, 16, NULL }, { "stage_error", 's', 0, 256, NULL }, { "last_error", 's', 0, 256, NULL },
 	{ "unseal", 'o', 0, 0, s_unseal }, { "attestation", 's', 1, 16, NULL }, { "config_etag", 's', 0, 128, NULL },
 	{ "pull", 'o', 0, 0, s_pull }, { "marks", 'm', 0, INT_HI, NULL }, { "instances", 'l', 0, 8, s_inst },
 	{ "memory", 'o', 0, 0, s_mem }, { "psi", 'o', 0, 0, s_psi }, { "zram", 'o', 0, 0, s_zram },
+	{ "rollout", 'o', 0, 0, s_rollout }, { "tor_state", 'o', 0, 0, s_torstate },
 	{ "telemetry", 'o', 0, 0, s_tel }, { NULL, 0, 0, 0, NULL },
 };
 
@@ -583,6 +650,7 @@ static void probe_fill(struct probe *p)
 	strcpy(p->boot_id, "01234567-89ab-cdef-0123-456789abcdef");
 	p->uptime_s = 100;
 	strcpy(p->image, "v1.0.0");
+	p->epoch = 1796280102;
 	strcpy(p->image_wanted, "v1.0.0");
 	strcpy(p->attestation, "off");
 	p->psi_some_avg10 = 0.1;
@@ -615,6 +683,24 @@ static void test_report_schema(void **state)
 	assert_null(json_object_get(json_object_get(r, "marks"), "someday"));
 	/* 0.1 stays 0.1 */
 	assert_non_null(strstr(out, "\"some_avg10\":0.1,"));
+	/* the rollout and the tor state, as initd wrote them */
+	assert_int_equal(json_integer_value(json_object_get(r, "epoch")), 1796280102);
+	assert_non_null(strstr(out, "\"rollout\":{\"wanted\":7,\"done\":6,\"state\":\"waiting\","
+				    "\"reason\":\"outside the window 22:00-02:00\"}"));
+	assert_non_null(strstr(out, "\"tor_state\":{\"restore\":\"restored\",\"reason\":\"\",\"saved\":1767222000,"
+				    "\"counter\":42}"));
+	json_decref(r);
+	/* a status file without them (an initd before rollouts): the defaults,
+	 * still sent, so that the report says this agent knows rollouts */
+	assert_int_equal(parse("stage=tor\n", &st, why), 0);
+	p.epoch = 0;
+	assert_int_equal(report_build(&in, &c, out, sizeof out, &len, why, sizeof why), 0);
+	r = json_loadb(out, len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(r);
+	schema_check(r, s_top);
+	assert_int_equal(json_integer_value(json_object_get(r, "epoch")), 0);
+	assert_non_null(strstr(out, "\"rollout\":{\"wanted\":0,\"done\":-1,\"state\":\"none\",\"reason\":\"\"}"));
+	assert_non_null(strstr(out, "\"tor_state\":{\"restore\":\"pending\",\"reason\":\"\",\"saved\":0,\"counter\":0}"));
 	json_decref(r);
 }
 
@@ -633,11 +719,15 @@ static void test_report_bounds(void **state)
 
 	(void)state;
 	n += (size_t)sprintf(text + n, "stage_error=%0*d\nlast_error=%0*d\ninstances=8\n", 256, 0, 256, 0);
+	n += (size_t)sprintf(text + n, "rollout_reason=%0*d\ntorstate_reason=%0*d\nrollout_wanted=2147483647\n"
+			     "rollout_done=2147483647\nrollout_state=rebooting\ntorstate_saved=9007199254740992\n"
+			     "torstate_counter=9007199254740992\n", 256, 0, 256, 0);
 	for (i = 0; i < 8; i++)
 		n += (size_t)sprintf(text + n, "inst.%d.name=abcdefghijklmn%02d\ninst.%d.last_exit=signal 64\n"
 				     "inst.%d.restarts=9007199254740992\n", i, i, i, i);
 	assert_int_equal(status_parse(text, n, &st, why, sizeof why), 0);
 	probe_fill(&p);
+	p.epoch = INT_HI;
 	memset(p.image, 'v', PROBE_VERSION_MAX);
 	memset(p.image_wanted, 'w', PROBE_VERSION_MAX);
 	in = (struct report_in){ node, &st, &p, "0123456789012345678901234567890123456789012345678901234567890123" };
@@ -741,6 +831,18 @@ static void test_probe_parsers(void **state)
 	assert_true(torver_parse("Tor version 0.4.10.1-alpha-dev (git-abc).\n", ver));
 	assert_string_equal(ver, "0.4.10.1-alpha-dev");
 	assert_false(torver_parse("tor 1\n", ver));
+	/* LETHE_EPOCH: initd/release.c's form, within the report's 2^53; else 0 (unknown) */
+	assert_int_equal(probe_parse_epoch("LETHE_VERSION=v1\nLETHE_EPOCH=1796280102\n"), 1796280102);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=9007199254740992"), 9007199254740992LL);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=9007199254740993\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=99999999999999999999\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=0\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=012\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=-5\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=1e9\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_EPOCH=\n"), 0);
+	assert_int_equal(probe_parse_epoch("LETHE_VERSION=v1\n"), 0);
+	assert_int_equal(probe_parse_epoch("XLETHE_EPOCH=5\nLETHE_EPOCH=7\n"), 7);
 	assert_true(probe_version_chars("v0.1.7-rc1+g7665950", 19));
 	assert_false(probe_version_chars("v0 1", 4));
 }

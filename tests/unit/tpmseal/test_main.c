@@ -42,5 +42,6 @@ int main(void)
 	failed += run_torkey_tests();
 	failed += run_policy_tests();
 	failed += run_keydir_tests();
+	failed += run_approved_tests();
 	return failed ? 1 : 0;
 }

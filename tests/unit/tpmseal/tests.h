@@ -19,6 +19,7 @@ int run_bundle_tests(void);
 int run_torkey_tests(void);
 int run_policy_tests(void);
 int run_keydir_tests(void);
+int run_approved_tests(void);
 
 /* Reads a fixture into buf; returns its length (fails the test on error). */
 size_t t_slurp(const char *path, uint8_t *buf, size_t cap);
