@@ -165,8 +165,10 @@ in_outage() { # a server line of the outage (node time in [t_down, t_up]) matchi
 }
 check "back up: the log lines of that minute arrive (the re-pull's failure, with its time on the node)" \
 	until_s 120 in_outage ' initd: warning: repull: failed'
-check "and the newest report says so (last_error)" \
-	until_s 60 report_is "'repull: failed' in r['last_error']"
+# (the newest warning of the outage: the re-pull's, or the tor state's
+# save, which runs every minute under lethe.testnet)
+check "and the newest report says so (last_error: the re-pull's or the state save's failure)" \
+	until_s 60 report_is "'repull: failed' in r['last_error'] or 'torstate: save failed' in r['last_error']"
 no_drops() { ! logs_have 'log: dropped'; }
 check "no line was lost to a full ring in that minute (no dropped-lines marker)" no_drops
 echo "# outage: $(((t_up - t_down) / 1000)) s; the agent's console lines during it:"
