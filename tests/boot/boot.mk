@@ -24,7 +24,7 @@
 #                      after another through a two-wave `fleet rollout`
 #                      (issue 18: v1 -> v2 in two waves, then a rollout that
 #                      stops when its first node fails to unseal; eight
-#                      boots, about 4 min); torstate.t boots the demo image
+#                      boots and a ninth with a closed window, about 4.5 min); torstate.t boots the demo image
 #                      on the private network (issue 18: tor's state and
 #                      its accounting across a planned reboot, a replayed
 #                      older state refused, the server down; four boots, about 6 min)

@@ -28,7 +28,9 @@
 #   5. `fleet rollout DIR V3 --waves 2`: X reboots for it, and boots v3x
 #      (stboot found another package than the approved one): unseal refused;
 #      the tick stops the rollout, `fleet rollout status` names X and "unseal
-#      refused", Y's document is untouched.
+#      refused", Y's document is untouched;
+#   6. a rollout of v3 to Y with a window that is closed now: Y, approved,
+#      says "waiting, outside the window" and does not reboot.
 #
 # The node's verdicts are read from the agent's reports (the status file's
 # rollout_state is not on the console).  ShutdownWaitLength is 5 s in these
@@ -298,6 +300,22 @@ check "fleet rollout status exits 1 (stopped)" bash -c "! scripts/fleet rollout 
 check "node $YN's document still names rollout 1 only (wave 2 never started)" test "$(doc_rollout "$Y")" = 1
 check "no tor started on v3x (no relay with keys it could not unseal)" bash -c "
 	! tail -c +$((BOOT_MARK + 1)) '$BOOT_DIR/serial.log' | grep -aq 'LETHE-MARK tor-exec'"
+boot_stop "$BOOT_QEMU_PID"
+
+# --- 6. never outside the window --------------------------------------------------------
+m=$(now_min)
+WIN_SHUT="$(hhmm $((m + 180)))-$(hhmm $((m + 240)))"
+check "fleet rollout $V3 --nodes $YN --window $WIN_SHUT (closed now): started, node $YN's document names rollout 3" \
+	fleet_rollout "$RELAY_FLEET" "$V3" --nodes "$Y" --window "$WIN_SHUT" --timeout 3600 &&
+	test "$(doc_rollout "$Y")" = 3
+boot_swtpm_start "$BOOT_DIR/tpm$YN"
+RELAY_INITRD=$I2 relay_boot
+check "node $YN (v2): approved, but outside the window: waiting (its report)" \
+	until_s 240 report_is "$Y" "r['rollout']['wanted'] == 3 and r['rollout']['state'] == 'waiting' and
+		'outside the window' in r['rollout']['reason']"
+report_show "$Y"
+check "node $YN (v2): does not reboot (20 s more)" bash -c "
+	sleep 20; kill -0 $BOOT_QEMU_PID && ! tail -c +$((BOOT_MARK + 1)) '$BOOT_DIR/serial.log' | grep -aqE 'reboot: Restarting|initd: rollout 3:'"
 boot_stop "$BOOT_QEMU_PID"
 check "reportd's database: still no plaintext of a tor state" \
 	bash -c "$(declare -f db_bytes db_no_plaintext); DB='$DB'; db_no_plaintext"
