@@ -1,14 +1,12 @@
 /* kdf.c: kdf.h.  BLAKE2b keyed with the scalar half, not a hash of the
  * whole file: the context string separates this key from every other use
- * of the identity secret, and the key file's header is no secret. */
-#include <string.h>
-
+ * of the identity secret.  The file itself is parsed by tpmseal's own
+ * reader of tor's key formats (tpmseal/torkey.c), which wrote it. */
 #include <sodium.h>
 
 #include "kdf.h"
 #include "lethe_state.h"
-
-static const char kdf_header[KDF_FILE_HEADER] = "== ed25519v1-secret: type0 ==\0\0";
+#include "torkey.h"
 
 int kdf_derive(const uint8_t secret[KDF_SECRET], uint8_t key[KDF_KEY])
 {
@@ -18,7 +16,9 @@ int kdf_derive(const uint8_t secret[KDF_SECRET], uint8_t key[KDF_KEY])
 
 int kdf_from_file(const uint8_t *file, size_t len, uint8_t key[KDF_KEY])
 {
-	if (len != KDF_FILE_BYTES || memcmp(file, kdf_header, KDF_FILE_HEADER) != 0)
-		return -1;
-	return kdf_derive(file + KDF_FILE_HEADER, key);
+	uint8_t esk[KDF_SECRET];
+	int r = torkey_ed_file_parse(file, len, TORKEY_TAG_MASTER, esk) ? -1 : kdf_derive(esk, key);
+
+	sodium_memzero(esk, sizeof esk);
+	return r;
 }

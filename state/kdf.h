@@ -13,18 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "torkey.h"
+
 #define KDF_KEY 32
 #define KDF_SECRET 64
-/* tor's tagged file: "== ed25519v1-secret: type0 ==" and 3 NULs, the secret */
-#define KDF_FILE_HEADER 32
-#define KDF_FILE_BYTES (KDF_FILE_HEADER + KDF_SECRET)
+/* tor's tagged ed25519 file, as tpmseal writes and reads it (torkey.h) */
+#define KDF_FILE_BYTES TORKEY_ED_FILE_BYTES
 #define KDF_KEYFILE_NAME "ed25519_master_id_secret_key"
 
 /* KEY from the 64-byte expanded SECRET.  0 or -1. */
 int kdf_derive(const uint8_t secret[KDF_SECRET], uint8_t key[KDF_KEY]);
 
-/* KEY from the LEN bytes of a key file at FILE: exactly KDF_FILE_BYTES
- * with tor's type0 header, else -1 (KEY untouched). */
+/* KEY from the LEN bytes of a key file at FILE: tor's master identity
+ * file (torkey_ed_file_parse: its type0 tag, a clamped scalar), else -1
+ * (KEY untouched). */
 int kdf_from_file(const uint8_t *file, size_t len, uint8_t key[KDF_KEY]);
 
 #endif

@@ -15,19 +15,25 @@ STATE_SRCS := $(sort $(wildcard state/*.c))
 STATE_LIB_SRCS := $(filter-out state/main.c,$(STATE_SRCS))
 # The blob alone (parser and cipher): the fuzzer's.
 STATE_CORE_SRCS := state/blob.c
-STATE_HDRS := $(wildcard state/*.h) include/lethe_state.h $(CONFIGPULL_HDRS)
-STATE_INC := -iquote state -iquote configpull -Itlog
-STATE_OBJS := $(patsubst state/%.c,$(HB)/state-obj/%.o,$(STATE_LIB_SRCS))
+STATE_HDRS := $(wildcard state/*.h) include/lethe_state.h tpmseal/torkey.h $(CONFIGPULL_HDRS)
+# tpmseal's reader of tor's key files (torkey.c): the one parser of the file it writes
+STATE_TORKEY_SRCS := tpmseal/torkey.c
+STATE_INC := -iquote state -iquote configpull -iquote tpmseal -Itlog
+STATE_OBJS := $(patsubst state/%.c,$(HB)/state-obj/%.o,$(STATE_LIB_SRCS)) $(HB)/state-obj/torkey.o
 STATE_CORE_OBJS := $(patsubst state/%.c,$(HB)/state-obj/%.o,$(STATE_CORE_SRCS))
 STATE_TEST_SRCS := $(sort $(wildcard tests/unit/state/*.c))
 # reportd's side of the blob (the header it checks before keeping one)
 STATE_REPORTD_OBJS := $(HB)/obj/reportd/torstate.o $(HB)/obj/reportd/util.o
 
-$(B)/target/lethe-state: $(STATE_SRCS) $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_TLOG_SRCS) $(STATE_HDRS) $(BR_STAMP)
+$(B)/target/lethe-state: $(STATE_SRCS) $(STATE_TORKEY_SRCS) $(CONFIGPULL_LIB_SRCS) $(CONFIGPULL_TLOG_SRCS) $(STATE_HDRS) $(BR_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) $(STATE_INC) -o $@ $(filter %.c,$^) $(TARGET_LDFLAGS) $(CONFIGPULL_LIBS)
 
 $(HB)/state-obj/%.o: state/%.c $(STATE_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(STATE_INC) -c -o $@ $<
+
+$(HB)/state-obj/torkey.o: $(STATE_TORKEY_SRCS) $(STATE_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(STATE_INC) -c -o $@ $<
 

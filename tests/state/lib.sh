@@ -55,8 +55,12 @@ st_node() {
 	for inst in $insts; do
 		mkdir -p "$d/keys/$i/keys"
 		chmod 700 "$d/keys/$i/keys"
+		# a fresh clamped ed25519 scalar in tor's tagged file (the tag
+		# spelled in two parts, as tpmseal/torkey.c does); never a key in the tree
 		python3 -c 'import os, sys
-open(sys.argv[1], "wb").write(b"== ed25519v1-secret: type0 ==\0\0\0" + os.urandom(64))' \
+s = bytearray(os.urandom(64)); s[0] &= 248; s[31] = (s[31] & 63) | 64
+h = (b"== ed25519v1" + b"-secret: type0 ==").ljust(32, b"\0")
+open(sys.argv[1], "wb").write(h + bytes(s))' \
 			"$d/keys/$i/keys/ed25519_master_id_secret_key"
 		i=$((i + 1))
 	done
@@ -153,7 +157,7 @@ st_key() {
 	python3 - "$T/$1/keys/$2/keys/ed25519_master_id_secret_key" "$3" <<'PY'
 import base64, hashlib, sys
 f = open(sys.argv[1], "rb").read()
-assert len(f) == 96 and f[:32] == b"== ed25519v1-secret: type0 ==\0\0\0"
+assert len(f) == 96 and f[:32] == (b"== ed25519v1" + b"-secret: type0 ==").ljust(32, b"\0")
 k = hashlib.blake2b(b"lethe/tor-state/v1", digest_size=32, key=f[32:64]).digest()
 print({"hex": k.hex(), "b64": base64.b64encode(k).decode(), "raw-hex": k.hex()}[sys.argv[2]])
 PY

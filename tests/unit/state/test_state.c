@@ -318,22 +318,24 @@ static void test_kdf_known_answer(void **state)
 	for (i = 0; i < KDF_KEY; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
 	assert_string_equal(hex, want);
-	/* tor's file: the 32-byte header, then the secret */
-	memcpy(file, "== ed25519v1-secret: type0 ==\0\0\0", KDF_FILE_HEADER);
-	memcpy(file + KDF_FILE_HEADER, secret, KDF_SECRET);
+	/* tor's file, as tpmseal renders it, from a key made now (no key
+	 * is ever kept in the tree) */
+	assert_int_equal(torkey_ed_generate(secret), 0);
+	assert_int_equal(torkey_ed_file_render(secret, TORKEY_TAG_MASTER, file), 0);
+	assert_int_equal(kdf_derive(secret, key), 0);
 	assert_int_equal(kdf_from_file(file, sizeof file, again), 0);
 	assert_memory_equal(key, again, KDF_KEY);
 	/* the second half of the secret does not enter the key */
-	file[KDF_FILE_HEADER + 40] ^= 1;
+	file[TORKEY_HEADER_BYTES + 40] ^= 1;
 	assert_int_equal(kdf_from_file(file, sizeof file, again), 0);
 	assert_memory_equal(key, again, KDF_KEY);
-	file[KDF_FILE_HEADER + 3] ^= 1;
+	file[TORKEY_HEADER_BYTES + 3] ^= 1;
 	assert_int_equal(kdf_from_file(file, sizeof file, again), 0);
 	assert_memory_not_equal(key, again, KDF_KEY);
-	/* another file type, another length */
-	memcpy(file, "== ed25519v1-public: type0 ==\0\0\0", KDF_FILE_HEADER);
+	/* another file type (the family key's tag), another length */
+	assert_int_equal(torkey_ed_file_render(secret, TORKEY_TAG_FAMILY, file), 0);
 	assert_int_equal(kdf_from_file(file, sizeof file, again), -1);
-	memcpy(file, "== ed25519v1-secret: type0 ==\0\0\0", KDF_FILE_HEADER);
+	assert_int_equal(torkey_ed_file_render(secret, TORKEY_TAG_MASTER, file), 0);
 	assert_int_equal(kdf_from_file(file, sizeof file - 1, again), -1);
 }
 
