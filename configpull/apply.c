@@ -61,8 +61,8 @@ int apply_document(const char *buf, size_t len, const char *node_id, const char 
 		const json_t *inst = json_array_get(insts, i);
 		const char *name = json_string_value(json_object_get(inst, "name"));
 		snprintf(r[n].name, sizeof r[n].name, "torrc.%s", name);
-		if (!torrc_render(name, i, json_object_get(inst, "torrc"), doc_family(doc), paths,
-				  &r[n].text)) {
+		if (!torrc_render(name, i, json_object_get(inst, "torrc"), json_object_get(inst, "addresses"),
+				  doc_family(doc), paths, &r[n].text)) {
 			err_set(err, "instances[%zu]: rendered torrc too large", i);
 			goto out;
 		}

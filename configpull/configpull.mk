@@ -16,8 +16,8 @@ CONFIGPULL_LIB_SRCS := $(addprefix configpull/,arg.c err.c sbuf.c torrc.c sysctl
 CONFIGPULL_CORE_SRCS := $(addprefix configpull/,err.c sbuf.c torrc.c sysctl.c doc.c node.c)
 # tlog/: the log-proofs size limit (approvals.c) and the project's one
 # strict base64 decoder (quote.c), tlog/util.c, with libsodium under it.
-CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_exit.h include/lethe_nocore.h include/lethe_paths.h include/lethe_telemetry.h \
-	include/lethe_attest.h tlog/tlog.h tlog/tlog_int.h
+CONFIGPULL_HDRS := $(wildcard configpull/*.h) include/lethe_dns.h include/lethe_exit.h include/lethe_nocore.h include/lethe_paths.h \
+	include/lethe_telemetry.h include/lethe_attest.h tlog/tlog.h tlog/tlog_int.h
 CONFIGPULL_TLOG_SRCS := tlog/util.c
 CONFIGPULL_LIBS := -lcurl -ljansson -lssl -lcrypto -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc -lsodium
 CONFIGPULL_LIB_OBJS := $(patsubst configpull/%.c,$(HB)/configpull-obj/%.o,$(CONFIGPULL_LIB_SRCS)) \

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "doc.h"
+#include "lethe_dns.h"
 #include "lethe_paths.h"
 #include "lethe_telemetry.h"
 #include "sysctl.h"
@@ -224,6 +225,97 @@ static int check_provisioning(const json_t *p, struct cp_err *err)
 	return 1;
 }
 
+/* Why the resolver must not forward to A (family 4 or 6), or NULL.  unbound
+ * itself listens on loopback (a loop, and unbound does not query it
+ * anyway); the rest reach no resolver.  IPv4-mapped would name IPv4 (its
+ * loopback included) a second way. */
+static const char *forwarder_refused(int fam, const unsigned char *a)
+{
+	static const unsigned char zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (fam == 4) {
+		if (a[0] == 127)
+			return "loopback (127.0.0.0/8), where unbound itself listens";
+		if (a[0] == 0)
+			return "unspecified (0.0.0.0/8)";
+		if (a[0] >= 224 && a[0] <= 239)
+			return "multicast (224.0.0.0/4)";
+		if (a[0] == 169 && a[1] == 254)
+			return "link-local (169.254.0.0/16)";
+		return NULL;
+	}
+	if (memcmp(a, zero, 15) == 0 && a[15] <= 1)
+		return a[15] ? "loopback (::1), where unbound itself listens" : "unspecified (::)";
+	if (memcmp(a, mapped, 12) == 0)
+		return "IPv4-mapped (::ffff:0:0/96): write the IPv4 address";
+	if (a[0] == 0xff)
+		return "multicast (ff00::/8)";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return "link-local (fe80::/10)";
+	return NULL;
+}
+
+/* dns.forwarders[I]: a bare IP literal exactly as inet_ntop writes it, so
+ * that initd and unbound read the bytes checked here, and one that can be
+ * a resolver. */
+static int check_forwarder(const json_t *v, size_t i, struct cp_err *err)
+{
+	char ip[INET6_ADDRSTRLEN], back[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	const char *why;
+	int af;
+
+	if (!json_is_string(v) || json_string_length(v) >= sizeof ip ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return err_set(err, "dns.forwarders[%zu]: not an IPv4 or IPv6 address", i);
+	memcpy(ip, json_string_value(v), json_string_length(v) + 1);
+	af = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, ip, a) != 1)
+		return err_set(err, "dns.forwarders[%zu]: not an IPv4 or IPv6 address (a bare literal: "
+			       "no port, brackets, zone id or leading zeros)", i);
+	if (!inet_ntop(af, a, back, sizeof back) || strcmp(back, ip) != 0)
+		return err_set(err, "dns.forwarders[%zu]: %s is not in canonical form, write %s", i, ip, back);
+	why = forwarder_refused(af == AF_INET ? 4 : 6, a);
+	if (why)
+		return err_set(err, "dns.forwarders[%zu]: %s refused: %s", i, ip, why);
+	return 1;
+}
+
+/* The exit's resolver (include/lethe_dns.h): unbound's recursion from the
+ * root, unbound forwarding to the operator's resolvers, or none (tor asks
+ * the network's resolvers).  Forwarders exactly when forwarding. */
+static int check_dns(const json_t *dns, struct cp_err *err)
+{
+	static const char *const keys[] = { "resolver", "forwarders", NULL };
+	static const char *const modes[] = { LETHE_DNS_RESOLVER_RECURSIVE, LETHE_DNS_RESOLVER_FORWARD,
+					     LETHE_DNS_RESOLVER_OFF, NULL };
+	const json_t *mode, *fw;
+	size_t i, j, n;
+
+	if (!json_is_object(dns))
+		return err_set(err, "dns: must be an object");
+	if (!only_keys(dns, "dns", keys, err))
+		return 0;
+	mode = json_object_get(dns, "resolver");
+	if (!one_of(mode, modes))
+		return err_set(err, "dns.resolver: required, one of recursive, forward, off");
+	fw = json_object_get(dns, "forwarders");
+	if (strcmp(json_string_value(mode), LETHE_DNS_RESOLVER_FORWARD) != 0)
+		return fw ? err_set(err, "dns.forwarders: only with \"resolver\": \"forward\"") : 1;
+	n = json_array_size(fw);
+	if (!json_is_array(fw) || n < 1 || n > LETHE_DNS_FORWARDERS_MAX)
+		return err_set(err, "dns.forwarders: required with \"resolver\": \"forward\", a list of "
+			       "1 to %d IP addresses", LETHE_DNS_FORWARDERS_MAX);
+	for (i = 0; i < n; i++) {
+		if (!check_forwarder(json_array_get(fw, i), i, err))
+			return 0;
+		for (j = 0; j < i; j++)
+			if (json_equal(json_array_get(fw, i), json_array_get(fw, j)))
+				return err_set(err, "dns.forwarders[%zu]: same as dns.forwarders[%zu]", i, j);
+	}
+	return 1;
+}
+
 static int check_instance(const json_t *inst, size_t idx, int family, struct cp_err *err)
 {
 	static const char *const keys[] = { "name", "addresses", "fingerprint", "ed25519", "torrc",
@@ -313,11 +405,18 @@ int doc_family(const json_t *doc)
 	return json_is_true(json_object_get(doc, "family"));
 }
 
+const char *doc_dns_resolver(const json_t *doc)
+{
+	const json_t *v = json_object_get(json_object_get(doc, "dns"), "resolver");
+
+	return json_is_string(v) ? json_string_value(v) : LETHE_DNS_RESOLVER_RECURSIVE;
+}
+
 int doc_check(const json_t *doc, struct cp_err *err)
 {
 	static const char *const keys[] = { "version", "node", "refresh_interval", "image",
 					    "family", "allocator", "zram", "sysctls",
-					    "provisioning", "instances", NULL };
+					    "provisioning", "dns", "instances", NULL };
 	/* Exactly the allocators the image ships (image/roots.list). */
 	static const char *const allocs[] = { "glibc", "mimalloc", "jemalloc", NULL };
 	const json_t *v, *insts;
@@ -357,6 +456,9 @@ int doc_check(const json_t *doc, struct cp_err *err)
 		return 0;
 	v = json_object_get(doc, "provisioning");
 	if (v && !check_provisioning(v, err))
+		return 0;
+	v = json_object_get(doc, "dns");
+	if (v && !check_dns(v, err))
 		return 0;
 	insts = json_object_get(doc, "instances");
 	n = json_array_size(insts);

@@ -28,5 +28,7 @@ int doc_node_is(const json_t *doc, const char *id, struct cp_err *err);
 
 /* Accessors for a checked document (defaults applied). */
 int doc_family(const json_t *doc);
+/* dns.resolver: LETHE_DNS_RESOLVER_RECURSIVE (the default), _FORWARD or _OFF. */
+const char *doc_dns_resolver(const json_t *doc);
 
 #endif

@@ -12,6 +12,16 @@ static const char *str_or(const json_t *v, const char *dflt)
 	return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+/* The strings of LIST (none if absent), space-separated, then the line's end. */
+static void put_list(struct sbuf *out, const json_t *list)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		sbuf_printf(out, "%s%s", i ? " " : "", json_string_value(json_array_get(list, i)));
+	sbuf_cat(out, "\n");
+}
+
 int node_render(const json_t *doc, struct sbuf *out)
 {
 	const json_t *zram = json_object_get(doc, "zram");
@@ -19,10 +29,11 @@ int node_render(const json_t *doc, struct sbuf *out)
 	const json_t *prov = json_object_get(doc, "provisioning");
 	const json_t *insts = json_object_get(doc, "instances");
 	const json_t *sys = json_object_get(doc, "sysctls");
+	const json_t *fwd = json_object_get(json_object_get(doc, "dns"), "forwarders");
 	const json_t *v;
 	const char *k;
 	char buf[32];
-	size_t i, j;
+	size_t i;
 
 	sbuf_cat(out, "# node settings for initd, rendered by configpull\n");
 	sbuf_printf(out, "version=1\n");
@@ -47,6 +58,11 @@ int node_render(const json_t *doc, struct sbuf *out)
 	sbuf_printf(out, "zram_algorithm=%s\n", str_or(json_object_get(zram, "algorithm"), "zstd"));
 	sbuf_printf(out, "provision=%d\n",
 		    json_is_true(json_object_get(prov, "allow_new_identities")));
+	/* the exit's resolver (include/lethe_dns.h): initd runs unbound and
+	 * writes tor's resolv.conf from these; forwarders only with forward */
+	sbuf_printf(out, "dns_resolver=%s\n", doc_dns_resolver(doc));
+	sbuf_cat(out, "dns_forwarders=");
+	put_list(out, fwd);
 	sbuf_cat(out, "instances=");
 	for (i = 0; i < json_array_size(insts); i++)
 		sbuf_printf(out, "%s%s", i ? " " : "",
@@ -61,9 +77,7 @@ int node_render(const json_t *doc, struct sbuf *out)
 		sbuf_printf(out, "instance.%s.ed25519=%s\n", name,
 			    str_or(json_object_get(inst, "ed25519"), ""));
 		sbuf_printf(out, "instance.%s.addresses=", name);
-		for (j = 0; j < json_array_size(addrs); j++)
-			sbuf_printf(out, "%s%s", j ? " " : "", json_string_value(json_array_get(addrs, j)));
-		sbuf_cat(out, "\n");
+		put_list(out, addrs);
 	}
 	json_object_foreach((json_t *)sys, k, v) {
 		const char *s = sysctl_value(v, buf, sizeof buf);

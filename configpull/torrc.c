@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lethe_dns.h"
 #include "lethe_telemetry.h"
 #include "torrc.h"
 
@@ -21,6 +22,7 @@ enum vtype {
 	V_NICKNAME,
 	V_TEXT,
 	V_BOOL,
+	V_FRONTPAGE,
 	V_UINT,
 	V_ORPORT,
 	V_METRICSPORT,
@@ -68,6 +70,8 @@ static const struct opt torrc_allow[] = {
 	{ "ORPort", V_ORPORT, 1, 0, 0, 0 },
 	{ "DirPort", V_ORPORT, 1, 0, 0, 0 },
 	{ "DirCache", V_BOOL, 0, 0, 0, 0 },
+	/* a boolean: 1 serves lethe's exit notice, never a path of the server's */
+	{ "DirPortFrontPage", V_FRONTPAGE, 0, 0, 0, 0 },
 	{ "OutboundBindAddress", V_IP, 1, 0, 0, 0 },
 	{ "OutboundBindAddressOR", V_IP, 1, 0, 0, 0 },
 	{ "OutboundBindAddressExit", V_IP, 1, 0, 0, 0 },
@@ -105,6 +109,7 @@ static const char *const torrc_owned[] = {
 	"ControlPortWriteToFile", "CookieAuthentication", "CookieAuthFile",
 	"HashedControlPassword", "AvoidDiskWrites", "DisableDebuggerAttachment", "SocksPort",
 	"DisableNetwork", "ExitPolicyRejectPrivate", "ExitPolicyRejectLocalInterfaces",
+	"ServerDNSResolvConfFile", "ResolvConf", /* tor's old name for it */
 };
 
 /* Options that pick which Tor network the relay joins, or make it an
@@ -142,6 +147,10 @@ const char *torrc_refusal(const char *name)
 	for (i = 0; i < sizeof torrc_owned / sizeof torrc_owned[0]; i++)
 		if (strcasecmp(name, torrc_owned[i]) == 0)
 			return "lethe sets it itself";
+	/* how tor resolves for its clients: the node's resolver, set by the
+	 * document's "dns" object (the rest stay tor's defaults) */
+	if (strncasecmp(name, "ServerDNS", 9) == 0)
+		return "tor's DNS settings are lethe's (the document's dns object picks the resolver)";
 	for (i = 0; i < sizeof torrc_network / sizeof torrc_network[0]; i++)
 		if (strcasecmp(name, torrc_network[i]) == 0)
 			return "it picks the Tor network (only the operator's lethe.testnet can)";
@@ -686,6 +695,7 @@ static const char *check_value(const struct opt *o, const char *s, size_t n, cha
 	case V_TEXT:
 		return n <= 512 ? NULL : BAD_SYNTAX;
 	case V_BOOL:
+	case V_FRONTPAGE:
 		return n == 1 && (s[0] == '0' || s[0] == '1') ? NULL : BAD_SYNTAX;
 	case V_UINT:
 		return parse_uint(s, n, &v) && v >= o->min && v <= o->max ? NULL : BAD_SYNTAX;
@@ -741,7 +751,7 @@ static const char *value_text(const struct opt *o, const json_t *v, char *buf, s
 		*n = (size_t)k;
 		return buf;
 	}
-	if (json_is_boolean(v) && (o->type == V_BOOL)) {
+	if (json_is_boolean(v) && (o->type == V_BOOL || o->type == V_FRONTPAGE)) {
 		*n = 1;
 		return json_is_true(v) ? "1" : "0";
 	}
@@ -826,6 +836,19 @@ static unsigned long long amount_of(const json_t *torrc, const char *name, unsig
 	return o->type == V_BANDWIDTH && out == TOR_BW_MAX ? out - 1 : out;
 }
 
+/* A checked boolean option: 1, 0, or -1 when the document leaves it out. */
+static int bool_opt(const json_t *torrc, const char *name)
+{
+	const struct opt *o = torrc_find(name);
+	const json_t *v = json_object_get(torrc, name);
+	char buf[32];
+	const char *s;
+
+	if (!o || !v || !(s = value_at(o, v, 0, buf, sizeof buf)))
+		return -1;
+	return s[0] == '1';
+}
+
 /* tor refuses a burst below its rate; BandwidthRate and BandwidthBurst
  * default to 1 GByte each, the relay pair to "unset" (the other's value). */
 static int check_rates(const json_t *torrc, const char *where, struct cp_err *err)
@@ -879,6 +902,12 @@ int torrc_check(const json_t *torrc, int family, const char *where, struct cp_er
 	}
 	if (json_object_get(torrc, "MetricsPort") && !json_object_get(torrc, "MetricsPortPolicy"))
 		return err_set(err, "%s: MetricsPort needs a MetricsPortPolicy", where);
+	/* tor serves the page on the DirPort: without one it would be a
+	 * setting that does nothing */
+	if (bool_opt(torrc, "DirPortFrontPage") == 1 && !json_object_get(torrc, "DirPort"))
+		return err_set(err, "%s.DirPortFrontPage: needs a DirPort (tor serves the page there)", where);
+	if (bool_opt(torrc, "DirCache") == 0 && json_object_get(torrc, "DirPort"))
+		return err_set(err, "%s.DirCache: 0 with a DirPort (tor refuses: a DirPort needs DirCache)", where);
 	return check_rates(torrc, where, err);
 }
 
@@ -918,6 +947,50 @@ int torrc_binds_clash(const struct torrc_bind *a, const struct torrc_bind *b)
 	return a->fam == b->fam && memcmp(a->addr, b->addr, a->fam == 4 ? 4 : 16) == 0;
 }
 
+/* Whether tor runs this torrc as an exit (tor(1), ExitRelay): ExitRelay 1,
+ * or ExitRelay left "auto" and one of ExitPolicy, ReducedExitPolicy 1 or
+ * IPv6Exit 1 set; a bridge never is one. */
+static int torrc_is_exit(const json_t *torrc)
+{
+	int exit = bool_opt(torrc, "ExitRelay");
+
+	if (bool_opt(torrc, "BridgeRelay") == 1)
+		return 0;
+	if (exit >= 0)
+		return exit;
+	return json_object_get(torrc, "ExitPolicy") || bool_opt(torrc, "ReducedExitPolicy") == 1 ||
+	       bool_opt(torrc, "IPv6Exit") == 1;
+}
+
+/* Whether the document gives the instance an IPv6 address: in its
+ * addresses (initd puts them on the interface), an Address literal or an
+ * ORPort's "[IPv6]:PORT".  All checked: an IPv4 address or a host name
+ * has no ':', only an IPv6 ORPort starts with '['. */
+static int torrc_knows_ipv6(const json_t *torrc, const json_t *addresses)
+{
+	const struct opt *orport = torrc_find("ORPort"), *address = torrc_find("Address");
+	const json_t *v;
+	char buf[32];
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < json_array_size(addresses); i++) {
+		const char *a = json_string_value(json_array_get(addresses, i));
+
+		if (a && strchr(a, ':'))
+			return 1;
+	}
+	v = json_object_get(torrc, "Address");
+	for (i = 0; v && (s = value_at(address, v, i, buf, sizeof buf)); i++)
+		if (strchr(s, ':'))
+			return 1;
+	v = json_object_get(torrc, "ORPort");
+	for (i = 0; v && (s = value_at(orport, v, i, buf, sizeof buf)); i++)
+		if (s[0] == '[')
+			return 1;
+	return 0;
+}
+
 static int render_values(const struct opt *o, const json_t *v, struct sbuf *out)
 {
 	char buf[32];
@@ -933,8 +1006,8 @@ static int render_values(const struct opt *o, const json_t *v, struct sbuf *out)
 	return !out->overflow;
 }
 
-int torrc_render(const char *instance, size_t index, const json_t *torrc, int family,
-		 const struct torrc_paths *p, struct sbuf *out)
+int torrc_render(const char *instance, size_t index, const json_t *torrc, const json_t *addresses,
+		 int family, const struct torrc_paths *p, struct sbuf *out)
 {
 	size_t i;
 
@@ -964,6 +1037,12 @@ int torrc_render(const char *instance, size_t index, const json_t *torrc, int fa
 		       * tor puts these rejections before any ExitPolicy line */
 		      "ExitPolicyRejectPrivate 1\n"
 		      "ExitPolicyRejectLocalInterfaces 1\n"
+		      /* the exit's resolver: initd writes this file before tor
+		       * starts (nameserver 127.0.0.1, lethe's unbound, or the
+		       * network's resolvers with the document's "resolver":
+		       * "off"); tor's Sandbox fixes the path, so it never
+		       * changes */
+		      "ServerDNSResolvConfFile " LETHE_TOR_RESOLV_CONF "\n"
 		      /* no client address in a line that leaves the node
 		       * (docs/observability.md: the logs are shipped) */
 		      "SafeLogging 1\n");
@@ -975,9 +1054,22 @@ int torrc_render(const char *instance, size_t index, const json_t *torrc, int fa
 	sbuf_cat(out, "MetricsPortPolicy accept 127.0.0.1\n"
 		      "# from the node document\n");
 	for (i = 0; i < NALLOW; i++) {
-		const json_t *v = json_object_get(torrc, torrc_allow[i].name);
-		if (v && !render_values(&torrc_allow[i], v, out))
-			return 0;
+		const struct opt *o = &torrc_allow[i];
+		const json_t *v = json_object_get(torrc, o->name);
+		if (o->type == V_FRONTPAGE) {
+			/* only ever lethe's page: the document says on or off */
+			if (bool_opt(torrc, o->name) == 1)
+				sbuf_cat(out, "DirPortFrontPage " LETHE_EXIT_NOTICE "\n");
+		} else if (v) {
+			if (!render_values(o, v, out))
+				return 0;
+		} else if (strcmp(o->name, "IPv6Exit") == 0 && torrc_is_exit(torrc) &&
+			   torrc_knows_ipv6(torrc, addresses)) {
+			/* an exit with an IPv6 address serves IPv6 destinations
+			 * unless the document says IPv6Exit 0 (or 1 for an IPv6
+			 * address it does not list, e.g. from router advertisements) */
+			sbuf_cat(out, "IPv6Exit 1\n");
+		}
 	}
 	return !out->overflow;
 }

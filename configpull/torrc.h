@@ -28,9 +28,11 @@ int torrc_check(const json_t *torrc, int family, const char *where, struct cp_er
  * server's in allowlist order (deterministic whatever the JSON order).
  * INDEX is the instance's position in the document: its keys are where
  * `tpmseal unseal --out KEYS` puts instance INDEX, KEYS/INDEX/keys.
- * 1 ok, 0 on overflow. */
-int torrc_render(const char *instance, size_t index, const json_t *torrc, int family,
-		 const struct torrc_paths *paths, struct sbuf *out);
+ * ADDRESSES is the instance's "addresses" list (or NULL): an exit with an
+ * IPv6 address there or in its torrc gets IPv6Exit 1 unless the torrc
+ * sets IPv6Exit.  1 ok, 0 on overflow. */
+int torrc_render(const char *instance, size_t index, const json_t *torrc, const json_t *addresses,
+		 int family, const struct torrc_paths *paths, struct sbuf *out);
 
 /* One listening port of an instance (an ORPort, DirPort or MetricsPort
  * line), to find two that would bind the same address and port. */

@@ -2,8 +2,8 @@
 #
 #   packages.lock -> fetch + verify -> stage (merged /usr) -+-> plan -> rootfs.spec -> mkcpio -> zstd
 #   our programs (initd, tpmseal, configpull,               |         (+ origins -> manifest.txt)
-#   lethe-telemetry), libcurl and mimalloc, compiled in    -+
-#   the build root (image/buildroot)                        |
+#   lethe-telemetry), libcurl, mimalloc and unbound,       -+
+#   compiled in the build root (image/buildroot)            |
 #   kernel package -> vmlinuz, modules.sh -> modules -------+
 #   vmlinuz + initramfs + cmdline -> ospkg create -> lethe.zip + lethe.unsigned.json (reproducible)
 #   -> ospkg sign (one signature per key:cert pair) -> lethe.json
@@ -33,14 +33,16 @@ SIGN_THRESHOLD ?= 1
 FLEET_CA ?=
 
 OVERLAY_FILES := $(shell find rootfs-overlay -type f 2>/dev/null | LC_ALL=C sort)
-# Libraries built from pinned Debian sources (the lean libcurl, mimalloc
-# 2.0.9) and their origins in out/manifest.txt: SOURCE-source=VERSION.
+# Libraries (the lean libcurl, mimalloc 2.0.9, into /usr/lib/x86_64-linux-gnu)
+# and programs (unbound, into /usr/sbin) built from pinned Debian sources, and
+# their origins in out/manifest.txt: SOURCE-source=VERSION.
 src_origin = $(shell awk '$$1 == "source" { s = $$2 } $$1 == "version" { v = $$2 } END { print s "-source=" v }' $(1))
 BUILT_LIBS := $(B)/curl/libcurl.so.4=$(call src_origin,image/curl/source.lock) \
 	$(B)/mimalloc/libmimalloc.so.2=$(call src_origin,image/mimalloc/source.lock)
-BUILT_LIB_FILES := $(foreach l,$(BUILT_LIBS),$(firstword $(subst =, ,$(l))))
-IMAGE_INPUTS := image/base.spec image/roots.list image/busybox.applets image/plan.sh \
-	$(OVERLAY_FILES)
+BUILT_BINS := $(B)/unbound/unbound=$(call src_origin,image/unbound/source.lock)
+BUILT_FILES := $(foreach l,$(BUILT_LIBS) $(BUILT_BINS),$(firstword $(subst =, ,$(l))))
+IMAGE_INPUTS := image/base.spec image/roots.list image/package-files.list image/busybox.applets \
+	image/plan.sh $(OVERLAY_FILES)
 
 .PHONY: image sign verify update-lock keys buildvars
 image: $(O)/vmlinuz $(O)/initramfs.cpio.zst $(O)/lethe.zip $(O)/lethe.unsigned.json \
@@ -94,9 +96,9 @@ $(IMG_B)/fleetca: buildvars $(FLEET_CA)
 
 $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins &: $(IMG_B)/debs.stamp $(IMG_B)/modules.stamp \
 		$(IMG_B)/gen/etc/lethe-release $(IMG_B)/fleetca $(B)/target/initd $(B)/target/tpmseal \
-		$(B)/target/configpull $(B)/target/lethe-telemetry $(B)/target/lethe-state $(HB)/elfclosure $(BUILT_LIB_FILES) \
+		$(B)/target/configpull $(B)/target/lethe-telemetry $(B)/target/lethe-state $(HB)/elfclosure $(BUILT_FILES) \
 		$(IMAGE_INPUTS)
-	BUILT_LIBS='$(BUILT_LIBS)' \
+	BUILT_LIBS='$(BUILT_LIBS)' BUILT_BINS='$(BUILT_BINS)' \
 	STAGE=$(IMG_B)/stage OWNERS=$(IMG_B)/owners KPKG=$$(cat $(IMG_B)/kernel/package) \
 	MODS=$(IMG_B)/modules TARGET=$(B)/target GEN=$(IMG_B)/gen ELFCLOSURE=$(HB)/elfclosure \
 	IMAGE=image OVERLAY=rootfs-overlay image/plan.sh $(IMG_B)/rootfs.spec $(IMG_B)/rootfs.origins
@@ -171,5 +173,5 @@ update-lock:
 
 update-lock-image: $(B)/target/initd $(B)/target/tpmseal $(B)/target/configpull \
 		$(B)/target/lethe-telemetry $(B)/target/lethe-state $(HB)/elfclosure \
-		$(BUILT_LIB_FILES)
-	BUILT_LIBS='$(BUILT_LIBS)' B=$(B) HB=$(HB) image/update-lock.sh image
+		$(BUILT_FILES)
+	BUILT_LIBS='$(BUILT_LIBS)' BUILT_BINS='$(BUILT_BINS)' B=$(B) HB=$(HB) image/update-lock.sh image

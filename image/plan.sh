@@ -14,6 +14,11 @@
 #   BUILT_LIBS libraries we build from pinned Debian sources, "FILE=ORIGIN ..." (the lean
 #              libcurl of image/curl, mimalloc 2.0.9 of image/mimalloc): each is installed
 #              as /usr/lib/x86_64-linux-gnu/NAME-OF-FILE, in place of a Debian one if any
+#   BUILT_BINS programs we build from pinned Debian sources, "FILE=ORIGIN ..." (unbound of
+#              image/unbound): each is installed as /usr/sbin/NAME-OF-FILE, mode 0755
+#
+# Files of locked packages that are not ELF (no closure finds them) come in
+# by name: IMAGE/package-files.list.
 #
 # Modes, owners and times never come from the build host: files are 0755 if
 # executable in their package, else 0644; directories 0755; owner 0:0.
@@ -21,7 +26,7 @@ set -euo pipefail
 die() { echo "plan.sh: fatal: $*" >&2; exit 100; }
 [ $# -eq 2 ] || die "usage: plan.sh SPEC ORIGINS"
 out_spec=$1 out_orig=$2
-for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY BUILT_LIBS; do
+for v in STAGE OWNERS KPKG MODS TARGET GEN ELFCLOSURE IMAGE OVERLAY BUILT_LIBS BUILT_BINS; do
 	[ -n "${!v:-}" ] || die "$v is not set"
 done
 
@@ -45,18 +50,25 @@ install -m 0755 "$TARGET/tpmseal" "$TARGET/configpull" "$TARGET/lethe-telemetry"
 	echo "file /usr/bin/lethe-state 0755 0 0 $TARGET/lethe-state lethe"
 } >> "$entries"
 
-# Libraries built from pinned Debian sources stand where Debian's would: the
-# lean libcurl (HTTPS over OpenSSL only), mimalloc 2.0.9 (trixie has 3.x).
+# Files built from pinned Debian sources stand where Debian's would, owned
+# by their source: the lean libcurl (HTTPS over OpenSSL only), mimalloc 2.0.9
+# (trixie has 3.x), unbound (the daemon only).  The closure below takes them
+# from the stage like any package file.
 cp "$OWNERS" "$tmp/owners"
-for lib in $BUILT_LIBS; do
-	file=${lib%%=*} origin=${lib#*=}
-	[ -f "$file" ] && [ -n "$origin" ] && [ "$origin" != "$lib" ] || die "BUILT_LIBS entry '$lib' is not FILE=ORIGIN"
-	path=/usr/lib/x86_64-linux-gnu/${file##*/}
-	rm -f "$STAGE$path"
-	install -m 0644 "$file" "$STAGE$path"
-	{ grep -v "^$path " "$tmp/owners" || true; echo "$path $origin"; } > "$tmp/owners.new"
-	mv "$tmp/owners.new" "$tmp/owners"
-done
+built_install() { # LISTNAME DIR MODE
+	local entry file origin path
+	for entry in ${!1}; do
+		file=${entry%%=*} origin=${entry#*=}
+		[ -f "$file" ] && [ -n "$origin" ] && [ "$origin" != "$entry" ] || die "$1 entry '$entry' is not FILE=ORIGIN"
+		path=$2/${file##*/}
+		rm -f "$STAGE$path"
+		install -m "$3" "$file" "$STAGE$path"
+		{ grep -v "^$path " "$tmp/owners" || true; echo "$path $origin"; } > "$tmp/owners.new"
+		mv "$tmp/owners.new" "$tmp/owners"
+	done
+}
+built_install BUILT_LIBS /usr/lib/x86_64-linux-gnu 0644
+built_install BUILT_BINS /usr/sbin 0755
 
 # 3. The ELF closure of the roots, with the package each file came from.
 mapfile -t roots < <(sed -E 's/#.*//; /^[[:space:]]*$/d; s/[[:space:]]//g' "$IMAGE/roots.list")
@@ -74,6 +86,16 @@ done < "$tmp/closure" | awk -v owners="$tmp/owners" '
 	{ o = ($2 in own) ? own[$2] : ""; if (o == "" && ($2 == "/lib" || $2 == "/lib64" || $2 == "/bin" || $2 == "/sbin")) o = "lethe"
 	  if (o == "") { print "plan.sh: fatal: no package owns " $2 > "/dev/stderr"; exit 100 }
 	  print $0, o }' >> "$entries"
+
+# Package files by name ("PATH SOURCE": SOURCE of the stage, installed as
+# PATH, 0644), from the package that ships SOURCE.
+sed -E 's/#.*//; /^[[:space:]]*$/d' "$IMAGE/package-files.list" | while read -r path from extra; do
+	[ -n "$from" ] && [ -z "$extra" ] && [ "${path#/}" != "$path" ] || die "package-files.list: malformed line '$path $from $extra'"
+	[ -f "$STAGE$from" ] && [ ! -L "$STAGE$from" ] || die "package-files.list: $from is not a file of a locked package"
+	origin=$(awk -v p="$from" '$1 == p { print $2; exit }' "$tmp/owners")
+	[ -n "$origin" ] || die "package-files.list: no package owns $from"
+	echo "file $path 0644 0 0 $STAGE$from $origin"
+done >> "$entries"
 
 # 4. Busybox applets.
 sed -E 's/#.*//' "$IMAGE/busybox.applets" | tr -s ' \t' '\n\n' | sed '/^$/d' |

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # image/update-lock.sh: rewrite the locks from the apt archive (make update-lock).
 #
-#   update-lock.sh sources   pin the newest fetchable Debian source of every library we
-#                            build (image/curl, image/mimalloc) and name what could not be
-#                            fetched
+#   update-lock.sh sources   pin the newest fetchable Debian source of everything we
+#                            build (image/curl, image/mimalloc, image/unbound) and name
+#                            what could not be fetched
 #   update-lock.sh image     rewrite image/packages.lock: resolve image/packages.list,
 #                            pin every package's candidate, plan a trial image with all
 #                            of them, keep only the packages that put a file into it
@@ -54,11 +54,26 @@ cmd_sources() {
 		"Why this version: mimalloc 2.0.9 is the allocator operators measured best on busy relays" \
 		"(1.41 GB against 10.4 GB and growing for trixie's 3.0.1; docs/performance.md); trixie ships" \
 		"only 3.x, so the 2.0.9 source comes from bookworm and is built in the build root."
+	# unbound: trixie's source is not served, bookworm's (security-maintained)
+	# is; say so when trixie's becomes fetchable, a move to check by hand
+	# (another major version: options, build dependencies).
+	ub_bin=$(image/debs.sh pin unbound | cut -d' ' -f2)
+	if v=$(image/srcpkg.sh newest unbound trixie "$ub_bin" 2> /dev/null); then
+		echo "update-lock: warning: the archive now serves the source of trixie's unbound $v: consider building it (image/unbound)" >&2
+	fi
+	v=$(image/srcpkg.sh newest unbound bookworm)
+	source_repin image/unbound/source.lock unbound bookworm "$v" \
+		"Why this version: trixie's unbound is $ub_bin, whose source the archive does not serve;" \
+		"nor, when unbound was first pinned, sid's 1.26.2-1; $v (bookworm, Debian security/LTS)" \
+		"is the newest unbound source it does serve." \
+		"trixie's binary is not an option either: it links libpython3.13, libhiredis, libprotobuf-c," \
+		"libnghttp2 and libsystemd (several MB).  image/unbound/build.sh builds the daemon only, lean," \
+		"with libevent and OpenSSL, in the build root."
 }
 
 cmd_image() {
 	local old new newest
-	[ -n "${BUILT_LIBS:-}" ] || die "BUILT_LIBS is not set"
+	[ -n "${BUILT_LIBS:-}" ] && [ -n "${BUILT_BINS:-}" ] || die "BUILT_LIBS or BUILT_BINS is not set"
 	rm -rf "$work"; mkdir -p "$work"
 	echo "update-lock: resolving image/packages.list" >&2
 	image/debs.sh resolve image/packages.list > "$work/names"
@@ -69,7 +84,7 @@ cmd_image() {
 	image/buildroot/buildroot.sh run image/modules.sh "$work/kernel" image/modules.list "$work/modules" > /dev/null
 	mkdir -p "$work/gen/etc"
 	printf 'LETHE_VERSION=update-lock\nLETHE_EPOCH=0\n' > "$work/gen/etc/lethe-release"
-	BUILT_LIBS=$BUILT_LIBS STAGE=$work/stage OWNERS=$work/owners KPKG=$(cat "$work/kernel/package") \
+	BUILT_LIBS=$BUILT_LIBS BUILT_BINS=$BUILT_BINS STAGE=$work/stage OWNERS=$work/owners KPKG=$(cat "$work/kernel/package") \
 		MODS=$work/modules TARGET=$B/target GEN=$work/gen ELFCLOSURE=$HB/elfclosure IMAGE=image \
 		OVERLAY=rootfs-overlay image/plan.sh "$work/spec" "$work/origins"
 

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -44,4 +46,45 @@ long file_read(char const *path, char *buf, size_t max)
 long file_read_head(char const *path, char *buf, size_t max)
 {
 	return file_read_any(path, buf, max, 0);
+}
+
+int file_write(char const *path, char const *buf, size_t len, mode_t mode)
+{
+	char tmp[FILE_PATH_MAX + 5];
+	size_t n = 0;
+	ssize_t w;
+	int fd, r = 0;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (n < len) {
+		w = write(fd, buf + n, len - n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			r = -errno;
+			goto fail;
+		}
+		n += (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || close(fd) < 0) {
+		r = -errno;
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return r;
 }

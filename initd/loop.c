@@ -210,6 +210,29 @@ void loop_step_skip(struct loop *l, size_t i, int st)
 		l->hook(l, i, LOOP_HOOK_DONE, st);
 }
 
+static void loop_act(struct loop *l, struct loop_svc *s, enum super_action a, uint64_t now);
+
+void loop_stop(struct loop *l, size_t i)
+{
+	if (i < l->n)
+		loop_act(l, &l->svc[i], super_event(&l->svc[i].sv, SUPER_EV_STOP, 0, loop_now_ms(), 0),
+			loop_now_ms());
+}
+
+void loop_resume(struct loop *l, size_t i)
+{
+	struct super_svc *s;
+
+	if (i >= l->n)
+		return;
+	s = &l->svc[i].sv;
+	if (s->state == SUPER_STOPPED && s->pid == 0) {
+		s->state = SUPER_DOWN;
+		s->attempt = 0;
+		s->deadline_ms = SUPER_NO_DEADLINE;
+	}
+}
+
 void loop_kick(struct loop *l, size_t i)
 {
 	if (i < l->n && l->svc[i].sv.state == SUPER_BACKOFF)

@@ -14,9 +14,9 @@
 #include "output.h"
 #include "super.h"
 
-/* PID 1's worst case is 18: network, clock, configpull, tpmseal, the tor
+/* PID 1's worst case is 19: network, clock, configpull, tpmseal, the tor
  * state's restore, dhcp, repull, 8 tor instances, telemetry, the state's
- * save and the rollout's approval check. */
+ * save, the rollout's approval check and unbound. */
 #define LOOP_SVC_MAX 20
 #define LOOP_NAME_MAX 31
 #define LOOP_ARGV_MAX 16
@@ -143,6 +143,15 @@ int loop_add_fd(struct loop *l, int fd, short events,
  * or backing off): done without a success, LOOP_HOOK_DONE with status
  * st.  Whatever waits for it starts. */
 void loop_step_skip(struct loop *l, size_t i, int st);
+
+/* Stops service i alone, as a shutdown would (SIGINT, SIGKILL after
+ * stop_ms); it stays stopped until loop_resume.  The resolver turned off
+ * by the node document. */
+void loop_stop(struct loop *l, size_t i);
+
+/* A service that loop_stop stopped, and that has ended, starts again in
+ * the next round, its backoff reset. */
+void loop_resume(struct loop *l, size_t i);
 
 /* A service waiting out its backoff (a periodic one between runs) starts
  * in the next round instead. */

@@ -55,11 +55,14 @@ enum {
 	NC_REFRESH, NC_ALLOC, NC_ZRAM, NC_ZRAM_SIZE, NC_ZRAM_ALG, NC_INSTANCES, NC_PROVISION,
 	NC_FAMILY, NC_REQUIRED,
 	/* optional: configpull writes them since rollouts (docs/rollouts.md) */
-	NC_IMAGE_VERSION = NC_REQUIRED, NC_IMAGE_EPOCH, NC_IMAGE_ROLLOUT, NC_IMAGE_WINDOW, NC_N
+	NC_IMAGE_VERSION = NC_REQUIRED, NC_IMAGE_EPOCH, NC_IMAGE_ROLLOUT, NC_IMAGE_WINDOW,
+	/* and since the exit's resolver (docs/dns.md) */
+	NC_DNS_RESOLVER, NC_DNS_FORWARDERS, NC_N
 };
 static char const *const nodeconf_keys[NC_N] = {
 	"refresh_interval", "allocator", "zram", "zram_size_mib", "zram_algorithm", "instances",
 	"provision", "family", "image_version", "image_epoch", "image_rollout", "image_window",
+	"dns_resolver", "dns_forwarders",
 };
 
 /* Decimal 0..2^53-1 (configpull's bound on image.epoch), no leading zero. */
@@ -114,6 +117,49 @@ int nodeconf_window_in(uint16_t start, uint16_t end, unsigned m)
 }
 
 static int nodeconf_chars(char const *v, size_t vl, char const *set);
+
+char const *nodeconf_dns_name(enum nodeconf_dns d)
+{
+	static char const *const names[] = {
+		LETHE_DNS_RESOLVER_RECURSIVE, LETHE_DNS_RESOLVER_FORWARD, LETHE_DNS_RESOLVER_OFF,
+	};
+
+	return (unsigned)d < sizeof names / sizeof names[0] ? names[d] : "?";
+}
+
+/* "IP IP ...": 0..LETHE_DNS_FORWARDERS_MAX literals, each exactly as
+ * inet_ntop writes it (so that what unbound reads is what configpull
+ * checked), no two alike. */
+static char const *nodeconf_forwarders(struct nodeconf *nc, char const *v, size_t vl)
+{
+	size_t i = 0, j, k;
+
+	nc->nfwd = 0;
+	while (i < vl) {
+		unsigned char a[16];
+		char ip[NODECONF_DNS_IP_MAX + 1], back[INET6_ADDRSTRLEN];
+		int fam;
+
+		for (j = i; j < vl && v[j] != ' '; j++)
+			;
+		if (j == i || j - i > NODECONF_DNS_IP_MAX || (j < vl && j + 1 == vl))
+			return "dns_forwarders: not space-separated IP literals";
+		if (nc->nfwd == LETHE_DNS_FORWARDERS_MAX)
+			return "dns_forwarders: too many";
+		memcpy(ip, v + i, j - i);
+		ip[j - i] = '\0';
+		fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(fam, ip, a) != 1 || !inet_ntop(fam, a, back, sizeof back) ||
+		    strcmp(back, ip) != 0)
+			return "dns_forwarders: not an IP literal in canonical form";
+		for (k = 0; k < nc->nfwd; k++)
+			if (strcmp(nc->fwd[k], ip) == 0)
+				return "dns_forwarders: given twice";
+		memcpy(nc->fwd[nc->nfwd++], ip, j - i + 1);
+		i = j + 1;
+	}
+	return NULL;
+}
 
 static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, size_t vl)
 {
@@ -187,6 +233,18 @@ static char const *nodeconf_value(struct nodeconf *nc, int k, char const *v, siz
 			return "image_window: not HH:MM-HH:MM";
 		nc->window = 1;
 		return NULL;
+	case NC_DNS_RESOLVER:
+		if (nodeconf_eq(v, vl, LETHE_DNS_RESOLVER_RECURSIVE))
+			nc->dns = NODECONF_DNS_RECURSIVE;
+		else if (nodeconf_eq(v, vl, LETHE_DNS_RESOLVER_FORWARD))
+			nc->dns = NODECONF_DNS_FORWARD;
+		else if (nodeconf_eq(v, vl, LETHE_DNS_RESOLVER_OFF))
+			nc->dns = NODECONF_DNS_OFF;
+		else
+			return "dns_resolver: not recursive, forward or off";
+		return NULL;
+	case NC_DNS_FORWARDERS:
+		return nodeconf_forwarders(nc, v, vl);
 	}
 	return "?";
 }
@@ -404,6 +462,10 @@ int nodeconf_parse(char const *text, size_t len, struct nodeconf *nc,
 	err->line = 0;
 	if ((seen & ((1u << NC_REQUIRED) - 1)) != (1u << NC_REQUIRED) - 1) {
 		err->what = "a key initd needs is missing";
+		return -EINVAL;
+	}
+	if ((nc->dns == NODECONF_DNS_FORWARD) != (nc->nfwd > 0)) {
+		err->what = "dns_forwarders: given exactly when dns_resolver is forward";
 		return -EINVAL;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "lethe_dns.h"
 #include "lethe_paths.h"
 #include "lethe_sysctl.h"
 
@@ -25,6 +26,14 @@
 #define NODECONF_IMAGE_VERSION_MAX 64 /* configpull's bound on image.version */
 #define TORRC_BYTES_MAX 65536
 #define TORRC_LINES_MAX 512
+
+/* the document's "dns" object (lethe_dns.h, docs/dns.md) */
+enum nodeconf_dns {
+	NODECONF_DNS_RECURSIVE, /* the default, and a node.conf from before it */
+	NODECONF_DNS_FORWARD,
+	NODECONF_DNS_OFF,
+};
+#define NODECONF_DNS_IP_MAX 45    /* INET6_ADDRSTRLEN - 1 */
 
 enum nodeconf_alloc {
 	NODECONF_ALLOC_GLIBC,
@@ -60,6 +69,11 @@ struct nodeconf {
 	uint32_t image_rollout;      /* 0: none */
 	int window;                  /* 1: window_start/window_end are set */
 	uint16_t window_start, window_end; /* minutes of the day, start != end */
+	/* the resolver: dns_resolver, dns_forwarders (optional keys: absent
+	 * means recursive with none); forwarders only with forward, 1..4 */
+	enum nodeconf_dns dns;
+	size_t nfwd;
+	char fwd[LETHE_DNS_FORWARDERS_MAX][NODECONF_DNS_IP_MAX + 1];
 	/* sysctl.NAME=VALUE lines, each on the shared allowlist */
 	size_t nsys;
 	struct nodeconf_sysctl sys[LETHE_SYSCTLS_MAX];
@@ -72,7 +86,9 @@ struct nodeconf_error {
 
 /* Parses node.conf text.  Keys initd does not use are skipped; the ones it
  * uses must be present once and valid (image_version, image_epoch,
- * image_rollout and image_window may be absent: at most once, valid); instance.NAME.* lines must name an
+ * image_rollout, image_window, dns_resolver and dns_forwarders may be
+ * absent: at most once, valid; forwarders exactly when the resolver
+ * forwards, each an IP literal in inet_ntop's form, no two alike); instance.NAME.* lines must name an
  * instance of the instances= line before them; every sysctl.* line must
  * pass the shared allowlist (lethe_sysctl.h).  Returns 0, or -EINVAL with
  * *err. */
@@ -91,6 +107,8 @@ int nodeconf_window_parse(char const *s, size_t len, uint16_t *start, uint16_t *
 /* 1 if minute m of the day (0..1439) is inside [start, end), which wraps
  * past midnight when end < start. */
 int nodeconf_window_in(uint16_t start, uint16_t end, unsigned m);
+
+char const *nodeconf_dns_name(enum nodeconf_dns d);
 
 /* The library LD_PRELOADs for an allocator (NULL for glibc), basename. */
 char const *nodeconf_alloc_lib(enum nodeconf_alloc a);

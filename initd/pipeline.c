@@ -28,6 +28,7 @@ int pipeline_init(struct pipeline *p, struct tor_paths const *tp)
 		p->step[k] = SIZE_MAX;
 	p->last = p->repull = p->saver = SIZE_MAX;
 	p->rollout.svc = SIZE_MAX;
+	resolver_init(&p->dns);
 	return tor_setup(&p->tor, tp);
 }
 
@@ -88,9 +89,10 @@ static void pipeline_zram(struct nodeconf const *nc)
 }
 
 /* node.conf's settings for this machine, after every configpull that
- * changed it (the first one included): sysctls and addresses before tor
- * starts or reloads, so that it binds and tunes with them. */
-static void pipeline_node(struct pipeline *p, int first)
+ * changed it (the first one included): sysctls, addresses and the
+ * resolver before tor starts or reloads, so that it binds, tunes and
+ * resolves with them. */
+static void pipeline_node(struct pipeline *p, struct loop *l, int first)
 {
 	static struct nodeconf nc;
 	size_t k;
@@ -109,6 +111,9 @@ static void pipeline_node(struct pipeline *p, int first)
 					"document's addresses are not configured");
 				break;
 			}
+	/* tor rereads its resolv.conf on SIGHUP (dns_reset) */
+	if (resolver_apply(&p->dns, l, &nc, first) && p->tor.started)
+		tor_hup(&p->tor, l, "its resolvers changed");
 }
 
 /* The re-pull: the backoff with min = max is the interval, with jitter in
@@ -148,7 +153,7 @@ static void pipeline_repulled(struct pipeline *p, struct loop *l, int st)
 		pipeline_rollout(p, l);
 	} else if (WIFEXITED(st) && WEXITSTATUS(st) == CP_EXIT_CHANGED) {
 		log_info("repull: configuration changed");
-		pipeline_node(p, 0);
+		pipeline_node(p, l, 0);
 		tor_reconcile(&p->tor, l);
 		pipeline_rollout(p, l);
 	} else if (WIFEXITED(st)) {
@@ -184,7 +189,7 @@ static void pipeline_done(struct pipeline *p, struct loop *l, enum pipeline_step
 			log_warn("network: unable to add the lease renewal");
 		break;
 	case PIPELINE_PULL:
-		pipeline_node(p, 1);
+		pipeline_node(p, l, 1);
 		if (p->agent_argv && agent_add(l, p->agent_argv) < 0)
 			log_warn("telemetry: unable to add it; no lethe-telemetry");
 		break;
@@ -228,6 +233,10 @@ static int pipeline_hook(struct loop *l, size_t i, enum loop_hook_event ev, int 
 	if (i == p->rollout.svc && p->rollout.svc != SIZE_MAX) {
 		p->rollout.tor_ready = p->tor.marked_all;
 		rollout_event(&p->rollout, l, ev, st, &p->now);
+		return 0;
+	}
+	if (i == p->dns.svc && p->dns.svc != SIZE_MAX) {
+		resolver_event(&p->dns, l, ev, st);
 		return 0;
 	}
 	if (ev == LOOP_HOOK_EXIT && i == p->saver && p->saver != SIZE_MAX) {

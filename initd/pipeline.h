@@ -8,7 +8,8 @@
  *
  *   network     the DHCP lease renewal (a supervised `udhcpc -f`)
  *   configpull  zram (once), the node's sysctls and addresses (sysctl.h,
- *               addr.h), then after every re-pull that changed something;
+ *               addr.h) and its resolver (resolver.h: unbound, before
+ *               tor), then after every re-pull that changed something;
  *               lethe-telemetry (agent.h), once
  *   tpmseal     the tor state's restore (lethe-state: torstate.h), or
  *               without it what follows the restore
@@ -23,7 +24,7 @@
  * PID 1 (pid1.c) and the test entry point (initd --supervise-tor,
  * subreaper.c) both build their pipeline here; only PID 1 sets `host`,
  * which lets the pipeline change the machine (zram, /proc/sys, addresses,
- * the lease).  The pipeline is the loop's hook (struct loop.hook), and
+ * the resolver, the lease).  The pipeline is the loop's hook (struct loop.hook), and
  * so it tells the status file (status.h) what ran and writes it once per
  * loop round. */
 #ifndef INITD_PIPELINE_H
@@ -35,6 +36,7 @@
 #include "addr.h"
 #include "loop.h"
 #include "net.h"
+#include "resolver.h"
 #include "rollout.h"
 #include "sysctl.h"
 #include "tor.h"
@@ -48,7 +50,7 @@ struct pipeline {
 	size_t last;                 /* the step added last, SIZE_MAX: none */
 	size_t repull;               /* the re-pull service, SIZE_MAX: not yet */
 	unsigned done;               /* bit per step: its first success is behind us */
-	int host;                    /* PID 1: zram, sysctls, addresses, the lease */
+	int host;                    /* PID 1: zram, sysctls, addresses, the resolver, the lease */
 	char ifname[NET_IFNAME_MAX + 1]; /* the network step's interface ("" none) */
 	char const *dhcp_script;     /* DHCP: the renewal's script (NULL: static/none) */
 	char *const *pull_argv;      /* the re-pull runs the configpull step's argv */
@@ -62,6 +64,7 @@ struct pipeline {
 	uint32_t refresh_ms;         /* 0: node.conf's refresh_interval; tests set it */
 	struct sysctl_node sys;
 	struct addr_set addrs;
+	struct resolver dns;         /* unbound and tor's resolv.conf (resolver.h) */
 	struct tor tor;
 };
 

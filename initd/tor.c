@@ -20,48 +20,6 @@
 /* After a spawn: when tor has long exec'd and mapped its libraries. */
 #define TOR_MAPS_DELAY_MS 1000
 
-/* Writes buf to path through a temporary name in the same directory. */
-static int tor_write(char const *path, char const *buf, size_t len, mode_t mode)
-{
-	char tmp[TOR_PATH_MAX + 8];
-	size_t n = 0;
-	ssize_t w;
-	int fd, r = 0;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	while (n < len) {
-		w = write(fd, buf + n, len - n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			goto fail;
-		}
-		n += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0) {
-		r = -errno;
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
-}
-
 /* room for the lines lethe appends (tor_effective) */
 #define TOR_APPEND_MAX 128
 static char tor_buf_a[TORRC_BYTES_MAX + TOR_APPEND_MAX], tor_buf_b[TORRC_BYTES_MAX + TOR_APPEND_MAX];
@@ -121,7 +79,7 @@ static int tor_prepare(struct tor *t, size_t k)
 
 	if (n < 0)
 		return -1;
-	r = tor_write(t->inst[k].torrc, tor_buf_a, (size_t)n, 0644);
+	r = file_write(t->inst[k].torrc, tor_buf_a, (size_t)n, 0644);
 	if (r < 0) {
 		log_warn("unable to write %s: %s", t->inst[k].torrc, strerror(-r));
 		return -1;
@@ -287,7 +245,7 @@ static void tor_verify_start(struct tor *t, struct loop *l, size_t k, size_t len
 		kill(in->verify_pid, SIGKILL);
 		in->verify_pid = 0;
 	}
-	r = tor_write(in->torrc_new, tor_buf_a, len, 0644);
+	r = file_write(in->torrc_new, tor_buf_a, len, 0644);
 	if (r < 0) {
 		log_warn("%s: unable to write %s: %s", s->name, in->torrc_new, strerror(-r));
 		return;
@@ -564,4 +522,18 @@ int tor_notify_open(struct loop *l, char const *dir, gid_t gid)
 	if (chown(path, 0, gid) < 0 || chmod(path, 0660) < 0)
 		return -errno;
 	return 0;
+}
+
+void tor_hup(struct tor *t, struct loop *l, char const *why)
+{
+	size_t k;
+
+	for (k = 0; t->started && k < t->nc.n; k++) {
+		struct loop_svc *s = &l->svc[t->inst[k].svc];
+
+		if (s->sv.state == SUPER_UP) {
+			log_info("%s: %s: SIGHUP", s->name, why);
+			kill(s->sv.pid, SIGHUP);
+		}
+	}
 }

@@ -84,6 +84,10 @@ int tor_start(struct tor *t, struct loop *l);
  * boot (its keys are not unsealed): both are logged. */
 void tor_reconcile(struct tor *t, struct loop *l);
 
+/* SIGHUP to every running instance (logged with why): tor reloads its
+ * configuration and rereads its resolv.conf. */
+void tor_hup(struct tor *t, struct loop *l, char const *why);
+
 /* The loop's events for the instances and their --verify-config
  * children; the pipeline's hook passes every event on.  Returns the
  * hook's value (nonzero on a SPAWN: the start failed). */

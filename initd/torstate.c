@@ -164,23 +164,10 @@ int64_t torstate_rollout_read(void)
 
 int torstate_rollout_write(uint32_t r)
 {
-	char buf[16], tmp[sizeof LETHE_STATE_ROLLOUT + 8];
-	int fd, n = snprintf(buf, sizeof buf, "%lu\n", (unsigned long)r), e = 0;
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "%lu\n", (unsigned long)r);
 
-	snprintf(tmp, sizeof tmp, "%s.tmp", LETHE_STATE_ROLLOUT);
 	if (mkdir(LETHE_STATE_RUN, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		e = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && rename(tmp, LETHE_STATE_ROLLOUT) < 0)
-		e = -errno;
-	if (e)
-		unlink(tmp);
-	return e;
+	return file_write(LETHE_STATE_ROLLOUT, buf, (size_t)n, 0600);
 }

@@ -95,13 +95,15 @@ authority_start() {
 # instance's own address (the node document's "addresses", which initd
 # configures); the command line names the authority (lethe.testnet, with
 # AUTH_V3 and AUTH_FP of authority_init); RELAY_TESTNET: fleet doc
-# --testnet, the document's Address is loopback.
+# --testnet, the document's Address is loopback.  With RELAY_NET (relay.sh)
+# every 10.0.2 above is that network's prefix instead.
 authority_guest() {
 	local f="cmd:socat -lf /dev/null - TCP:127.0.0.1"
-	RELAY_NETDEV_EXTRA="guestfwd=tcp:10.0.2.101:$1-$f:$1,guestfwd=tcp:10.0.2.101:$2-$f:$2"
-	RELAY_NETDEV_EXTRA+=",hostfwd=tcp:127.0.0.1:$3-10.0.2.21:$3"
+	local net=${RELAY_NET:-10.0.2}
+	RELAY_NETDEV_EXTRA="guestfwd=tcp:$net.101:$1-$f:$1,guestfwd=tcp:$net.101:$2-$f:$2"
+	RELAY_NETDEV_EXTRA+=",hostfwd=tcp:127.0.0.1:$3-$net.21:$3"
 	RELAY_CMDLINE="lethe.config=$RELAY_URL lethe.pcrs=7,9 lethe.netwait=30"
-	RELAY_CMDLINE+=" lethe.testnet=10.0.2.101:$1:$2:$AUTH_V3:$AUTH_FP"
+	RELAY_CMDLINE+=" lethe.testnet=$net.101:$1:$2:$AUTH_V3:$AUTH_FP"
 	RELAY_TESTNET=1
 }
 

@@ -27,7 +27,12 @@
 #                      boots and a ninth with a closed window, about 4.5 min); torstate.t boots the demo image
 #                      on the private network (issue 18: tor's state and
 #                      its accounting across a planned reboot, a replayed
-#                      older state refused, the server down; four boots, about 6 min)
+#                      older state refused, the server down; four boots, about 6 min);
+#                      dns.t boots the demo image (plus the tests' DNS root)
+#                      as the only exit of a private network with a host
+#                      client (issue 19: streams resolved by the node's
+#                      unbound, a broken signature, unbound killed and
+#                      back, forward and off; one boot, about 7 min)
 #   make demo-auth-image
 #                      the demo image in authorized mode: plus
 #                      /etc/lethe/policy.pub of a test policy key made in

@@ -31,7 +31,9 @@
 #                              INITRD's release entry (qemu path) appended to a
 #                              test log, its proof to PROOF (PCRPREDICT, LETHE_LOG)
 #
-# Settings: RELAY_CMDLINE (default: the config URL, lethe.pcrs=7,9,
+# Settings: RELAY_NET (the guest's network, a /24 prefix such as 192.0.2,
+# instead of slirp's 10.0.2: set it with RELAY_HOST=RELAY_NET.100 and a
+# server certificate for that address, as dns.t does); RELAY_CMDLINE (default: the config URL, lethe.pcrs=7,9,
 # lethe.offline, lethe.netwait=30); RELAY_NETDEV_EXTRA (more ",guestfwd=..."
 # or ",hostfwd=..." for the user netdev, loopback only).
 
@@ -124,7 +126,7 @@ relay_nginx_stop() {
 
 relay_netdev() {
 	[[ -n $RELAY_PORT ]] || RELAY_PORT=$(relay_free_port) || boot_die "no free port"
-	echo "user,id=n0,restrict=on,guestfwd=tcp:$RELAY_HOST:443-cmd:socat -lf /dev/null - TCP:127.0.0.1:$RELAY_PORT${RELAY_NETDEV_EXTRA:+,$RELAY_NETDEV_EXTRA}"
+	echo "user,id=n0,restrict=on${RELAY_NET:+,net=$RELAY_NET.0/24},guestfwd=tcp:$RELAY_HOST:443-cmd:socat -lf /dev/null - TCP:127.0.0.1:$RELAY_PORT${RELAY_NETDEV_EXTRA:+,$RELAY_NETDEV_EXTRA}"
 }
 
 relay_boot() {

@@ -23,6 +23,7 @@ refused=(
 	'"DirPort":"80 NoListen"' '"OutboundBindAddress":["203.0.113.1","203.0.113.2"]'
 	'"ExitPolicy":"accept 1.2.3.0/24:80-70"' '"ExitPolicy":"accept *:0"' '"ExitPolicy":"accept foo:80"'
 	'"ExitPolicy":"accept 1.2.3.4/33:80"' '"ExitPolicy":"accept 2001:db8::1:80"'
+	'"ORPort":443,"DirPort":80,"DirCache":0'
 )
 tap_plan $(( ${#docs[@]} + ${#refused[@]} ))
 

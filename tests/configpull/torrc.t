@@ -7,7 +7,7 @@ CONFIGPULL=${CONFIGPULL:-build/host/configpull}
 . "$(dirname "$0")/../tap.sh"
 T=$(tap_scratch configpull-torrc)
 trap 'rm -rf "$T"' EXIT
-tap_plan 19
+tap_plan 25
 
 mkdir -m 700 "$T/out" "$T/data" "$T/keys"
 render() { "$CONFIGPULL" render -d "$T/data" -k "$T/keys" -u "$(id -un)" "$@"; }
@@ -72,6 +72,76 @@ done
 printf '{"version":1,"instances":[{"name":"m","torrc":{"ORPort":"9098"}}]}' >"$T/mp.json"
 "$CONFIGPULL" check "$T/mp.json" >/dev/null 2>&1 || { bad=1; echo "# port 9098 (outside the range) refused"; }
 if [ "$bad" = 0 ]; then ok "document ports 9090-9097 refused (lethe's), 9098 accepted"; else not_ok "lethe's ports in the document"; fi
+
+# The exit's resolver (include/lethe_dns.h): every torrc names lethe's
+# resolv.conf (initd writes it) once, among lethe's options; node.conf
+# carries the document's dns object, recursive by default.
+dns_h() { printf '#include "lethe_dns.h"\n%s\n' "$1" | cpp -P -Iinclude - | tr -d '" '; }
+resolv=$(dns_h LETHE_TOR_RESOLV_CONF)
+notice=$(dns_h LETHE_EXIT_NOTICE)
+bad=0
+for f in "$T"/out/torrc.*; do
+	awk -v l="ServerDNSResolvConfFile $resolv" '$0 == l {n++; p = NR} /^# from the node document$/ {d = NR}
+		END {exit !(n == 1 && p < d)}' "$f" || { bad=1; echo "# $f:"; grep -n '^ServerDNS\|^# from' "$f" | sed 's/^/# /'; }
+done
+if [ "$bad" = 0 ] && [ "${resolv#/}" != "$resolv" ]; then
+	ok "ServerDNSResolvConfFile $resolv once in every torrc, among lethe's options"
+else
+	not_ok "ServerDNSResolvConfFile in every torrc ($resolv)"
+fi
+if grep -qx 'dns_resolver=recursive' "$T/out/node.conf" && grep -qx 'dns_forwarders=' "$T/out/node.conf"; then
+	ok "node.conf: dns_resolver=recursive, dns_forwarders empty (the example)"
+else
+	not_ok "node.conf: dns lines of the example"; grep '^dns' "$T/out/node.conf" | sed 's/^/# /'
+fi
+# A forwarding node (tor-corpus.t runs tor on it): an exit by its
+# ExitPolicy with IPv6 addresses and a front page, a reduced exit with an
+# IPv6 Address, a middle relay with a front page and IPv6 addresses.
+mkdir -m 700 "$T/fwd"
+render tests/configpull/accepted/dns-forward-exit.json "$T/fwd" >/dev/null
+if grep -qx 'dns_resolver=forward' "$T/fwd/node.conf" &&
+	grep -qx 'dns_forwarders=192.168.1.53 2001:db8::53 10.0.0.53 fd00::53' "$T/fwd/node.conf"; then
+	ok "node.conf: dns_resolver=forward and the forwarders, space-separated, in order"
+else
+	not_ok "node.conf: forwarders"; grep '^dns' "$T/fwd/node.conf" | sed 's/^/# /'
+fi
+if grep -qx 'IPv6Exit 1' "$T/fwd/torrc.exitsix" && grep -qx 'IPv6Exit 1' "$T/fwd/torrc.reduced" &&
+	! grep -q '^IPv6Exit' "$T/fwd/torrc.middle" && grep -qx 'IPv6Exit 0' "$T/out/torrc.relay2" &&
+	awk '/^ExitPolicy accept \*:8080$/ {e = NR} /^ReducedExitPolicy 1$/ {r = NR} END {exit !(e && r > e)}' \
+		"$T/fwd/torrc.reduced"; then
+	ok "IPv6Exit 1 for exits with an IPv6 address, none for a middle relay, an explicit 0 kept; ReducedExitPolicy rendered"
+else
+	not_ok "IPv6Exit/ReducedExitPolicy"; grep -H 'Exit' "$T"/fwd/torrc.* | sed 's/^/# /'
+fi
+if grep -qx "DirPortFrontPage $notice" "$T/fwd/torrc.exitsix" && grep -qx "DirPortFrontPage $notice" "$T/fwd/torrc.middle" &&
+	! grep -q '^DirPortFrontPage' "$T/fwd/torrc.reduced" && ! grep -q '^DirPortFrontPage' "$T/out/torrc.relay1"; then
+	ok "DirPortFrontPage $notice when the document says 1, nothing for 0 or absent"
+else
+	not_ok "DirPortFrontPage"; grep -H 'DirPortFrontPage' "$T"/fwd/torrc.* | sed 's/^/# /'
+fi
+# Refused, the message naming the place: TOP|TORRC|MESSAGE.
+bad=0
+while IFS='|' read -r top torrc msg; do
+	printf '{"version":1,%s"instances":[{"name":"d","torrc":{%s}}]}' "$top" "$torrc" >"$T/dns.json"
+	rc=0; "$CONFIGPULL" check "$T/dns.json" >/dev/null 2>"$T/err" || rc=$?
+	[ "$rc" = 1 ] && grep -qF "$msg" "$T/err" || { bad=1; echo "# rc=$rc for $top$torrc:"; sed 's/^/# /' "$T/err"; }
+done <<'DOCS'
+"dns":{"resolver":"forward","forwarders":["127.0.0.1"]},||dns.forwarders[0]: 127.0.0.1 refused: loopback
+"dns":{"resolver":"forward","forwarders":["fe80::1"]},||dns.forwarders[0]: fe80::1 refused: link-local
+"dns":{"resolver":"forward","forwarders":["010.1.1.1"]},||dns.forwarders[0]: not an IPv4 or IPv6 address
+"dns":{"resolver":"forward","forwarders":["192.0.2.1:53"]},||dns.forwarders[0]: not an IPv4 or IPv6 address
+"dns":{"resolver":"forward","forwarders":["::FFFF:1.2.3.4"]},||dns.forwarders[0]: ::FFFF:1.2.3.4 is not in canonical form, write ::ffff:1.2.3.4
+"dns":{"resolver":"forward","forwarders":["192.0.2.1","192.0.2.1"]},||dns.forwarders[1]: same as dns.forwarders[0]
+"dns":{"resolver":"forward","forwarders":[]},||dns.forwarders: required with "resolver": "forward"
+"dns":{"resolver":"off","forwarders":["192.0.2.1"]},||dns.forwarders: only with "resolver": "forward"
+"dns":{"resolver":"local"},||dns.resolver: required, one of recursive, forward, off
+"dns":{"resolver":"recursive","port":53},||dns: unknown key port
+|"ServerDNSResolvConfFile":"/etc/resolv.conf"|instances[0].torrc: option ServerDNSResolvConfFile refused: lethe sets it itself
+|"ServerDNSAllowBrokenConfig":0|instances[0].torrc: option ServerDNSAllowBrokenConfig refused: tor's DNS settings are lethe's
+|"DirPortFrontPage":1|instances[0].torrc.DirPortFrontPage: needs a DirPort
+|"DirPort":80,"DirPortFrontPage":"/etc/passwd"|instances[0].torrc.DirPortFrontPage[0]: invalid value
+DOCS
+if [ "$bad" = 0 ]; then ok "dns object, tor's DNS options and DirPortFrontPage refused, the place named"; else not_ok "dns refusals"; fi
 
 # A document exercising the remaining value grammars, one instance.
 cat >"$T/more.json" <<'JSON'

@@ -19,21 +19,33 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* How many lines of B start with the option NAME ("\nNAME "). */
+static size_t fuzz_lines(const struct sbuf *b, const char *name)
+{
+	const char *q;
+	size_t n = 0, len = strlen(name);
+
+	for (q = b->s; (q = strstr(q, "\n")) != NULL; q++)
+		if (strncmp(q + 1, name, len) == 0 && q[1 + len] == ' ')
+			n++;
+	return n;
+}
+
 /* The renderer's promise: after lethe's block, every line is an allowlisted
- * option, and nothing but printable text and newlines is ever written. */
+ * option, and nothing but printable text and newlines is ever written;
+ * lethe's Sandbox and resolv.conf once each, whatever the document. */
 static void fuzz_check_torrc(const struct sbuf *b)
 {
-	const char *p = strstr(b->s, "\n# from the node document\n"), *q;
-	size_t i, sandbox = 0;
+	const char *p = strstr(b->s, "\n# from the node document\n");
+	size_t i;
 
 	if (!p)
 		abort();
 	for (i = 0; i < b->len; i++)
 		if ((b->s[i] < 0x20 && b->s[i] != '\n' && (unsigned char)b->s[i] < 0x80) || b->s[i] == 0x7f)
 			abort();
-	for (q = b->s; (q = strstr(q, "\nSandbox ")) != NULL; q++)
-		sandbox++;
-	if (sandbox != 1)
+	if (fuzz_lines(b, "Sandbox") != 1 || fuzz_lines(b, "ServerDNSResolvConfFile") != 1 ||
+	    fuzz_lines(b, "IPv6Exit") > 1 || fuzz_lines(b, "DirPortFrontPage") > 1)
 		abort();
 	p += strlen("\n# from the node document\n");
 	while (*p) {
@@ -68,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < json_array_size(insts); i++) {
 		const json_t *inst = json_array_get(insts, i);
 		if (!torrc_render(json_string_value(json_object_get(inst, "name")), i,
-				  json_object_get(inst, "torrc"), doc_family(doc), &paths, &b))
+				  json_object_get(inst, "torrc"), json_object_get(inst, "addresses"),
+				  doc_family(doc), &paths, &b))
 			abort();
 		fuzz_check_torrc(&b);
 		sbuf_free(&b);

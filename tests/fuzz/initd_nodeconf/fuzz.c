@@ -43,6 +43,9 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 		for (i = 0; i < nc.n; i++)
 			fuzz_check(strlen(nc.name[i]) >= 1 && strlen(nc.name[i]) <= NODECONF_NAME_MAX);
 		fuzz_check(nc.zram_size_mib == 0 || (nc.zram_size_mib >= 16 && nc.zram_size_mib <= 65536));
+		/* forwarders exactly when forwarding, within the bound */
+		fuzz_check(nc.nfwd <= LETHE_DNS_FORWARDERS_MAX &&
+			(nc.dns == NODECONF_DNS_FORWARD) == (nc.nfwd > 0));
 		/* what initd writes to /proc/sys and configures: checked again */
 		fuzz_check(nc.nsys <= LETHE_SYSCTLS_MAX);
 		for (i = 0; i < nc.nsys; i++) {

@@ -39,6 +39,7 @@ int __wrap_rename(const char *from, const char *to)
 #include "apply.h"
 #include "configpull.h"
 #include "doc.h"
+#include "lethe_dns.h"
 #include "node.h"
 #include "nodecert.h"
 #include "out.h"
@@ -305,8 +306,8 @@ static void test_render_order(void **state)
 	assert_non_null(db);
 	ta = json_object_get(json_array_get(json_object_get(da, "instances"), 0), "torrc");
 	tb = json_object_get(json_array_get(json_object_get(db, "instances"), 0), "torrc");
-	assert_true(torrc_render("x", 0, ta, 0, &p, &ra));
-	assert_true(torrc_render("x", 0, tb, 0, &p, &rb));
+	assert_true(torrc_render("x", 0, ta, NULL, 0, &p, &ra));
+	assert_true(torrc_render("x", 0, tb, NULL, 0, &p, &rb));
 	assert_string_equal(ra.s, rb.s);
 	assert_non_null(strstr(ra.s, "\nSandbox 1\n"));
 	assert_non_null(strstr(ra.s, "\nDataDirectory /d/x\n"));
@@ -366,7 +367,7 @@ static void test_exit_policy(void **state)
 	d = doc_load(doc, strlen(doc), &err);
 	assert_non_null(d);
 	assert_true(torrc_render("x", 0, json_object_get(json_array_get(json_object_get(d, "instances"), 0),
-							   "torrc"), 0, &p, &r));
+							   "torrc"), NULL, 0, &p, &r));
 	a = strstr(r.s, "\nExitPolicyRejectPrivate 1\n");
 	b = strstr(r.s, "\nExitPolicyRejectLocalInterfaces 1\n");
 	c = strstr(r.s, "\nExitPolicy accept *:443\n");
@@ -1004,6 +1005,255 @@ static void test_image_rollout(void **state)
 	sbuf_free(&r);
 }
 
+/* The "dns" object (include/lethe_dns.h): absent is recursive; forwarders
+ * exactly with forward, each a canonical IP literal that can be a resolver;
+ * node.conf always has both lines. */
+#define DNS(x) "\"dns\":{" x "},"
+#define FWD(x) DNS("\"resolver\":\"forward\",\"forwarders\":[" x "]")
+
+static void test_dns(void **state)
+{
+	/* each document's dns object (a top-level member) and its message */
+	static const char *const refused[][2] = {
+		{ FWD("\"127.0.0.1\""), "dns.forwarders[0]: 127.0.0.1 refused: loopback" },
+		{ FWD("\"127.1.2.3\""), "127.1.2.3 refused: loopback" },
+		{ FWD("\"::1\""), "::1 refused: loopback" },
+		{ FWD("\"0.0.0.0\""), "0.0.0.0 refused: unspecified" },
+		{ FWD("\"::\""), ":: refused: unspecified" },
+		{ FWD("\"224.0.0.251\""), "refused: multicast" },
+		{ FWD("\"ff02::fb\""), "refused: multicast" },
+		{ FWD("\"169.254.169.254\""), "refused: link-local" },
+		{ FWD("\"fe80::1\""), "refused: link-local" },
+		{ FWD("\"::ffff:127.0.0.1\""), "refused: IPv4-mapped" },
+		{ FWD("\"::ffff:192.0.2.1\""), "refused: IPv4-mapped" },
+		{ FWD("\"010.1.1.1\""), "dns.forwarders[0]: not an IPv4 or IPv6 address" },
+		{ FWD("\"::FFFF:1.2.3.4\""), "::FFFF:1.2.3.4 is not in canonical form, write ::ffff:1.2.3.4" },
+		{ FWD("\"2001:DB8::53\""), "write 2001:db8::53" },
+		{ FWD("\"2001:db8:0:0::53\""), "write 2001:db8::53" },
+		{ FWD("\"192.0.2.1:53\""), "not an IPv4 or IPv6 address (a bare literal" },
+		{ FWD("\"[2001:db8::53]\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"fe80::1%eth0\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"2001:db8::53%1\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"192.0.2.1/32\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"dns.example\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\" 192.0.2.1\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"\""), "not an IPv4 or IPv6 address" },
+		{ FWD("\"2001:0db8:0000:0000:0000:0000:0000:0053:1\""), "not an IPv4 or IPv6 address" },
+		{ FWD("53"), "dns.forwarders[0]: not an IPv4 or IPv6 address" },
+		{ FWD("\"192.0.2.1\",\"192.0.2.1\""), "dns.forwarders[1]: same as dns.forwarders[0]" },
+		{ FWD("\"192.0.2.1\",\"2001:db8::53\",\"192.0.2.1\""), "dns.forwarders[2]: same as dns.forwarders[0]" },
+		{ FWD(""), "dns.forwarders: required with \"resolver\": \"forward\", a list of 1 to" },
+		/* the shape of the object */
+		{ DNS("\"resolver\":\"forward\""), "dns.forwarders: required with" },
+		{ DNS("\"resolver\":\"forward\",\"forwarders\":\"192.0.2.1\""), "dns.forwarders: required with" },
+		{ DNS("\"resolver\":\"recursive\",\"forwarders\":[\"192.0.2.1\"]"),
+		  "dns.forwarders: only with \"resolver\": \"forward\"" },
+		{ DNS("\"resolver\":\"off\",\"forwarders\":[]"), "dns.forwarders: only with" },
+		{ DNS("\"forwarders\":[\"192.0.2.1\"]"), "dns.resolver: required, one of recursive, forward, off" },
+		{ DNS(""), "dns.resolver: required" },
+		{ DNS("\"resolver\":\"Recursive\""), "dns.resolver: required, one of" },
+		{ DNS("\"resolver\":\"stub\""), "dns.resolver: required, one of" },
+		{ DNS("\"resolver\":1"), "dns.resolver: required, one of" },
+		{ DNS("\"resolver\":\"off\",\"dnssec\":false"), "dns: unknown key dnssec" },
+		{ "\"dns\":\"recursive\",", "dns: must be an object" },
+		{ "\"dns\":null,", "dns: must be an object" },
+	};
+	struct sbuf r = SBUF_ZERO;
+	char top[512], list[256] = "";
+	size_t i;
+
+	(void)state;
+	expect_ok(DNS("\"resolver\":\"recursive\""), "");
+	expect_ok(DNS("\"resolver\":\"off\""), "");
+	/* an operator's own resolver: private ranges and IPv6 are fine */
+	expect_ok(FWD("\"10.0.0.53\",\"192.168.1.1\",\"fd00::53\",\"2001:db8::53\""), "");
+	expect_ok(FWD("\"9.9.9.9\""), "");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		expect_refused(refused[i][0], "", refused[i][1]);
+	/* at most LETHE_DNS_FORWARDERS_MAX */
+	for (i = 0; i < LETHE_DNS_FORWARDERS_MAX; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"192.0.2.%zu\"", i ? "," : "", i + 1);
+	snprintf(top, sizeof top, FWD("%s"), list);
+	expect_ok(top, "");
+	snprintf(top, sizeof top, FWD("%s,\"198.51.100.1\""), list);
+	expect_refused(top, "", "dns.forwarders: required with \"resolver\": \"forward\", a list of 1 to");
+
+	/* node.conf: always both lines, right after provision */
+	render_node("", &r);
+	assert_non_null(strstr(r.s, "\nprovision=0\ndns_resolver=recursive\ndns_forwarders=\ninstances=r1\n"));
+	sbuf_free(&r);
+	render_node(DNS("\"resolver\":\"off\""), &r);
+	assert_non_null(strstr(r.s, "\ndns_resolver=off\ndns_forwarders=\n"));
+	sbuf_free(&r);
+	render_node(FWD("\"192.0.2.1\",\"2001:db8::53\""), &r);
+	assert_non_null(strstr(r.s, "\ndns_resolver=forward\ndns_forwarders=192.0.2.1 2001:db8::53\n"));
+	sbuf_free(&r);
+}
+
+/* Instance r1 (extra members INST, e.g. addresses, then its torrc body
+ * TORRC) rendered into R. */
+static void render_inst(const char *inst, const char *torrc, struct sbuf *r)
+{
+	struct torrc_paths p = { "u", "/d", "/k" };
+	struct cp_err err = { "" };
+	const json_t *in;
+	char *s = NULL;
+	json_t *d;
+
+	if (asprintf(&s, "{\"version\":1,\"instances\":[{\"name\":\"r1\",%s\"torrc\":{%s}}]}", inst,
+		     torrc) < 0)
+		abort();
+	d = doc_load(s, strlen(s), &err);
+	if (!d)
+		print_error("refused: %s (%s)\n", err.msg, s);
+	free(s);
+	assert_non_null(d);
+	in = json_array_get(json_object_get(d, "instances"), 0);
+	assert_true(torrc_render("r1", 0, json_object_get(in, "torrc"), json_object_get(in, "addresses"), 0,
+				 &p, r));
+	json_decref(d);
+}
+
+/* Whether instance INST/TORRC renders the line LINE (whole, no newline). */
+static int renders(const char *inst, const char *torrc, const char *line)
+{
+	struct sbuf r = SBUF_ZERO;
+	char *l = NULL;
+	int found;
+
+	if (asprintf(&l, "\n%s\n", line) < 0)
+		abort();
+	render_inst(inst, torrc, &r);
+	found = strstr(r.s, l) != NULL;
+	free(l);
+	sbuf_free(&r);
+	return found;
+}
+
+/* tor's resolv.conf is lethe's, in every torrc, among lethe's options;
+ * the document sets none of tor's DNS options. */
+static void test_torrc_dns(void **state)
+{
+	static const char *const dnsopts[] = {
+		"ServerDNSAllowBrokenConfig", "ServerDNSSearchDomains", "ServerDNSDetectHijacking",
+		"ServerDNSTestAddresses", "ServerDNSRandomizeCase", "ServerDNSAllowNonRFC953Hostnames",
+		"serverdnsrandomizecase",
+	};
+	struct sbuf r = SBUF_ZERO;
+	const char *a, *b;
+	char body[128];
+	size_t i;
+
+	(void)state;
+	render_inst("", "", &r);
+	a = strstr(r.s, "\nServerDNSResolvConfFile " LETHE_TOR_RESOLV_CONF "\n");
+	b = strstr(r.s, "\n# from the node document\n");
+	assert_non_null(a);
+	assert_true(b && a < b);
+	assert_null(strstr(a + 2, "ServerDNSResolvConfFile")); /* once */
+	sbuf_free(&r);
+	expect_refused("", "\"ServerDNSResolvConfFile\":\"/etc/resolv.conf\"",
+		       "option ServerDNSResolvConfFile refused: lethe sets it itself");
+	expect_refused("", "\"ResolvConf\":\"/etc/resolv.conf\"", "option ResolvConf refused: lethe sets it itself");
+	for (i = 0; i < sizeof dnsopts / sizeof dnsopts[0]; i++) {
+		snprintf(body, sizeof body, "\"%s\":\"1\"", dnsopts[i]);
+		expect_refused("", body, "refused: tor's DNS settings are lethe's");
+	}
+}
+
+/* DirPortFrontPage: the document turns lethe's exit notice on or off,
+ * and only where tor has a DirPort to serve it on. */
+static void test_frontpage(void **state)
+{
+	static const char *const on[] = { "1", "true", "\"1\"" };
+	static const char *const off[] = { "0", "false", "\"0\"" };
+	static const char *const bad[][2] = {
+		/* never a path of the document's */
+		{ "\"DirPort\":80,\"DirPortFrontPage\":\"/etc/shadow\"", "DirPortFrontPage[0]: invalid value" },
+		{ "\"DirPort\":80,\"DirPortFrontPage\":2", "DirPortFrontPage[0]: invalid value" },
+		{ "\"DirPort\":80,\"DirPortFrontPage\":[1]", "takes one value" },
+		{ "\"DirPort\":80,\"dirportfrontpage\":1", "it names a file or directory" },
+		/* tor: "DirPort configured but DirCache disabled" */
+		{ "\"DirPort\":80,\"DirCache\":0", "instances[0].torrc.DirCache: 0 with a DirPort" },
+	};
+	const char *line = "DirPortFrontPage " LETHE_EXIT_NOTICE;
+	char body[128];
+	size_t i;
+
+	(void)state;
+	assert_null(torrc_refusal("DirPortFrontPage"));
+	for (i = 0; i < 3; i++) {
+		snprintf(body, sizeof body, "\"DirPort\":80,\"DirPortFrontPage\":%s", on[i]);
+		assert_true(renders("", body, line));
+		snprintf(body, sizeof body, "\"DirPort\":80,\"DirPortFrontPage\":%s", off[i]);
+		assert_false(renders("", body, "DirPortFrontPage"));
+		snprintf(body, sizeof body, "\"DirPortFrontPage\":%s", on[i]);
+		expect_refused("", body, "instances[0].torrc.DirPortFrontPage: needs a DirPort");
+		/* off without a DirPort: nothing to serve, nothing rendered */
+		snprintf(body, sizeof body, "\"DirPortFrontPage\":%s", off[i]);
+		assert_false(renders("", body, "DirPortFrontPage"));
+	}
+	assert_false(renders("", "\"DirPort\":80", "DirPortFrontPage"));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		expect_refused("", bad[i][0], bad[i][1]);
+	expect_ok("", "\"DirPort\":80,\"DirCache\":1");
+	expect_ok("", "\"DirCache\":0");
+}
+
+/* IPv6Exit: an exit (tor's rule: ExitRelay 1, or ExitRelay auto and an
+ * exit option) with an IPv6 address the document knows gets IPv6Exit 1;
+ * an explicit value wins; non-exits and bridges get nothing. */
+static void test_ipv6_exit(void **state)
+{
+	static const char *const v6[] = {
+		"\"addresses\":[\"2001:db8::5/64\"],", "\"addresses\":[\"203.0.113.5\",\"2001:db8::5\"],",
+	};
+	static const char *const v6torrc[] = {
+		"\"Address\":\"2001:db8::5\",", "\"Address\":[\"203.0.113.5\",\"2001:db8::5\"],",
+		"\"ORPort\":[\"443\",\"[2001:db8::5]:443\"],",
+	};
+	static const char *const exits[] = {
+		"\"ExitRelay\":1", "\"ExitRelay\":true", "\"ExitPolicy\":\"accept *:443\"",
+		"\"ExitPolicy\":[\"accept *:80\",\"reject *:*\"]", "\"ReducedExitPolicy\":1",
+		"\"ExitRelay\":1,\"BridgeRelay\":0",
+	};
+	static const char *const nonexits[] = {
+		"", "\"ExitRelay\":0", "\"ExitRelay\":0,\"ExitPolicy\":\"accept *:443\"",
+		"\"ExitRelay\":false,\"ReducedExitPolicy\":1", "\"ReducedExitPolicy\":0",
+		"\"BridgeRelay\":1,\"ExitRelay\":1", "\"BridgeRelay\":1,\"ExitPolicy\":\"accept *:443\"",
+	};
+	char body[256];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof exits / sizeof exits[0]; i++) {
+		for (j = 0; j < sizeof v6 / sizeof v6[0]; j++)
+			assert_true(renders(v6[j], exits[i], "IPv6Exit 1"));
+		for (j = 0; j < sizeof v6torrc / sizeof v6torrc[0]; j++) {
+			snprintf(body, sizeof body, "%s%s", v6torrc[j], exits[i]);
+			assert_true(renders("", body, "IPv6Exit 1"));
+		}
+		/* no IPv6 address known: none */
+		assert_false(renders("\"addresses\":[\"203.0.113.5/24\"],", exits[i], "IPv6Exit"));
+		snprintf(body, sizeof body, "\"Address\":\"relay.example.org\",\"ORPort\":\"203.0.113.5:443\",%s",
+			 exits[i]);
+		assert_false(renders("", body, "IPv6Exit"));
+		/* the document's own value wins, 0 or 1 */
+		snprintf(body, sizeof body, "%s,\"IPv6Exit\":0", exits[i]);
+		assert_true(renders(v6[0], body, "IPv6Exit 0"));
+		assert_false(renders(v6[0], body, "IPv6Exit 1"));
+		snprintf(body, sizeof body, "%s,\"IPv6Exit\":1", exits[i]);
+		assert_true(renders("", body, "IPv6Exit 1"));
+	}
+	for (i = 0; i < sizeof nonexits / sizeof nonexits[0]; i++)
+		for (j = 0; j < sizeof v6 / sizeof v6[0]; j++)
+			assert_false(renders(v6[j], nonexits[i], "IPv6Exit"));
+	/* ReducedExitPolicy renders, after the ExitPolicy lines it follows in tor */
+	assert_true(renders("", "\"ExitPolicy\":\"reject *:25\",\"ReducedExitPolicy\":1",
+			    "ExitPolicy reject *:25\nReducedExitPolicy 1"));
+	assert_true(renders("", "\"ReducedExitPolicy\":0", "ReducedExitPolicy 0"));
+}
+
 /* The verifier's answer to a quote (quote.h): exactly "ok VERSION PATH\n"
  * then "token BASE64\n" of 32 bytes; anything else gives no token. */
 static void test_quote_reply(void **state)
@@ -1046,6 +1296,10 @@ int main(void)
 		cmocka_unit_test(test_example_valid),
 		cmocka_unit_test(test_node_defaults),
 		cmocka_unit_test(test_image_rollout),
+		cmocka_unit_test(test_dns),
+		cmocka_unit_test(test_torrc_dns),
+		cmocka_unit_test(test_frontpage),
+		cmocka_unit_test(test_ipv6_exit),
 		cmocka_unit_test(test_minimal_valid),
 		cmocka_unit_test(test_bad_json_and_version),
 		cmocka_unit_test(test_unknown_keys),

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -212,6 +213,54 @@ static void test_torrc_bounds(void **state)
 	assert_int_equal(torrc_compare(big, (TORRC_LINES_MAX + 1) * 4, "N y\n", 4), TORRC_RESTART);
 }
 
+/* dns_resolver and dns_forwarders (lethe_dns.h): optional, strict. */
+static void test_nodeconf_dns(void **state)
+{
+#define DNS_BASE "refresh_interval=60\nallocator=jemalloc\nzram=0\nzram_size_mib=0\n" \
+	"zram_algorithm=zstd\ninstances=a\nprovision=0\nfamily=0\n"
+	static char const *const bad[] = {
+		"dns_resolver=\n", "dns_resolver=Recursive\n", "dns_resolver=none\n",
+		"dns_resolver=forward\ndns_forwarders=\n", "dns_resolver=recursive\ndns_forwarders=192.0.2.1\n",
+		"dns_forwarders=192.0.2.1\n", "dns_resolver=forward\ndns_forwarders=192.0.2.1 192.0.2.1\n",
+		"dns_resolver=forward\ndns_forwarders=010.0.0.1\n",
+		"dns_resolver=forward\ndns_forwarders=2001:DB8::1\n",
+		"dns_resolver=forward\ndns_forwarders=2001:db8:0::1\n",
+		"dns_resolver=forward\ndns_forwarders=192.0.2.1 \n",
+		"dns_resolver=forward\ndns_forwarders= 192.0.2.1\n",
+		"dns_resolver=forward\ndns_forwarders=192.0.2.1  192.0.2.2\n",
+		"dns_resolver=forward\ndns_forwarders=192.0.2.1:53\n",
+		"dns_resolver=forward\ndns_forwarders=fe80::1%eth0\n",
+		"dns_resolver=forward\ndns_forwarders=192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n",
+		"dns_resolver=off\ndns_resolver=off\n",
+	};
+	struct nodeconf nc;
+	struct nodeconf_error err;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	/* absent: recursive, no forwarders (a node.conf from before them) */
+	assert_int_equal(parse(DNS_BASE, &nc, &err), 0);
+	assert_int_equal(nc.dns, NODECONF_DNS_RECURSIVE);
+	assert_int_equal(nc.nfwd, 0);
+	assert_int_equal(parse(DNS_BASE "dns_resolver=off\ndns_forwarders=\n", &nc, &err), 0);
+	assert_int_equal(nc.dns, NODECONF_DNS_OFF);
+	assert_string_equal(nodeconf_dns_name(nc.dns), "off");
+	assert_int_equal(parse(DNS_BASE "dns_resolver=forward\n"
+		"dns_forwarders=192.0.2.53 2001:db8::53 10.1.2.3 ::ffff:192.0.2.1\n", &nc, &err), 0);
+	assert_int_equal(nc.dns, NODECONF_DNS_FORWARD);
+	assert_int_equal(nc.nfwd, 4);
+	assert_string_equal(nc.fwd[0], "192.0.2.53");
+	assert_string_equal(nc.fwd[1], "2001:db8::53");
+	assert_string_equal(nc.fwd[3], "::ffff:192.0.2.1");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "%s%s", DNS_BASE, bad[i]);
+		assert_int_equal(parse(text, &nc, &err), -EINVAL);
+		assert_non_null(err.what);
+	}
+#undef DNS_BASE
+}
+
 int main(void)
 {
 	struct CMUnitTest const tests[] = {
@@ -220,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_nodeconf_instances),
 		cmocka_unit_test(test_torrc_compare),
 		cmocka_unit_test(test_torrc_bounds),
+		cmocka_unit_test(test_nodeconf_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
