@@ -9,7 +9,8 @@
 #   check-tpmseal             swtpm tests (tests/tpm/*.t; log.t with logtool's
 #                             lethe-log), in CHECK_TARGETS
 #   bench-tpm                 unseal latency on swtpm, ours vs tpm2-tools, and
-#                             PolicyAuthorize (+ PolicyNV epoch) vs literal PolicyPCR
+#                             PolicyAuthorize (+ PolicyNV epoch) vs literal PolicyPCR,
+#                             and each operation's TPM commands by command code
 
 # tpmseal checks approvals against the transparency log with tlog/ (logcheck.c).
 TPMSEAL_SRCS := $(sort $(wildcard tpmseal/*.c)) $(TLOG_SRCS)

@@ -10,7 +10,9 @@
 # approval search (PolicyPCR + PolicyNV in the TPM per candidate,
 # LoadExternal, VerifySignature, PolicyAuthorize) with the matching record
 # alone in the file and last of 16, and `advance` when there is nothing to
-# write (every boot but the first of a new image).
+# write (every boot but the first of a new image).  Last, the TPM commands of
+# each operation by command code (issue 20: on a real TPM each costs
+# milliseconds to hundreds of them).
 set -eu -o pipefail
 SWTPM_LOGLEVEL=20  # swtpm logs each command: counted below, the same cost for all
 . tests/tpm/lib.sh
@@ -98,6 +100,28 @@ tpm_cmds() {  # ARGS...
 	echo $((after - before))
 }
 
+# The commands of one operation by command code (tests/tpm/cmdcount.awk,
+# issue 20), after a simulated reboot when REBOOT is 1 (what a boot sees).
+count_op() {  # LABEL REBOOT CMD...
+	local from
+	[ "$2" = 0 ] || tpm_reboot
+	rm -rf "$T/out"
+	from=$(wc -l <"$T/tpm/swtpm.log")
+	"${@:3}" >/dev/null
+	echo "  $1:"
+	awk -v from="$from" -f tests/tpm/cmdcount.awk "$T/tpm/swtpm.log" | sed 's/^/    /'
+}
+tools_once() {  # INDEX SIZE: the pipeline of bench_tools, once
+	local off n
+	tpm2_startauthsession --policy-session -S "$T/s.ctx"
+	for ((off = 0; off < $2; off += 1024)); do
+		n=$(($2 - off < 1024 ? $2 - off : 1024))
+		tpm2_policypcr -S "$T/s.ctx" -l sha256:7,13
+		tpm2_nvread "$1" -C "$1" -P session:"$T/s.ctx" -s "$n" --offset "$off" -o "$T/nv.$off"
+	done
+	tpm2_flushcontext "$T/s.ctx"
+}
+
 bench_advance() {
 	local i t0 t1
 	"$TPMSEAL" advance --authorize-key "$T/op.pub" --approval "$T/match.ap" >/dev/null
@@ -131,3 +155,12 @@ awk -v n="$N" -v s1="$size1" -v s8="$size8" -v u1="$u1" -v u8="$u8" -v t1="$t1" 
 	printf "  advance (minimum already at the image epoch, no write), 16 records:          %7.1f ms\n", adv / 1000
 	printf "  TPM commands per unseal: literal PolicyPCR %d, authorized alone %d, authorized last of 16 %d\n", cl, c1, c16
 }'
+echo "bench-tpm: TPM commands per operation, by command code (swtpm's log; rc: a response that was not success)"
+count_op "provision, 1 instance (a new index)" 0 "$TPMSEAL" provision --index 0x01851E7A --instances 1
+count_op "unseal, literal PolicyPCR, 1 instance" 1 "$TPMSEAL" unseal --index 0x01851E71 --out "$T/out"
+count_op "unseal, authorized, approval alone" 1 "$TPMSEAL" unseal --index 0x01851E74 --authorize-key "$T/op.pub" \
+	--approval "$T/match.ap" --out "$T/out"
+count_op "unseal, authorized, approval last of 16" 1 "$TPMSEAL" unseal --index 0x01851E74 \
+	--authorize-key "$T/op.pub" --approval "$T/many" --out "$T/out"
+count_op "advance, nothing to write, 16 records" 0 "$TPMSEAL" advance --authorize-key "$T/op.pub" --approval "$T/many"
+count_op "tpm2-tools pipeline (policy session, PolicyPCR, NV_Read per 1 KiB), 1 instance" 1 tools_once 0x01851E71 "$size1"
